@@ -1,0 +1,11 @@
+#pragma once
+
+#include <QString>
+
+namespace beacon {
+
+inline QString applicationVersion() {
+    return QStringLiteral(BEACON_VERSION);
+}
+
+} // namespace beacon

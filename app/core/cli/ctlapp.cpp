@@ -1,0 +1,357 @@
+#include "cli/ctlapp.h"
+
+#include "buildinfo.h"
+#include "check/anomalycheck.h"
+#include "db/database.h"
+#include "db/demoenvironment.h"
+#include "db/migrator.h"
+#include "seed/seeder.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#ifdef Q_OS_UNIX
+#include <csignal>
+#include <pthread.h>
+#endif
+
+namespace beacon::cli {
+
+static QString tr(const char *text) {
+    return QCoreApplication::translate("beaconctl", text);
+}
+
+namespace {
+
+struct Command {
+    QString name;
+    QStringList options; // the command's own options, beyond the global ones
+    QString summary;
+};
+
+const QList<Command> &commands() {
+    static const QList<Command> list = {
+        {QStringLiteral("migrate"), {}, tr("Apply the schema migrations this build carries (idempotent).")},
+        {QStringLiteral("seed"),
+         {QStringLiteral("size"), QStringLiteral("seed")},
+         tr("Fill an empty database with sample data: --size tiny|small|medium|large [--seed N].")},
+        {QStringLiteral("demo"),
+         {},
+         tr("Start the private demo database, print its URI, run until interrupted.")},
+        {QStringLiteral("check"),
+         {QStringLiteral("workspace")},
+         tr("Find data anomalies without changing anything [--workspace ID]; exits 3 when any are found.")},
+    };
+    return list;
+}
+
+// Everything a command prints goes through here, so that --json always yields exactly one object.
+class Reporter {
+public:
+    Reporter(QTextStream &out, QTextStream &err, bool json, QString command)
+        : m_out(out)
+        , m_err(err)
+        , m_json(json) {
+        m_object.insert(QStringLiteral("command"), command);
+    }
+
+    void set(const QString &key, const QJsonValue &value) { m_object.insert(key, value); }
+    void say(const QString &line) {
+        if (!m_json)
+            m_out << line << Qt::endl;
+    }
+    void progress(const QString &line) {
+        if (!m_json)
+            m_err << line << Qt::endl;
+    }
+
+    int finish(const DbError &error, int exitCodeWhenOk = 0) {
+        const int code = error ? error.exitCode() : exitCodeWhenOk;
+        if (m_json) {
+            m_object.insert(QStringLiteral("ok"), !error.isError() && code == 0);
+            m_object.insert(QStringLiteral("exit_code"), code);
+            if (error) {
+                m_object.insert(QStringLiteral("outcome"), kindName(error.kind));
+                m_object.insert(QStringLiteral("message"), error.message);
+                m_object.insert(QStringLiteral("error"),
+                                QJsonObject{{QStringLiteral("kind"), kindName(error.kind)},
+                                            {QStringLiteral("message"), error.message},
+                                            {QStringLiteral("sqlstate"), error.sqlState},
+                                            {QStringLiteral("details"), error.details}});
+            }
+            m_out << QString::fromUtf8(QJsonDocument(m_object).toJson(QJsonDocument::Compact)) << Qt::endl;
+        } else if (error) {
+            m_err << "beaconctl: " << error.fullText() << Qt::endl;
+        }
+        return code;
+    }
+
+private:
+    QTextStream &m_out;
+    QTextStream &m_err;
+    bool m_json;
+    QJsonObject m_object;
+};
+
+DbError usageError(const QString &text) {
+    return DbError::make(ErrorKind::Usage, text);
+}
+
+ConnectionSpec specFrom(const QCommandLineParser &parser, DbError *error) {
+    if (!parser.isSet(QStringLiteral("db")))
+        return ConnectionSpec::fromEnvironment();
+    QString reason;
+    const auto spec = ConnectionSpec::fromUri(parser.value(QStringLiteral("db")), &reason);
+    if (!spec) {
+        *error = usageError(reason);
+        return {};
+    }
+    return *spec;
+}
+
+std::unique_ptr<Connection> connect(const QCommandLineParser &parser, Reporter &reporter, DbError *error) {
+    const ConnectionSpec spec = specFrom(parser, error);
+    if (*error)
+        return nullptr;
+    reporter.set(QStringLiteral("database"), spec.displayUri());
+    return Connection::open(spec, QStringLiteral("ctl"), error);
+}
+
+int runMigrate(const QCommandLineParser &parser, Reporter &reporter) {
+    DbError error;
+    auto connection = connect(parser, reporter, &error);
+    if (!connection)
+        return reporter.finish(error);
+    QStringList applied;
+    error = Migrator::migrate(connection->database(), &applied);
+    reporter.set(QStringLiteral("applied"), QJsonArray::fromStringList(applied));
+    const int version = Migrator::currentVersion(connection->database(), error ? nullptr : &error);
+    reporter.set(QStringLiteral("schema_version"), version);
+    if (!error) {
+        for (const QString &name : std::as_const(applied))
+            reporter.say(tr("applied %1").arg(name));
+        reporter.say(applied.isEmpty() ? tr("Schema already at version %1; nothing to do.").arg(version)
+                                       : tr("Schema now at version %1.").arg(version));
+    }
+    return reporter.finish(error);
+}
+
+int runSeed(const QCommandLineParser &parser, Reporter &reporter) {
+    SeedOptions options;
+    const auto size = seedSizeFromName(parser.value(QStringLiteral("size")));
+    if (!size)
+        return reporter.finish(usageError(tr("--size must be tiny, small, medium or large.")));
+    options.size = *size;
+    if (parser.isSet(QStringLiteral("seed"))) {
+        bool ok = false;
+        options.seed = parser.value(QStringLiteral("seed")).toUInt(&ok);
+        if (!ok)
+            return reporter.finish(usageError(tr("--seed must be a whole number from 0 to 4294967295.")));
+    }
+    DbError error;
+    auto connection = connect(parser, reporter, &error);
+    if (!connection)
+        return reporter.finish(error);
+    if ((error = Migrator::checkVersion(connection->database())))
+        return reporter.finish(error);
+    QElapsedTimer timer;
+    timer.start();
+    SeedReport counts;
+    error = seedDatabase(
+        connection->database(), options,
+        [&](const QString &step, int percent) {
+            reporter.progress(QStringLiteral("[%1%] %2").arg(percent, 3).arg(step));
+        },
+        &counts);
+    if (error)
+        return reporter.finish(error);
+    const QJsonObject rows{{QStringLiteral("users"), counts.users},
+                           {QStringLiteral("workspaces"), counts.workspaces},
+                           {QStringLiteral("memberships"), counts.memberships},
+                           {QStringLiteral("projects"), counts.projects},
+                           {QStringLiteral("files"), counts.files},
+                           {QStringLiteral("ai_usage"), counts.aiUsage},
+                           {QStringLiteral("exports"), counts.exports}};
+    reporter.set(QStringLiteral("size"), seedSizeName(options.size));
+    reporter.set(QStringLiteral("seed"), qint64(options.seed));
+    reporter.set(QStringLiteral("rows"), rows);
+    reporter.set(QStringLiteral("seconds"), double(timer.elapsed()) / 1000.0);
+    reporter.say(tr("Seeded %1 (seed %2) in %3 s: %4 users, %5 workspaces, %6 memberships, %7 files, %8 AI "
+                    "usage rows.")
+                     .arg(seedSizeName(options.size))
+                     .arg(options.seed)
+                     .arg(double(timer.elapsed()) / 1000.0, 0, 'f', 1)
+                     .arg(counts.users)
+                     .arg(counts.workspaces)
+                     .arg(counts.memberships)
+                     .arg(counts.files)
+                     .arg(counts.aiUsage));
+    return reporter.finish({});
+}
+
+int runCheck(const QCommandLineParser &parser, Reporter &reporter) {
+    std::optional<qint64> workspace;
+    if (parser.isSet(QStringLiteral("workspace"))) {
+        bool ok = false;
+        const qint64 id = parser.value(QStringLiteral("workspace")).toLongLong(&ok);
+        if (!ok || id <= 0)
+            return reporter.finish(
+                usageError(tr("--workspace must be a positive whole number (a workspace id).")));
+        workspace = id;
+    }
+    DbError error;
+    auto connection = connect(parser, reporter, &error);
+    if (!connection)
+        return reporter.finish(error);
+    if ((error = Migrator::checkVersion(connection->database())))
+        return reporter.finish(error);
+    QList<Anomaly> anomalies;
+    if ((error = findAnomalies(connection->database(), workspace, &anomalies)))
+        return reporter.finish(error);
+    QJsonArray list;
+    for (const Anomaly &anomaly : std::as_const(anomalies)) {
+        list.append(QJsonObject{{QStringLiteral("kind"), anomaly.kind},
+                                {QStringLiteral("target_type"), anomaly.targetType},
+                                {QStringLiteral("target_id"), anomaly.targetId},
+                                {QStringLiteral("detail"), anomaly.detail}});
+        reporter.say(QStringLiteral("%1\t%2 %3\t%4")
+                         .arg(anomaly.kind, anomaly.targetType)
+                         .arg(anomaly.targetId)
+                         .arg(anomaly.detail));
+    }
+    reporter.set(QStringLiteral("anomalies"), list);
+    reporter.say(anomalies.isEmpty() ? tr("No anomalies found.")
+                                     : QCoreApplication::translate("beaconctl", "%n anomalies found.",
+                                                                   nullptr, int(anomalies.size())));
+    return reporter.finish({}, anomalies.isEmpty() ? 0 : exitCodeFor(ErrorKind::Refused));
+}
+
+#ifdef Q_OS_UNIX
+// Blocks this thread until SIGINT or SIGTERM arrives; the demo has nothing else to do meanwhile.
+void waitForInterrupt() {
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+    int received = 0;
+    sigwait(&stopSignals, &received);
+}
+#endif
+
+int runDemo(const QCommandLineParser &, Reporter &reporter) {
+#ifdef Q_OS_UNIX
+    // Block the stopSignals before anything starts threads, so that sigwait below is the one that sees them.
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+#endif
+    DemoEnvironment demo;
+    const DbError error = demo.start([&](const QString &step) { reporter.progress(step); });
+    if (error) {
+        demo.stop();
+        return reporter.finish(error);
+    }
+    const QString uri = demo.connectionSpec().displayUri();
+    reporter.set(QStringLiteral("uri"), uri);
+    reporter.set(QStringLiteral("folder"), demo.folder());
+    // The URI is printed on its own line first so that scripts can read it before the demo is stopped.
+    reporter.say(uri);
+    reporter.progress(tr("Demo database running in %1. Press Ctrl+C to stop it.").arg(demo.folder()));
+    if (reporter.finish({}) != 0)
+        return 1;
+#ifdef Q_OS_UNIX
+    waitForInterrupt();
+#endif
+    reporter.progress(tr("Stopping the demo database…"));
+    demo.stop();
+    return 0;
+}
+
+} // namespace
+
+int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(tr("Beacon Admin's command line, for scripts and runbooks."));
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QList<QCommandLineOption> options = {
+        {QStringLiteral("db"), tr("Database URI; otherwise libpq's PG* variables and ~/.pgpass."),
+         QStringLiteral("uri")},
+        {QStringLiteral("json"), tr("Print one JSON object on standard output.")},
+        {QStringLiteral("actor"), tr("Who is acting, recorded in the audit log beside the database login."),
+         QStringLiteral("name")},
+        {QStringLiteral("size"), tr("seed: tiny, small, medium or large."), QStringLiteral("size")},
+        {QStringLiteral("seed"), tr("seed: the random seed (default 1)."), QStringLiteral("n")},
+        {QStringLiteral("workspace"), tr("check: only this workspace."), QStringLiteral("id")},
+        {QStringLiteral("version"), tr("Print the version and exit.")},
+        {{QStringLiteral("h"), QStringLiteral("help")}, tr("Print this help and exit.")},
+    };
+    parser.addOptions(options);
+    parser.addPositionalArgument(QStringLiteral("command"), tr("migrate, seed, demo or check"));
+
+    const bool json = arguments.contains(QStringLiteral("--json"));
+    auto usage = [&](const QString &text) {
+        Reporter reporter(out, err, json, QString());
+        const int code = reporter.finish(usageError(text));
+        if (!json)
+            err << tr("Run \"beaconctl --help\" for the commands and their options.") << Qt::endl;
+        return code;
+    };
+
+    if (!parser.parse(arguments))
+        return usage(parser.errorText());
+    if (parser.isSet(QStringLiteral("version"))) {
+        out << "beaconctl " << applicationVersion() << " (schema " << Migrator::expectedVersion() << ")"
+            << Qt::endl;
+        return 0;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out << parser.helpText() << Qt::endl << tr("Commands:") << Qt::endl;
+        for (const Command &command : commands())
+            out << "  " << command.name.leftJustified(10) << command.summary << Qt::endl;
+        out << Qt::endl
+            << tr("Exit codes: 0 ok, 1 internal error, 2 usage or bad input, 3 refused or anomalies found, 4 "
+                  "busy, "
+                  "5 conflict, 6 permission denied, 7 database unavailable.")
+            << Qt::endl;
+        return 0;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.isEmpty())
+        return usage(tr("No command given."));
+    if (positional.size() > 1)
+        return usage(tr("Unexpected argument \"%1\".").arg(positional.at(1)));
+    const QString name = positional.first();
+    const auto command = std::find_if(commands().begin(), commands().end(),
+                                      [&](const Command &candidate) { return candidate.name == name; });
+    if (command == commands().end())
+        return usage(tr("Unknown command \"%1\".").arg(name));
+
+    static const QStringList globalOptions = {QStringLiteral("db"), QStringLiteral("json"),
+                                              QStringLiteral("actor")};
+    for (const QString &option : parser.optionNames()) {
+        if (!globalOptions.contains(option) && !command->options.contains(option))
+            return usage(tr("The option --%1 does not apply to \"%2\".").arg(option, name));
+    }
+    if (parser.isSet(QStringLiteral("actor")) && parser.value(QStringLiteral("actor")).trimmed().isEmpty())
+        return usage(tr("--actor must not be empty."));
+    if (name == QLatin1String("seed") && !parser.isSet(QStringLiteral("size")))
+        return usage(tr("seed needs --size tiny, small, medium or large."));
+
+    Reporter reporter(out, err, json, name);
+    if (name == QLatin1String("migrate"))
+        return runMigrate(parser, reporter);
+    if (name == QLatin1String("seed"))
+        return runSeed(parser, reporter);
+    if (name == QLatin1String("check"))
+        return runCheck(parser, reporter);
+    return runDemo(parser, reporter);
+}
+
+} // namespace beacon::cli

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "db/connectionspec.h"
+#include "db/dberror.h"
+
+#include <QSqlDatabase>
+#include <QString>
+
+#include <memory>
+
+namespace beacon {
+
+// Owns one named QSqlDatabase connection for the thread that opened it, and removes it when destroyed. A
+// QSqlDatabase handle belongs to its thread; every worker opens its own Connection inside the thread.
+class Connection {
+public:
+    ~Connection();
+    Connection(const Connection &) = delete;
+    Connection &operator=(const Connection &) = delete;
+
+    // Opens, sets the session to UTC (QPSQL hands timestamptz back in local time otherwise), and checks that
+    // the server answers. On failure returns null and fills *error with words for a person.
+    static std::unique_ptr<Connection> open(const ConnectionSpec &spec, const QString &purpose,
+                                            DbError *error);
+
+    QSqlDatabase database() const;
+    const ConnectionSpec &spec() const { return m_spec; }
+    QString name() const { return m_name; }
+
+private:
+    Connection(QString name, ConnectionSpec spec);
+    QString m_name;
+    ConnectionSpec m_spec;
+};
+
+// What the status bar and `beaconctl --json` report about a live session.
+struct SessionInfo {
+    QString serverVersion;
+    QString database;
+    QString loginRole;
+    QString groupRole; // the beacon_* group the login belongs to, or "superuser", or empty
+    int schemaVersion = 0;
+};
+
+SessionInfo readSessionInfo(const QSqlDatabase &db, DbError *error);
+
+// Runs one statement that takes no values (DDL, SET, BEGIN); for anything with values use prepare/bindValue.
+DbError execPlain(const QSqlDatabase &db, const QString &sql, const QString &whatWeWereDoing);
+
+} // namespace beacon

@@ -1,0 +1,25 @@
+#include "testdatabase.h"
+
+#include "db/migrator.h"
+
+#include <QSqlQuery>
+
+using namespace beacon;
+
+class TestConnection : public QObject {
+    Q_OBJECT
+private slots:
+    void template_isAtExpectedVersion();
+};
+
+void TestConnection::template_isAtExpectedVersion() {
+    test::TestDatabase database(QStringLiteral("migrator"));
+    QVERIFY_TESTDB(database);
+    DbError error;
+    QCOMPARE(Migrator::currentVersion(database.db(), &error), Migrator::expectedVersion());
+    QVERIFY2(!error, qPrintable(error.fullText()));
+    QVERIFY(!Migrator::checkVersion(database.db()));
+}
+
+QTEST_GUILESS_MAIN(TestConnection)
+#include "tst_connection.moc"

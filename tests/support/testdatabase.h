@@ -1,0 +1,56 @@
+#pragma once
+
+#include "db/connectionspec.h"
+#include "db/database.h"
+
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QString>
+#include <QTest>
+
+#include <memory>
+
+namespace beacon::test {
+
+// A fresh database for one test, copied from the migrated template on the run's throwaway server (see
+// tests/harness/testserver.cpp), and dropped again on destruction. Safe under `ctest -j2`: names are unique.
+// There is no skipping: a test whose server is missing fails with the reason.
+class TestDatabase {
+public:
+    explicit TestDatabase(const QString &tag = QStringLiteral("t"));
+    ~TestDatabase();
+    TestDatabase(const TestDatabase &) = delete;
+    TestDatabase &operator=(const TestDatabase &) = delete;
+
+    bool isValid() const { return m_error.isEmpty(); }
+    QString errorText() const { return m_error; }
+    QString name() const { return m_name; }
+
+    // Superuser over the private unix socket unless another login role is named.
+    ConnectionSpec spec(const QString &role = QStringLiteral("postgres")) const;
+    // The same over TCP on 127.0.0.1, where the server demands TLS and a password.
+    ConnectionSpec tcpSpec(const QString &role, const QString &password) const;
+    // A superuser connection for the calling thread, opened on first use and kept until destruction.
+    QSqlDatabase db();
+    // Creates a login role that belongs to one group role (beacon_support, beacon_finance, beacon_admin),
+    // dropped with this database. Returns the login's name.
+    QString createLogin(const QString &groupRole, const QString &password = {});
+
+    static QString clusterFolder();
+    static QString socketFolder();
+    static int tcpPort();
+
+private:
+    QString m_name;
+    QString m_error;
+    QStringList m_logins;
+    std::unique_ptr<Connection> m_connection;
+};
+
+} // namespace beacon::test
+
+// QVERIFY for a QSqlQuery call that prints the server's error when it fails.
+#define QVERIFY_SQL(query, call) QVERIFY2((query).call, qPrintable((query).lastError().text()))
+// Fails the test with the harness's reason when its database could not be made.
+#define QVERIFY_TESTDB(testDatabase)                                                                         \
+    QVERIFY2((testDatabase).isValid(), qPrintable((testDatabase).errorText()))
