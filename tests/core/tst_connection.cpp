@@ -1,24 +1,323 @@
+// Connection handling: URIs and PG* variables, and one clear message for each way a connection fails,
+// each met for real against a PostgreSQL server.
 #include "testdatabase.h"
 
+#include "db/database.h"
+#include "db/localcluster.h"
 #include "db/migrator.h"
 
 #include <QSqlQuery>
+#include <QTcpServer>
+#include <QTemporaryDir>
 
 using namespace beacon;
 
 class TestConnection : public QObject {
     Q_OBJECT
 private slots:
-    void template_isAtExpectedVersion();
+    void fromUri_valid_data();
+    void fromUri_valid();
+    void fromUri_invalid_data();
+    void fromUri_invalid();
+    void fromEnvironment_readsPgVariables();
+    void displayUri_neverShowsPassword();
+    void driverOptions_alwaysSetConnectTimeout();
+
+    void open_goodSpec_sessionIsUtcAndReportsRole();
+    void open_serverDown_saysNoServerAnswered();
+    void open_noSuchDatabase_saysNoDatabaseOfThatName();
+    void open_wrongPassword_saysPasswordNotAccepted();
+    void open_tlsRefusedByClient_saysServerOnlyAcceptsTls();
+    void open_tlsRequiredButServerHasNone_saysServerOffersNoTls();
+    void checkVersion_unknownVersion_saysFoundAndExpected_data();
+    void checkVersion_unknownVersion_saysFoundAndExpected();
 };
 
-void TestConnection::template_isAtExpectedVersion() {
-    test::TestDatabase database(QStringLiteral("migrator"));
+void TestConnection::fromUri_valid_data()
+{
+    QTest::addColumn<QString>("uri");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QString>("database");
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<QString>("sslMode");
+    QTest::addColumn<int>("timeout");
+
+    QTest::newRow("full")
+        << "postgresql://ann:s3cret@db.example.com:6543/beacon?sslmode=require&connect_timeout=4"
+        << "db.example.com" << 6543 << "beacon"
+        << "ann"
+        << "s3cret"
+        << "require" << 4;
+    QTest::newRow("postgres scheme") << "postgres://bob@localhost/prod"
+                                     << "localhost" << 5432 << "prod"
+                                     << "bob"
+                                     << ""
+                                     << "prefer" << 10;
+    QTest::newRow("socket folder as query") << "postgresql://postgres@/beacon_demo?host=/tmp/sock&port=5433"
+                                            << "/tmp/sock" << 5433 << "beacon_demo"
+                                            << "postgres"
+                                            << ""
+                                            << "prefer" << 10;
+    QTest::newRow("percent-encoded socket host") << "postgresql://carl@%2Fvar%2Frun%2Fpg/db"
+                                                 << "/var/run/pg" << 5432 << "db"
+                                                 << "carl"
+                                                 << ""
+                                                 << "prefer" << 10;
+    QTest::newRow("percent-encoded password") << "postgresql://dee:p%40ss%2Fword@h/x"
+                                              << "h" << 5432 << "x"
+                                              << "dee"
+                                              << "p@ss/word"
+                                              << "prefer" << 10;
+}
+
+void TestConnection::fromUri_valid()
+{
+    QFETCH(QString, uri);
+    qunsetenv("PGHOST");
+    qunsetenv("PGPORT");
+    qunsetenv("PGDATABASE");
+    qunsetenv("PGPASSWORD");
+    qunsetenv("PGSSLMODE");
+    qunsetenv("PGCONNECT_TIMEOUT");
+    QString error;
+    const auto spec = ConnectionSpec::fromUri(uri, &error);
+    QVERIFY2(spec.has_value(), qPrintable(error));
+    QTEST(spec->host, "host");
+    QTEST(spec->port, "port");
+    QTEST(spec->database, "database");
+    QTEST(spec->user, "user");
+    QTEST(spec->password, "password");
+    QTEST(spec->sslMode, "sslMode");
+    QTEST(spec->connectTimeoutSeconds, "timeout");
+}
+
+void TestConnection::fromUri_invalid_data()
+{
+    QTest::addColumn<QString>("uri");
+    QTest::addColumn<QString>("messagePart");
+    QTest::newRow("other scheme") << "mysql://root@localhost/db"
+                                  << "is not a database address";
+    QTest::newRow("not a uri") << "host=localhost dbname=x"
+                               << "is not a database address";
+    QTest::newRow("bad sslmode") << "postgresql://a@h/db?sslmode=always"
+                                 << "TLS mode \"always\" is unknown";
+    QTest::newRow("bad port") << "postgresql://a@h/db?port=99999"
+                              << "not a number from 1 to 65535";
+    QTest::newRow("bad timeout") << "postgresql://a@h/db?connect_timeout=0"
+                                 << "connect_timeout";
+    QTest::newRow("unknown option") << "postgresql://a@h/db?sslrootcert=x"
+                                    << "does not know: \"sslrootcert\"";
+}
+
+void TestConnection::fromUri_invalid()
+{
+    QFETCH(QString, uri);
+    QFETCH(QString, messagePart);
+    QString error;
+    QVERIFY(!ConnectionSpec::fromUri(uri, &error).has_value());
+    QVERIFY2(error.contains(messagePart), qPrintable(error));
+}
+
+void TestConnection::fromEnvironment_readsPgVariables()
+{
+    qputenv("PGHOST", "pg.internal");
+    qputenv("PGPORT", "6000");
+    qputenv("PGDATABASE", "beacon_prod");
+    qputenv("PGUSER", "support_ann");
+    qputenv("PGSSLMODE", "verify-full");
+    qputenv("PGCONNECT_TIMEOUT", "7");
+    const ConnectionSpec spec = ConnectionSpec::fromEnvironment();
+    for (const char *name : {"PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSSLMODE", "PGCONNECT_TIMEOUT"})
+        qunsetenv(name);
+    QCOMPARE(spec.host, QStringLiteral("pg.internal"));
+    QCOMPARE(spec.port, 6000);
+    QCOMPARE(spec.database, QStringLiteral("beacon_prod"));
+    QCOMPARE(spec.user, QStringLiteral("support_ann"));
+    QCOMPARE(spec.sslMode, QStringLiteral("verify-full"));
+    QCOMPARE(spec.connectTimeoutSeconds, 7);
+}
+
+void TestConnection::displayUri_neverShowsPassword()
+{
+    QString error;
+    const auto spec =
+        ConnectionSpec::fromUri(QStringLiteral("postgresql://ann:TopSecret99@db:5432/beacon"), &error);
+    QVERIFY(spec);
+    QVERIFY(!spec->displayUri().contains(QLatin1String("TopSecret99")));
+    QVERIFY(!spec->target().contains(QLatin1String("TopSecret99")));
+    QVERIFY(!spec->driverOptions().contains(QLatin1String("TopSecret99")));
+    QVERIFY(spec->displayUri().contains(QLatin1String("ann@db:5432/beacon")));
+}
+
+void TestConnection::driverOptions_alwaysSetConnectTimeout()
+{
+    ConnectionSpec spec;
+    QVERIFY(spec.driverOptions().contains(QLatin1String("connect_timeout=10")));
+    spec.applicationName = QStringLiteral("name with spaces;sslmode=disable");
+    // A profile's text must not be able to smuggle extra libpq options in.
+    QVERIFY(!spec.driverOptions().contains(QLatin1String(" sslmode=disable")));
+    QCOMPARE(spec.driverOptions().count(QLatin1String("sslmode=")), 1);
+}
+
+void TestConnection::open_goodSpec_sessionIsUtcAndReportsRole()
+{
+    test::TestDatabase database(QStringLiteral("conn_good"));
     QVERIFY_TESTDB(database);
+    const QString login = database.createLogin(QStringLiteral("beacon_finance"));
+    QVERIFY(!login.isEmpty());
     DbError error;
-    QCOMPARE(Migrator::currentVersion(database.db(), &error), Migrator::expectedVersion());
+    auto connection = Connection::open(database.spec(login), QStringLiteral("test"), &error);
+    QVERIFY2(connection, qPrintable(error.fullText()));
+    QSqlQuery query(connection->database());
+    QVERIFY_SQL(query, exec(QStringLiteral("SHOW TimeZone")));
+    QVERIFY(query.next());
+    QCOMPARE(query.value(0).toString(), QStringLiteral("UTC"));
+    const SessionInfo info = readSessionInfo(connection->database(), &error);
     QVERIFY2(!error, qPrintable(error.fullText()));
-    QVERIFY(!Migrator::checkVersion(database.db()));
+    QCOMPARE(info.loginRole, login);
+    QCOMPARE(info.groupRole, QStringLiteral("beacon_finance"));
+    QCOMPARE(info.database, database.name());
+    QCOMPARE(info.schemaVersion, Migrator::expectedVersion());
+    QVERIFY(info.serverVersion.startsWith(QLatin1String("15")));
+}
+
+void TestConnection::open_serverDown_saysNoServerAnswered()
+{
+    QTemporaryDir emptySocketFolder;
+    ConnectionSpec spec;
+    spec.host = emptySocketFolder.path();
+    spec.user = QStringLiteral("postgres");
+    spec.database = QStringLiteral("postgres");
+    DbError error;
+    QVERIFY(!Connection::open(spec, QStringLiteral("test"), &error));
+    QCOMPARE(error.kind, ErrorKind::Unavailable);
+    QCOMPARE(error.exitCode(), 7);
+    QVERIFY2(error.message.contains(QLatin1String("No database server answered")), qPrintable(error.message));
+    QVERIFY(!error.details.isEmpty());
+}
+
+void TestConnection::open_noSuchDatabase_saysNoDatabaseOfThatName()
+{
+    test::TestDatabase database(QStringLiteral("conn_nodb"));
+    QVERIFY_TESTDB(database);
+    ConnectionSpec spec = database.spec();
+    spec.database = QStringLiteral("no_such_database_here");
+    DbError error;
+    QVERIFY(!Connection::open(spec, QStringLiteral("test"), &error));
+    QCOMPARE(error.sqlState, QStringLiteral("3D000"));
+    QVERIFY2(error.message.contains(QLatin1String("no database of that name")), qPrintable(error.message));
+}
+
+void TestConnection::open_wrongPassword_saysPasswordNotAccepted()
+{
+    test::TestDatabase database(QStringLiteral("conn_pw"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(test::TestDatabase::tcpPort() > 0);
+    const QString login =
+        database.createLogin(QStringLiteral("beacon_support"), QStringLiteral("right-password"));
+    QVERIFY2(!login.isEmpty(), qPrintable(database.errorText()));
+    DbError error;
+    QVERIFY(!Connection::open(database.tcpSpec(login, QStringLiteral("wrong-password")),
+                              QStringLiteral("test"), &error));
+    QCOMPARE(error.kind, ErrorKind::Denied);
+    QCOMPARE(error.sqlState, QStringLiteral("28P01"));
+    QVERIFY2(error.message.contains(QLatin1String("did not accept the user name and password")),
+             qPrintable(error.message));
+    QVERIFY(!error.fullText().contains(QLatin1String("wrong-password")));
+
+    auto connection = Connection::open(database.tcpSpec(login, QStringLiteral("right-password")),
+                                       QStringLiteral("test"), &error);
+    QVERIFY2(connection, qPrintable(error.fullText()));
+    QSqlQuery query(connection->database());
+    QVERIFY_SQL(query, exec(QStringLiteral("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")));
+    QVERIFY(query.next());
+    QVERIFY2(query.value(0).toBool(), "the password login over TCP must be encrypted");
+}
+
+void TestConnection::open_tlsRefusedByClient_saysServerOnlyAcceptsTls()
+{
+    test::TestDatabase database(QStringLiteral("conn_tls1"));
+    QVERIFY_TESTDB(database);
+    const QString login = database.createLogin(QStringLiteral("beacon_support"), QStringLiteral("pw"));
+    ConnectionSpec spec = database.tcpSpec(login, QStringLiteral("pw"));
+    spec.sslMode = QStringLiteral("disable");
+    DbError error;
+    QVERIFY(!Connection::open(spec, QStringLiteral("test"), &error));
+    QVERIFY2(error.message.contains(QLatin1String("only accepts encrypted (TLS) connections")),
+             qPrintable(error.fullText()));
+}
+
+void TestConnection::open_tlsRequiredButServerHasNone_saysServerOffersNoTls()
+{
+    // The run's shared server offers TLS, so this case needs a small server of its own without it.
+    QTemporaryDir folder(QDir::tempPath() + QStringLiteral("/btls-XXXXXX"));
+    QVERIFY(folder.isValid());
+    // As root the server runs as postgres, which must be able to walk into the folder.
+    QFile::setPermissions(folder.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+                                             QFileDevice::ExeGroup | QFileDevice::ExeOther);
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+    const int port = probe.serverPort();
+    probe.close();
+    LocalCluster::Options options;
+    options.throwaway = true;
+    options.tcpPort = port;
+    options.hbaRules = QStringLiteral("local all all trust\nhost all all 127.0.0.1/32 trust\n");
+    LocalCluster cluster(folder.path() + QStringLiteral("/c"), options);
+    QVERIFY2(cluster.start(), qPrintable(cluster.lastError()));
+    auto stopCluster = qScopeGuard([&] { cluster.stop(); });
+
+    ConnectionSpec spec;
+    spec.host = QStringLiteral("127.0.0.1");
+    spec.port = port;
+    spec.user = QStringLiteral("postgres");
+    spec.database = QStringLiteral("postgres");
+    spec.sslMode = QStringLiteral("require");
+    DbError error;
+    QVERIFY(!Connection::open(spec, QStringLiteral("test"), &error));
+    QVERIFY2(error.message.contains(QLatin1String("does not offer one")), qPrintable(error.fullText()));
+
+    spec.sslMode = QStringLiteral("disable");
+    auto connection = Connection::open(spec, QStringLiteral("test"), &error);
+    QVERIFY2(connection, qPrintable(error.fullText()));
+}
+
+void TestConnection::checkVersion_unknownVersion_saysFoundAndExpected_data()
+{
+    QTest::addColumn<int>("versionOffset");
+    QTest::addColumn<QString>("messagePart");
+    QTest::newRow("newer than this build") << 5 << "newer than the version";
+    QTest::newRow("no schema at all") << -1 << "has no Beacon schema";
+}
+
+void TestConnection::checkVersion_unknownVersion_saysFoundAndExpected()
+{
+    QFETCH(int, versionOffset);
+    QFETCH(QString, messagePart);
+    const int expected = Migrator::expectedVersion();
+    QVERIFY(expected >= 1);
+    test::TestDatabase database(QStringLiteral("conn_ver"), versionOffset < 0
+                                                                ? test::TestDatabase::Contents::Empty
+                                                                : test::TestDatabase::Contents::Migrated);
+    QVERIFY_TESTDB(database);
+    QSqlQuery query(database.db());
+    if (versionOffset > 0) {
+        QVERIFY_SQL(query, prepare(QStringLiteral(
+                               "INSERT INTO schema_migrations (version, name) VALUES (:v, 'future')")));
+        query.bindValue(QStringLiteral(":v"), expected + versionOffset);
+        QVERIFY_SQL(query, exec());
+    }
+    const DbError error = Migrator::checkVersion(database.db());
+    QCOMPARE(error.kind, ErrorKind::Refused);
+    QVERIFY2(error.message.contains(messagePart), qPrintable(error.message));
+    QVERIFY2(error.message.contains(QStringLiteral("version %1").arg(expected)), qPrintable(error.message));
+    if (versionOffset > 0) {
+        QVERIFY(error.message.contains(QString::number(expected + versionOffset)));
+        // A newer database is never "migrated" backwards by an old build.
+        QCOMPARE(Migrator::migrate(database.db()).kind, ErrorKind::Refused);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestConnection)

@@ -16,19 +16,22 @@
 
 using namespace beacon;
 
-static int fail(const QString &text) {
+static int fail(const QString &text)
+{
     QTextStream(stderr) << "beacon-test-server: " << text << Qt::endl;
     return 1;
 }
 
-static int freeLoopbackPort() {
+static int freeLoopbackPort()
+{
     QTcpServer probe;
     if (!probe.listen(QHostAddress::LocalHost, 0))
         return 0;
     return probe.serverPort();
 }
 
-static bool makeSelfSignedCertificate(const QString &dataDir, QString *error) {
+static bool makeSelfSignedCertificate(const QString &dataDir, QString *error)
+{
     QProcess openssl;
     openssl.setProcessChannelMode(QProcess::MergedChannels);
     openssl.start(QStringLiteral("openssl"),
@@ -52,7 +55,8 @@ static bool makeSelfSignedCertificate(const QString &dataDir, QString *error) {
     return true;
 }
 
-static int start(const QString &folder) {
+static int start(const QString &folder)
+{
     // A cluster left by an interrupted run is stopped and thrown away: every run starts clean.
     {
         LocalCluster stale(folder, {});
@@ -114,7 +118,8 @@ static int start(const QString &folder) {
     return 0;
 }
 
-static int stop(const QString &folder) {
+static int stop(const QString &folder)
+{
     LocalCluster cluster(folder, {});
     cluster.stop();
     if (cluster.isRunning())
@@ -124,7 +129,8 @@ static int stop(const QString &folder) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     if (args.size() != 3)

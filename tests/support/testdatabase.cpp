@@ -12,26 +12,31 @@
 
 namespace beacon::test {
 
-QString TestDatabase::clusterFolder() {
+QString TestDatabase::clusterFolder()
+{
     return qEnvironmentVariable("BEACON_TEST_CLUSTER_DIR", QStringLiteral(BEACON_TEST_CLUSTER_DIR));
 }
 
-QString TestDatabase::socketFolder() {
+QString TestDatabase::socketFolder()
+{
     return LocalCluster(clusterFolder(), {}).socketDirectory();
 }
 
-int TestDatabase::tcpPort() {
+int TestDatabase::tcpPort()
+{
     QFile file(clusterFolder() + QStringLiteral("/tcp_port"));
     if (!file.open(QIODevice::ReadOnly))
         return 0;
     return file.readAll().trimmed().toInt();
 }
 
-static ConnectionSpec superuserSpec(const QString &database) {
+static ConnectionSpec superuserSpec(const QString &database)
+{
     return LocalCluster(TestDatabase::clusterFolder(), {}).connectionSpec(database);
 }
 
-TestDatabase::TestDatabase(const QString &tag) {
+TestDatabase::TestDatabase(const QString &tag, Contents contents)
+{
     static QAtomicInteger<int> counter;
     QString safeTag = tag.toLower();
     safeTag.replace(QRegularExpression(QStringLiteral("[^a-z0-9_]")), QStringLiteral("_"));
@@ -49,15 +54,17 @@ TestDatabase::TestDatabase(const QString &tag) {
         return;
     }
     // Names are built from our own counter and a sanitised tag, never from outside input.
-    error = execPlain(
-        admin->database(),
-        QStringLiteral("CREATE DATABASE %1 TEMPLATE %2").arg(m_name, QLatin1String(BEACON_TEST_TEMPLATE)),
-        QStringLiteral("creating the test database"));
+    error = execPlain(admin->database(),
+                      QStringLiteral("CREATE DATABASE %1 TEMPLATE %2")
+                          .arg(m_name, contents == Contents::Migrated ? QStringLiteral(BEACON_TEST_TEMPLATE)
+                                                                      : QStringLiteral("template0")),
+                      QStringLiteral("creating the test database"));
     if (error)
         m_error = error.fullText();
 }
 
-TestDatabase::~TestDatabase() {
+TestDatabase::~TestDatabase()
+{
     m_connection.reset();
     if (m_name.isEmpty() || !m_error.isEmpty())
         return;
@@ -71,13 +78,15 @@ TestDatabase::~TestDatabase() {
         execPlain(admin->database(), QStringLiteral("DROP ROLE IF EXISTS %1").arg(login), {});
 }
 
-ConnectionSpec TestDatabase::spec(const QString &role) const {
+ConnectionSpec TestDatabase::spec(const QString &role) const
+{
     ConnectionSpec spec = superuserSpec(m_name);
     spec.user = role;
     return spec;
 }
 
-ConnectionSpec TestDatabase::tcpSpec(const QString &role, const QString &password) const {
+ConnectionSpec TestDatabase::tcpSpec(const QString &role, const QString &password) const
+{
     ConnectionSpec spec;
     spec.host = QStringLiteral("127.0.0.1");
     spec.port = tcpPort();
@@ -89,7 +98,8 @@ ConnectionSpec TestDatabase::tcpSpec(const QString &role, const QString &passwor
     return spec;
 }
 
-QSqlDatabase TestDatabase::db() {
+QSqlDatabase TestDatabase::db()
+{
     if (!m_connection) {
         DbError error;
         m_connection = Connection::open(spec(), QStringLiteral("testdb"), &error);
@@ -101,7 +111,8 @@ QSqlDatabase TestDatabase::db() {
     return m_connection->database();
 }
 
-QString TestDatabase::createLogin(const QString &groupRole, const QString &password) {
+QString TestDatabase::createLogin(const QString &groupRole, const QString &password)
+{
     const QString login = QStringLiteral("%1_%2").arg(m_name, QString::number(m_logins.size()));
     QSqlQuery query(db());
     // Role names are identifiers: built from our own database name, and the group from a fixed list.

@@ -17,7 +17,10 @@ namespace beacon::test {
 // There is no skipping: a test whose server is missing fails with the reason.
 class TestDatabase {
 public:
-    explicit TestDatabase(const QString &tag = QStringLiteral("t"));
+    enum class Contents { Migrated, Empty };
+    // Migrated: a copy of the template at the current schema version. Empty: a bare database (template0),
+    // for tests of migration and of the "unknown schema version" refusal.
+    explicit TestDatabase(const QString &tag = QStringLiteral("t"), Contents contents = Contents::Migrated);
     ~TestDatabase();
     TestDatabase(const TestDatabase &) = delete;
     TestDatabase &operator=(const TestDatabase &) = delete;

@@ -21,7 +21,8 @@
 
 namespace beacon::cli {
 
-static QString tr(const char *text) {
+static QString tr(const char *text)
+{
     return QCoreApplication::translate("beaconctl", text);
 }
 
@@ -33,7 +34,8 @@ struct Command {
     QString summary;
 };
 
-const QList<Command> &commands() {
+const QList<Command> &commands()
+{
     static const QList<Command> list = {
         {QStringLiteral("migrate"), {}, tr("Apply the schema migrations this build carries (idempotent).")},
         {QStringLiteral("seed"),
@@ -55,21 +57,25 @@ public:
     Reporter(QTextStream &out, QTextStream &err, bool json, QString command)
         : m_out(out)
         , m_err(err)
-        , m_json(json) {
+        , m_json(json)
+    {
         m_object.insert(QStringLiteral("command"), command);
     }
 
     void set(const QString &key, const QJsonValue &value) { m_object.insert(key, value); }
-    void say(const QString &line) {
+    void say(const QString &line)
+    {
         if (!m_json)
             m_out << line << Qt::endl;
     }
-    void progress(const QString &line) {
+    void progress(const QString &line)
+    {
         if (!m_json)
             m_err << line << Qt::endl;
     }
 
-    int finish(const DbError &error, int exitCodeWhenOk = 0) {
+    int finish(const DbError &error, int exitCodeWhenOk = 0)
+    {
         const int code = error ? error.exitCode() : exitCodeWhenOk;
         if (m_json) {
             m_object.insert(QStringLiteral("ok"), !error.isError() && code == 0);
@@ -97,11 +103,13 @@ private:
     QJsonObject m_object;
 };
 
-DbError usageError(const QString &text) {
+DbError usageError(const QString &text)
+{
     return DbError::make(ErrorKind::Usage, text);
 }
 
-ConnectionSpec specFrom(const QCommandLineParser &parser, DbError *error) {
+ConnectionSpec specFrom(const QCommandLineParser &parser, DbError *error)
+{
     if (!parser.isSet(QStringLiteral("db")))
         return ConnectionSpec::fromEnvironment();
     QString reason;
@@ -113,7 +121,8 @@ ConnectionSpec specFrom(const QCommandLineParser &parser, DbError *error) {
     return *spec;
 }
 
-std::unique_ptr<Connection> connect(const QCommandLineParser &parser, Reporter &reporter, DbError *error) {
+std::unique_ptr<Connection> connect(const QCommandLineParser &parser, Reporter &reporter, DbError *error)
+{
     const ConnectionSpec spec = specFrom(parser, error);
     if (*error)
         return nullptr;
@@ -121,7 +130,8 @@ std::unique_ptr<Connection> connect(const QCommandLineParser &parser, Reporter &
     return Connection::open(spec, QStringLiteral("ctl"), error);
 }
 
-int runMigrate(const QCommandLineParser &parser, Reporter &reporter) {
+int runMigrate(const QCommandLineParser &parser, Reporter &reporter)
+{
     DbError error;
     auto connection = connect(parser, reporter, &error);
     if (!connection)
@@ -140,7 +150,8 @@ int runMigrate(const QCommandLineParser &parser, Reporter &reporter) {
     return reporter.finish(error);
 }
 
-int runSeed(const QCommandLineParser &parser, Reporter &reporter) {
+int runSeed(const QCommandLineParser &parser, Reporter &reporter)
+{
     SeedOptions options;
     const auto size = seedSizeFromName(parser.value(QStringLiteral("size")));
     if (!size)
@@ -193,7 +204,8 @@ int runSeed(const QCommandLineParser &parser, Reporter &reporter) {
     return reporter.finish({});
 }
 
-int runCheck(const QCommandLineParser &parser, Reporter &reporter) {
+int runCheck(const QCommandLineParser &parser, Reporter &reporter)
+{
     std::optional<qint64> workspace;
     if (parser.isSet(QStringLiteral("workspace"))) {
         bool ok = false;
@@ -232,7 +244,8 @@ int runCheck(const QCommandLineParser &parser, Reporter &reporter) {
 
 #ifdef Q_OS_UNIX
 // Blocks this thread until SIGINT or SIGTERM arrives; the demo has nothing else to do meanwhile.
-void waitForInterrupt() {
+void waitForInterrupt()
+{
     sigset_t stopSignals;
     sigemptyset(&stopSignals);
     sigaddset(&stopSignals, SIGINT);
@@ -243,7 +256,8 @@ void waitForInterrupt() {
 }
 #endif
 
-int runDemo(const QCommandLineParser &, Reporter &reporter) {
+int runDemo(const QCommandLineParser &, Reporter &reporter)
+{
 #ifdef Q_OS_UNIX
     // Block the stopSignals before anything starts threads, so that sigwait below is the one that sees them.
     sigset_t stopSignals;
@@ -276,7 +290,8 @@ int runDemo(const QCommandLineParser &, Reporter &reporter) {
 
 } // namespace
 
-int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err) {
+int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
+{
     QCommandLineParser parser;
     parser.setApplicationDescription(tr("Beacon Admin's command line, for scripts and runbooks."));
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);

@@ -7,26 +7,40 @@
 
 namespace beacon {
 
-static QString tr(const char *text) {
+static QString tr(const char *text)
+{
     return QCoreApplication::translate("beacon::ConnectionSpec", text);
 }
 
-static QString localUserName() {
+static QString localUserName()
+{
     QString name = qEnvironmentVariable("USER");
     if (name.isEmpty())
         name = qEnvironmentVariable("USERNAME");
     return name;
 }
 
-bool ConnectionSpec::isValidSslMode(const QString &mode) {
+bool ConnectionSpec::isValidSslMode(const QString &mode)
+{
     static const QStringList modes = {QStringLiteral("disable"),   QStringLiteral("allow"),
                                       QStringLiteral("prefer"),    QStringLiteral("require"),
                                       QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
     return modes.contains(mode);
 }
 
-std::optional<ConnectionSpec> ConnectionSpec::fromUri(const QString &uri, QString *error) {
-    const QUrl url(uri, QUrl::StrictMode);
+std::optional<ConnectionSpec> ConnectionSpec::fromUri(const QString &uri, QString *error)
+{
+    // libpq accepts a socket folder as a percent-encoded host (postgresql://user@%2Frun%2Fpg/db), which QUrl
+    // rejects as a host name; lift it out before parsing and put it back afterwards.
+    static const QRegularExpression encodedSocketHost(
+        QStringLiteral("^(postgres(?:ql)?://(?:[^@/?]*@)?)(%2[Ff][^/:?]*)"));
+    QString text = uri;
+    QString socketHost;
+    if (const auto match = encodedSocketHost.match(uri); match.hasMatch()) {
+        socketHost = QUrl::fromPercentEncoding(match.captured(2).toUtf8());
+        text = match.captured(1) + uri.mid(match.capturedEnd(2));
+    }
+    const QUrl url(text, QUrl::StrictMode);
     if (!url.isValid() ||
         (url.scheme() != QLatin1String("postgresql") && url.scheme() != QLatin1String("postgres"))) {
         if (error)
@@ -36,7 +50,9 @@ std::optional<ConnectionSpec> ConnectionSpec::fromUri(const QString &uri, QStrin
         return std::nullopt;
     }
     ConnectionSpec spec = fromEnvironment();
-    if (!url.host().isEmpty())
+    if (!socketHost.isEmpty())
+        spec.host = socketHost;
+    else if (!url.host().isEmpty())
         spec.host = url.host();
     if (url.port() > 0)
         spec.port = url.port();
@@ -97,7 +113,8 @@ std::optional<ConnectionSpec> ConnectionSpec::fromUri(const QString &uri, QStrin
     return spec;
 }
 
-ConnectionSpec ConnectionSpec::fromEnvironment() {
+ConnectionSpec ConnectionSpec::fromEnvironment()
+{
     ConnectionSpec spec;
     spec.host = qEnvironmentVariable("PGHOST", QStringLiteral("localhost"));
     bool ok = false;
@@ -116,7 +133,8 @@ ConnectionSpec ConnectionSpec::fromEnvironment() {
     return spec;
 }
 
-QString ConnectionSpec::displayUri() const {
+QString ConnectionSpec::displayUri() const
+{
     QUrl url;
     url.setScheme(QStringLiteral("postgresql"));
     url.setUserName(user);
@@ -135,12 +153,14 @@ QString ConnectionSpec::displayUri() const {
     return url.toString(QUrl::RemovePassword);
 }
 
-QString ConnectionSpec::target() const {
+QString ConnectionSpec::target() const
+{
     const QString where = isUnixSocket() ? host : QStringLiteral("%1:%2").arg(host).arg(port);
     return QStringLiteral("%1@%2/%3").arg(user, where, database);
 }
 
-QString ConnectionSpec::driverOptions() const {
+QString ConnectionSpec::driverOptions() const
+{
     // QPSQL joins these with spaces into libpq's conninfo; values here never contain spaces or quotes
     // except the application name, which we keep to a safe alphabet.
     QString safeName = applicationName;

@@ -9,16 +9,18 @@
 
 namespace beacon {
 
-static QString tr(const char *text) {
+static QString tr(const char *text)
+{
     return QCoreApplication::translate("beacon::Connection", text);
 }
 
 Connection::Connection(QString name, ConnectionSpec spec)
     : m_name(std::move(name))
-    , m_spec(std::move(spec)) {
-}
+    , m_spec(std::move(spec))
+{}
 
-Connection::~Connection() {
+Connection::~Connection()
+{
     {
         QSqlDatabase db = QSqlDatabase::database(m_name, false);
         if (db.isOpen())
@@ -28,7 +30,8 @@ Connection::~Connection() {
 }
 
 std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const QString &purpose,
-                                             DbError *error) {
+                                             DbError *error)
+{
     static QAtomicInteger<quint64> counter;
     const QString name = QStringLiteral("beacon-%1-%2").arg(purpose).arg(counter.fetchAndAddRelaxed(1));
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
@@ -65,18 +68,21 @@ std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const Q
     return connection;
 }
 
-QSqlDatabase Connection::database() const {
+QSqlDatabase Connection::database() const
+{
     return QSqlDatabase::database(m_name, false);
 }
 
-DbError execPlain(const QSqlDatabase &db, const QString &sql, const QString &whatWeWereDoing) {
+DbError execPlain(const QSqlDatabase &db, const QString &sql, const QString &whatWeWereDoing)
+{
     QSqlQuery query(db);
     if (!query.exec(sql))
         return DbError::fromSql(query.lastError(), whatWeWereDoing);
     return {};
 }
 
-SessionInfo readSessionInfo(const QSqlDatabase &db, DbError *error) {
+SessionInfo readSessionInfo(const QSqlDatabase &db, DbError *error)
+{
     SessionInfo info;
     QSqlQuery query(db);
     // The group is the beacon_* role the login is a member of; a superuser sees everything anyway.

@@ -5,7 +5,8 @@
 
 namespace beacon {
 
-int exitCodeFor(ErrorKind kind) {
+int exitCodeFor(ErrorKind kind)
+{
     switch (kind) {
     case ErrorKind::None:
         return 0;
@@ -27,7 +28,8 @@ int exitCodeFor(ErrorKind kind) {
     return 1;
 }
 
-QString kindName(ErrorKind kind) {
+QString kindName(ErrorKind kind)
+{
     switch (kind) {
     case ErrorKind::None:
         return QStringLiteral("ok");
@@ -49,11 +51,13 @@ QString kindName(ErrorKind kind) {
     return QStringLiteral("error");
 }
 
-bool DbError::isRetryable() const {
+bool DbError::isRetryable() const
+{
     return sqlState == QLatin1String("40P01") || sqlState == QLatin1String("40001");
 }
 
-QString DbError::fullText() const {
+QString DbError::fullText() const
+{
     QString text = message;
     if (!sqlState.isEmpty())
         text += QStringLiteral(" [SQLSTATE %1]").arg(sqlState);
@@ -62,7 +66,8 @@ QString DbError::fullText() const {
     return text;
 }
 
-DbError DbError::make(ErrorKind kind, const QString &message, const QString &details) {
+DbError DbError::make(ErrorKind kind, const QString &message, const QString &details)
+{
     DbError error;
     error.kind = kind;
     error.message = message;
@@ -70,11 +75,13 @@ DbError DbError::make(ErrorKind kind, const QString &message, const QString &det
     return error;
 }
 
-static QString tr(const char *text) {
+static QString tr(const char *text)
+{
     return QCoreApplication::translate("beacon::DbError", text);
 }
 
-DbError DbError::fromSql(const QSqlError &sqlError, const QString &whatWeWereDoing) {
+DbError DbError::fromSql(const QSqlError &sqlError, const QString &whatWeWereDoing)
+{
     DbError error;
     error.sqlState = sqlError.nativeErrorCode();
     error.details = sqlError.databaseText().trimmed();
@@ -122,7 +129,8 @@ DbError DbError::fromSql(const QSqlError &sqlError, const QString &whatWeWereDoi
     return error;
 }
 
-DbError DbError::fromConnectionFailure(const QString &driverText, const QString &target) {
+DbError DbError::fromConnectionFailure(const QString &driverText, const QString &target)
+{
     const QString text = driverText.trimmed();
     const QString lower = text.toLower();
     DbError error;

@@ -10,17 +10,19 @@
 
 namespace beacon {
 
-static QString tr(const char *text) {
+static QString tr(const char *text)
+{
     return QCoreApplication::translate("beacon::DemoEnvironment", text);
 }
 
 DemoEnvironment::DemoEnvironment(QString folder)
-    : m_cluster(std::make_unique<LocalCluster>(std::move(folder), LocalCluster::Options{})) {
-}
+    : m_cluster(std::make_unique<LocalCluster>(std::move(folder), LocalCluster::Options{}))
+{}
 
 DemoEnvironment::~DemoEnvironment() = default;
 
-QString DemoEnvironment::defaultFolder() {
+QString DemoEnvironment::defaultFolder()
+{
     const QString fromEnvironment = qEnvironmentVariable("BEACON_DEMO_DIR");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
@@ -29,13 +31,15 @@ QString DemoEnvironment::defaultFolder() {
     return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/demo");
 }
 
-ConnectionSpec DemoEnvironment::connectionSpec() const {
+ConnectionSpec DemoEnvironment::connectionSpec() const
+{
     ConnectionSpec spec = m_cluster->connectionSpec(QString::fromLatin1(DatabaseName));
     spec.applicationName = QStringLiteral("beacon-admin-demo");
     return spec;
 }
 
-DbError DemoEnvironment::start(const std::function<void(const QString &)> &progress) {
+DbError DemoEnvironment::start(const std::function<void(const QString &)> &progress)
+{
     auto say = [&](const QString &text) {
         if (progress)
             progress(text);
@@ -91,7 +95,8 @@ DbError DemoEnvironment::start(const std::function<void(const QString &)> &progr
     return {};
 }
 
-void DemoEnvironment::stop() {
+void DemoEnvironment::stop()
+{
     m_cluster->stop();
 }
 

@@ -13,7 +13,8 @@
 
 namespace beacon {
 
-static QString tr(const char *text) {
+static QString tr(const char *text)
+{
     return QCoreApplication::translate("beacon::LocalCluster", text);
 }
 
@@ -23,10 +24,11 @@ static constexpr int SocketPort = 5432;
 
 LocalCluster::LocalCluster(QString folder, Options options)
     : m_folder(QDir::cleanPath(QDir(folder).absolutePath()))
-    , m_options(std::move(options)) {
-}
+    , m_options(std::move(options))
+{}
 
-bool LocalCluster::runningAsRoot() {
+bool LocalCluster::runningAsRoot()
+{
 #ifdef Q_OS_UNIX
     return ::geteuid() == 0;
 #else
@@ -34,7 +36,8 @@ bool LocalCluster::runningAsRoot() {
 #endif
 }
 
-QString LocalCluster::serverBinDirectory() {
+QString LocalCluster::serverBinDirectory()
+{
     const QString fromEnvironment = qEnvironmentVariable("BEACON_PG_BINDIR");
     if (!fromEnvironment.isEmpty())
         return fromEnvironment;
@@ -45,11 +48,13 @@ QString LocalCluster::serverBinDirectory() {
     return onPath.isEmpty() ? compiledIn : QFileInfo(onPath).absolutePath();
 }
 
-QString LocalCluster::dataDirectory() const {
+QString LocalCluster::dataDirectory() const
+{
     return m_folder + QStringLiteral("/data");
 }
 
-QString LocalCluster::socketDirectory() const {
+QString LocalCluster::socketDirectory() const
+{
     const QString inside = m_folder + QStringLiteral("/socket");
     if (inside.size() <= MaxSocketFolderLength)
         return inside;
@@ -57,7 +62,8 @@ QString LocalCluster::socketDirectory() const {
     return QDir::tempPath() + QStringLiteral("/beacon-") + QString::number(qHash(m_folder), 16);
 }
 
-int LocalCluster::port() const {
+int LocalCluster::port() const
+{
     if (m_options.tcpPort > 0)
         return m_options.tcpPort;
     // A cluster started by another process (the test harness) may listen elsewhere; its pid file says where.
@@ -72,7 +78,8 @@ int LocalCluster::port() const {
     return SocketPort;
 }
 
-ConnectionSpec LocalCluster::connectionSpec(const QString &database) const {
+ConnectionSpec LocalCluster::connectionSpec(const QString &database) const
+{
     ConnectionSpec spec;
     spec.host = socketDirectory();
     spec.port = port();
@@ -83,7 +90,8 @@ ConnectionSpec LocalCluster::connectionSpec(const QString &database) const {
     return spec;
 }
 
-bool LocalCluster::run(const QString &program, const QStringList &arguments, int timeoutMs, QString *output) {
+bool LocalCluster::run(const QString &program, const QStringList &arguments, int timeoutMs, QString *output)
+{
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
     const QString executable = serverBinDirectory() + QLatin1Char('/') + program;
@@ -118,7 +126,8 @@ bool LocalCluster::run(const QString &program, const QStringList &arguments, int
     return true;
 }
 
-bool LocalCluster::prepareFolderForServer() {
+bool LocalCluster::prepareFolderForServer()
+{
     QDir().mkpath(m_folder);
     QDir().mkpath(socketDirectory());
     QFile::setPermissions(m_folder, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
@@ -152,7 +161,8 @@ bool LocalCluster::prepareFolderForServer() {
     return true;
 }
 
-bool LocalCluster::ensureInitialized() {
+bool LocalCluster::ensureInitialized()
+{
     if (QFileInfo::exists(dataDirectory() + QStringLiteral("/PG_VERSION")))
         return prepareFolderForServer();
     if (!prepareFolderForServer())
@@ -198,12 +208,14 @@ bool LocalCluster::ensureInitialized() {
     return prepareFolderForServer();
 }
 
-bool LocalCluster::isRunning() const {
+bool LocalCluster::isRunning() const
+{
     return QFileInfo::exists(dataDirectory() + QStringLiteral("/postmaster.pid")) &&
            QFileInfo::exists(socketDirectory() + QStringLiteral("/.s.PGSQL.%1").arg(port()));
 }
 
-bool LocalCluster::start() {
+bool LocalCluster::start()
+{
     if (!ensureInitialized())
         return false;
     if (isRunning())
@@ -215,7 +227,8 @@ bool LocalCluster::start() {
                150000);
 }
 
-void LocalCluster::stop() {
+void LocalCluster::stop()
+{
     if (!QFileInfo::exists(dataDirectory() + QStringLiteral("/postmaster.pid")))
         return;
     run(QStringLiteral("pg_ctl"),

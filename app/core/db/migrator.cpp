@@ -11,14 +11,16 @@
 
 namespace beacon {
 
-static QString tr(const char *text) {
+static QString tr(const char *text)
+{
     return QCoreApplication::translate("beacon::Migrator", text);
 }
 
 // Any fixed number works; it only has to be the same for every Beacon Admin that migrates this database.
 static constexpr qint64 MigrationLockKey = 0x4265616330;
 
-QList<Migrator::Migration> Migrator::migrations() {
+QList<Migrator::Migration> Migrator::migrations()
+{
     static const QRegularExpression pattern(QStringLiteral("^(\\d{4})_(.+)\\.sql$"));
     QList<Migration> result;
     const QStringList files =
@@ -32,12 +34,14 @@ QList<Migrator::Migration> Migrator::migrations() {
     return result;
 }
 
-int Migrator::expectedVersion() {
+int Migrator::expectedVersion()
+{
     const auto all = migrations();
     return all.isEmpty() ? 0 : all.last().version;
 }
 
-int Migrator::currentVersion(const QSqlDatabase &db, DbError *error) {
+int Migrator::currentVersion(const QSqlDatabase &db, DbError *error)
+{
     QSqlQuery query(db);
     if (!query.exec(QStringLiteral("SELECT to_regclass('public.schema_migrations') IS NOT NULL")) ||
         !query.next()) {
@@ -58,7 +62,8 @@ int Migrator::currentVersion(const QSqlDatabase &db, DbError *error) {
     return query.value(0).toInt();
 }
 
-DbError Migrator::migrate(const QSqlDatabase &db, QStringList *applied) {
+DbError Migrator::migrate(const QSqlDatabase &db, QStringList *applied)
+{
     DbError error;
     const int found = currentVersion(db, &error);
     if (error)
@@ -125,7 +130,8 @@ DbError Migrator::migrate(const QSqlDatabase &db, QStringList *applied) {
     return {};
 }
 
-DbError Migrator::checkVersion(const QSqlDatabase &db) {
+DbError Migrator::checkVersion(const QSqlDatabase &db)
+{
     DbError error;
     const int found = currentVersion(db, &error);
     if (error)

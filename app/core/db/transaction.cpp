@@ -5,22 +5,26 @@
 
 namespace beacon {
 
-static QString tr(const char *text) {
+static QString tr(const char *text)
+{
     return QCoreApplication::translate("beacon::Transaction", text);
 }
 
 Transaction::Transaction(QSqlDatabase db)
-    : m_db(std::move(db)) {
+    : m_db(std::move(db))
+{
     m_open = m_db.transaction();
     if (!m_open)
         m_beginError = DbError::fromSql(m_db.lastError(), tr("Starting a transaction"));
 }
 
-Transaction::~Transaction() {
+Transaction::~Transaction()
+{
     rollback();
 }
 
-DbError Transaction::commit() {
+DbError Transaction::commit()
+{
     if (!m_open)
         return DbError::make(ErrorKind::Internal, tr("Nothing to commit: the transaction is not open."));
     m_open = false;
@@ -36,7 +40,8 @@ DbError Transaction::commit() {
     return {};
 }
 
-void Transaction::rollback() {
+void Transaction::rollback()
+{
     if (m_open) {
         m_open = false;
         m_db.rollback();
