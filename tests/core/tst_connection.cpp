@@ -255,8 +255,9 @@ void TestConnection::open_tlsRequiredButServerHasNone_saysServerOffersNoTls()
     QTemporaryDir folder(QDir::tempPath() + QStringLiteral("/btls-XXXXXX"));
     QVERIFY(folder.isValid());
     // As root the server runs as postgres, which must be able to walk into the folder.
-    QFile::setPermissions(folder.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
-                                             QFileDevice::ExeGroup | QFileDevice::ExeOther);
+    QFile::setPermissions(folder.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                             QFileDevice::ExeOwner | QFileDevice::ExeGroup |
+                                             QFileDevice::ExeOther);
     QTcpServer probe;
     QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
     const int port = probe.serverPort();

@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSqlQuery>
 
 #ifdef Q_OS_UNIX
 #include <csignal>
@@ -221,6 +222,17 @@ int runCheck(const QCommandLineParser &parser, Reporter &reporter)
         return reporter.finish(error);
     if ((error = Migrator::checkVersion(connection->database())))
         return reporter.finish(error);
+    if (workspace) {
+        QSqlQuery query(connection->database());
+        query.prepare(QStringLiteral("SELECT 1 FROM workspaces WHERE id = :id"));
+        query.bindValue(QStringLiteral(":id"), *workspace);
+        if (!query.exec())
+            return reporter.finish(DbError::fromSql(query.lastError(), tr("Looking up the workspace")));
+        if (!query.next())
+            return reporter.finish(DbError::make(
+                ErrorKind::Refused,
+                tr("There is no workspace with id %1. Check the id and try again.").arg(*workspace)));
+    }
     QList<Anomaly> anomalies;
     if ((error = findAnomalies(connection->database(), workspace, &anomalies)))
         return reporter.finish(error);
