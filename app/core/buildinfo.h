@@ -4,7 +4,8 @@
 
 namespace beacon {
 
-inline QString applicationVersion() {
+inline QString applicationVersion()
+{
     return QStringLiteral(BEACON_VERSION);
 }
 
