@@ -128,11 +128,18 @@ QString TestDatabase::createLogin(const QString &groupRole, const QString &passw
     m_logins.append(login);
     if (!password.isEmpty()) {
         // ALTER ROLE takes no bound parameters; format() quotes the password as a literal on the server.
-        query.prepare(QStringLiteral("SELECT format('ALTER ROLE %I PASSWORD %L', :login, :password)"));
+        query.prepare(QStringLiteral(
+            "SELECT format('ALTER ROLE %I PASSWORD %L', CAST(:login AS text), CAST(:password AS text))"));
         query.bindValue(QStringLiteral(":login"), login);
         query.bindValue(QStringLiteral(":password"), password);
-        if (!query.exec() || !query.next() || !query.exec(query.value(0).toString())) {
+        if (!query.exec() || !query.next()) {
             m_error = query.lastError().text();
+            return {};
+        }
+        // A fresh query: re-using the prepared one would send the new text as EXECUTE with the old values.
+        QSqlQuery alter(db());
+        if (!alter.exec(query.value(0).toString())) {
+            m_error = alter.lastError().text();
             return {};
         }
     }
