@@ -27,6 +27,7 @@ private slots:
     void open_serverDown_saysNoServerAnswered();
     void open_noSuchDatabase_saysNoDatabaseOfThatName();
     void open_wrongPassword_saysPasswordNotAccepted();
+    void open_noPasswordGiven_usesPgpassLikePsql();
     void open_tlsRefusedByClient_saysServerOnlyAcceptsTls();
     void open_tlsRequiredButServerHasNone_saysServerOffersNoTls();
     void checkVersion_unknownVersion_saysFoundAndExpected_data();
@@ -234,6 +235,33 @@ void TestConnection::open_wrongPassword_saysPasswordNotAccepted()
     QVERIFY_SQL(query, exec(QStringLiteral("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")));
     QVERIFY(query.next());
     QVERIFY2(query.value(0).toBool(), "the password login over TCP must be encrypted");
+}
+
+void TestConnection::open_noPasswordGiven_usesPgpassLikePsql()
+{
+    test::TestDatabase database(QStringLiteral("conn_pgpass"));
+    QVERIFY_TESTDB(database);
+    const QString login =
+        database.createLogin(QStringLiteral("beacon_admin"), QStringLiteral("from-pgpass-file"));
+    QVERIFY2(!login.isEmpty(), qPrintable(database.errorText()));
+    QTemporaryDir folder;
+    QFile pgpass(folder.filePath(QStringLiteral("pgpass")));
+    QVERIFY(pgpass.open(QIODevice::WriteOnly));
+    pgpass.write(QStringLiteral("127.0.0.1:%1:%2:%3:from-pgpass-file\n")
+                     .arg(test::TestDatabase::tcpPort())
+                     .arg(database.name(), login)
+                     .toUtf8());
+    pgpass.close();
+    // libpq ignores a password file that others can read.
+    pgpass.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    qputenv("PGPASSFILE", pgpass.fileName().toLocal8Bit());
+    auto restore = qScopeGuard([] { qunsetenv("PGPASSFILE"); });
+
+    DbError error;
+    auto connection = Connection::open(database.tcpSpec(login, QString()), QStringLiteral("test"), &error);
+    QVERIFY2(connection, qPrintable(error.fullText()));
+    const SessionInfo info = readSessionInfo(connection->database(), &error);
+    QCOMPARE(info.loginRole, login);
 }
 
 void TestConnection::open_tlsRefusedByClient_saysServerOnlyAcceptsTls()
