@@ -248,9 +248,12 @@ int runCheck(const QCommandLineParser &parser, Reporter &reporter)
                          .arg(anomaly.detail));
     }
     reporter.set(QStringLiteral("anomalies"), list);
-    reporter.say(anomalies.isEmpty() ? tr("No anomalies found.")
-                                     : QCoreApplication::translate("beaconctl", "%n anomalies found.",
-                                                                   nullptr, int(anomalies.size())));
+    if (anomalies.isEmpty())
+        reporter.say(tr("No anomalies found."));
+    else if (anomalies.size() == 1)
+        reporter.say(tr("1 anomaly found."));
+    else
+        reporter.say(tr("%1 anomalies found.").arg(anomalies.size()));
     return reporter.finish({}, anomalies.isEmpty() ? 0 : exitCodeFor(ErrorKind::Refused));
 }
 
