@@ -79,10 +79,12 @@ DbError Migrator::migrate(const QSqlDatabase &db, QStringList *applied)
         QSqlQuery query(db);
         query.prepare(QStringLiteral("SELECT pg_advisory_xact_lock(:key)"));
         query.bindValue(QStringLiteral(":key"), MigrationLockKey);
-        if (!query.exec() || !query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                                        " version integer PRIMARY KEY,"
-                                                        " name text NOT NULL,"
-                                                        " applied_at timestamptz NOT NULL DEFAULT now())")))
+        // "already exists, skipping" is a NOTICE that libpq would print on stderr at every start.
+        if (!query.exec() || !query.exec(QStringLiteral("SET LOCAL client_min_messages = warning")) ||
+            !query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                       " version integer PRIMARY KEY,"
+                                       " name text NOT NULL,"
+                                       " applied_at timestamptz NOT NULL DEFAULT now())")))
             return DbError::fromSql(query.lastError(), tr("Preparing the schema version table"));
         if (const DbError commitError = transaction.commit())
             return commitError;
