@@ -1,10 +1,281 @@
 #include "mainwindow.h"
 
+#include "buildinfo.h"
+#include "connectdialog.h"
+#include "db/background.h"
+#include "db/demoenvironment.h"
+#include "db/migrator.h"
+#include "secretstore.h"
+
+#include <QApplication>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QThread>
+#include <QVBoxLayout>
+
 namespace beacon::ui {
 
-MainWindow::MainWindow(QWidget *parent)
-    : QMainWindow(parent) {
+MainWindow::MainWindow(ProfileStore *profiles, SecretStore *secrets, QWidget *parent)
+    : QMainWindow(parent)
+    , m_profiles(profiles)
+    , m_secrets(secrets)
+{
     setWindowTitle(tr("Beacon Admin"));
+    resize(1100, 700);
+    buildUi();
+    buildMenus();
+    connect(m_secrets, &SecretStore::problem, this,
+            [this](const QString &message) { showProblem(DbError::make(ErrorKind::Unavailable, message)); });
+}
+
+MainWindow::~MainWindow()
+{
+    stopDemo();
+}
+
+static QLabel *banner(const QString &objectName, QWidget *parent)
+{
+    auto *label = new QLabel(parent);
+    label->setObjectName(objectName);
+    label->setWordWrap(true);
+    label->setAlignment(Qt::AlignCenter);
+    label->setVisible(false);
+    return label;
+}
+
+void MainWindow::buildUi()
+{
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+
+    // The one fixed colour in the console: production must look different from everything else.
+    m_productionBanner = banner(QStringLiteral("productionBanner"), central);
+    m_productionBanner->setText(tr("PRODUCTION — changes here affect real customers"));
+    m_productionBanner->setStyleSheet(QStringLiteral(
+        "QLabel { background: #b00020; color: white; font-weight: bold; font-size: 14pt; padding: 8px; }"));
+    m_schemaBanner = banner(QStringLiteral("schemaBanner"), central);
+    m_schemaBanner->setStyleSheet(QStringLiteral("QLabel { background: palette(highlight); color: "
+                                                 "palette(highlighted-text); padding: 6px; }"));
+    m_problemBanner = banner(QStringLiteral("problemBanner"), central);
+    m_problemBanner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_problemBanner->setStyleSheet(
+        QStringLiteral("QLabel { border: 1px solid palette(mid); padding: 6px; }"));
+
+    m_busyPanel = new QWidget(central);
+    m_busyPanel->setObjectName(QStringLiteral("busyPanel"));
+    auto *busyLayout = new QHBoxLayout(m_busyPanel);
+    m_busyText = new QLabel(m_busyPanel);
+    m_busyText->setObjectName(QStringLiteral("busyText"));
+    m_busyBar = new QProgressBar(m_busyPanel);
+    m_busyBar->setRange(0, 0);
+    m_busyBar->setMaximumWidth(200);
+    auto *stopButton = new QPushButton(tr("&Quit"), m_busyPanel);
+    stopButton->setToolTip(tr("Quit Beacon Admin; a demo server being started is stopped cleanly."));
+    connect(stopButton, &QPushButton::clicked, this, &QWidget::close);
+    busyLayout->addWidget(m_busyText, 1);
+    busyLayout->addWidget(m_busyBar);
+    busyLayout->addWidget(stopButton);
+    m_busyPanel->setVisible(false);
+
+    m_navigation = new QListWidget(central);
+    m_navigation->setObjectName(QStringLiteral("navigation"));
+    m_navigation->setMaximumWidth(220);
+    m_pages = new QStackedWidget(central);
+    const QStringList tables = {tr("Workspaces"), tr("Users"),   tr("Subscriptions"), tr("Quotas"),
+                                tr("AI usage"),   tr("Exports"), tr("Audit log")};
+    for (const QString &table : tables) {
+        m_navigation->addItem(table);
+        auto *placeholder =
+            new QLabel(tr("The %1 table comes in a later version of Beacon Admin.").arg(table));
+        placeholder->setAlignment(Qt::AlignCenter);
+        placeholder->setWordWrap(true);
+        m_pages->addWidget(placeholder);
+    }
+    connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    m_navigation->setCurrentRow(0);
+    auto *body = new QHBoxLayout;
+    body->addWidget(m_navigation);
+    body->addWidget(m_pages, 1);
+
+    layout->addWidget(m_productionBanner);
+    layout->addWidget(m_schemaBanner);
+    layout->addWidget(m_problemBanner);
+    layout->addWidget(m_busyPanel);
+    layout->addLayout(body, 1);
+    setCentralWidget(central);
+
+    auto statusLabel = [this](const char *name) {
+        auto *label = new QLabel(this);
+        label->setObjectName(QLatin1String(name));
+        label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        statusBar()->addPermanentWidget(label);
+        return label;
+    };
+    m_statusServer = statusLabel("statusServer");
+    m_statusDatabase = statusLabel("statusDatabase");
+    m_statusRole = statusLabel("statusRole");
+    m_statusSchema = statusLabel("statusSchema");
+    m_statusServer->setText(tr("Not connected"));
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *connectAction = file->addAction(tr("&Connect…"), this, &MainWindow::openConnectDialog);
+    connectAction->setObjectName(QStringLiteral("connectAction"));
+    connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    QAction *demoAction = file->addAction(tr("Open the &demo database"), this, &MainWindow::startDemo);
+    demoAction->setObjectName(QStringLiteral("demoAction"));
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setShortcutContext(Qt::ApplicationShortcut);
+    if (quit->shortcut().isEmpty())
+        quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Beacon Admin"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::openConnectDialog()
+{
+    auto *dialog = new ConnectDialog(m_profiles, m_secrets, this);
+    dialog->setObjectName(QStringLiteral("connectDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::finished, this, [this, dialog](int result) {
+        if (result == QDialog::Accepted) {
+            const ConnectionProfile profile = dialog->profile();
+            setSession(dialog->session(), profile.name, profile.production);
+        } else if (dialog->demoRequested()) {
+            startDemo();
+        }
+    });
+    dialog->open();
+}
+
+void MainWindow::connectTo(const ConnectionSpec &spec, const QString &label, bool production)
+{
+    showBusy(tr("Connecting to %1…").arg(spec.target()));
+    const quint64 attempt = ++m_attempt;
+    runInBackground<SessionProbe>(
+        this, [spec] { return probeSession(spec); },
+        [this, attempt, label, production](SessionProbe probe) {
+            if (attempt != m_attempt)
+                return;
+            hideBusy();
+            if (probe.error) {
+                showProblem(probe.error);
+                emit failed(probe.error);
+                return;
+            }
+            setSession(probe, label, production);
+        });
+}
+
+void MainWindow::startDemo()
+{
+    if (m_demoThread)
+        return; // already starting
+    if (!m_demo)
+        m_demo = std::make_unique<DemoEnvironment>();
+    showBusy(tr("Starting the demo database…"));
+    DemoEnvironment *demo = m_demo.get();
+    QPointer<MainWindow> self(this);
+    m_demoThread = runInBackground<DbError>(
+        this,
+        [demo, self] {
+            return demo->start([self](const QString &step) {
+                if (self)
+                    QMetaObject::invokeMethod(
+                        self.data(),
+                        [self, step] {
+                            if (self)
+                                self->m_busyText->setText(step);
+                        },
+                        Qt::QueuedConnection);
+            });
+        },
+        [this](DbError error) {
+            if (error) {
+                hideBusy();
+                showProblem(error);
+                emit failed(error);
+                return;
+            }
+            connectTo(m_demo->connectionSpec(), tr("Demo"), false);
+        });
+}
+
+void MainWindow::stopDemo()
+{
+    if (m_demoThread)
+        m_demoThread->wait();
+    if (m_demo)
+        m_demo->stop();
+}
+
+void MainWindow::setSession(const SessionProbe &session, const QString &label, bool production)
+{
+    m_hasSession = true;
+    hideBusy();
+    m_problemBanner->setVisible(false);
+    const SessionInfo &info = session.info;
+    setWindowTitle(label.isEmpty() ? tr("Beacon Admin — %1").arg(info.database)
+                                   : tr("Beacon Admin — %1 (%2)").arg(label, info.database));
+    m_productionBanner->setVisible(production);
+    m_statusServer->setText(
+        tr("Server: %1 (PostgreSQL %2)").arg(session.spec.displayUri(), info.serverVersion));
+    m_statusDatabase->setText(tr("Database: %1").arg(info.database));
+    m_statusRole->setText(info.groupRole.isEmpty()
+                              ? tr("Login: %1 (no Beacon role)").arg(info.loginRole)
+                              : tr("Login: %1 (%2)").arg(info.loginRole, info.groupRole));
+    m_statusSchema->setText(tr("Schema: v%1").arg(info.schemaVersion));
+    if (session.schemaError) {
+        m_schemaBanner->setText(session.schemaError.message + QLatin1Char(' ') +
+                                tr("Browsing works; changes are switched off."));
+        m_schemaBanner->setVisible(true);
+    } else {
+        m_schemaBanner->setVisible(false);
+    }
+    emit ready();
+}
+
+void MainWindow::showBusy(const QString &text)
+{
+    m_busyText->setText(text);
+    m_busyPanel->setVisible(true);
+}
+
+void MainWindow::hideBusy()
+{
+    m_busyPanel->setVisible(false);
+}
+
+void MainWindow::showProblem(const DbError &error)
+{
+    QString text = error.message;
+    if (!error.sqlState.isEmpty() || !error.details.isEmpty())
+        text += QStringLiteral("\n\n") +
+                tr("Details for support: %1 %2").arg(error.sqlState, error.details.trimmed());
+    m_problemBanner->setText(text);
+    m_problemBanner->setVisible(true);
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About Beacon Admin"),
+                       tr("<h3>Beacon Admin %1</h3><p>The console for the people who run Beacon.</p>"
+                          "<p>Database schema version %2.</p>")
+                           .arg(applicationVersion())
+                           .arg(Migrator::expectedVersion()));
 }
 
 } // namespace beacon::ui

@@ -1,13 +1,79 @@
 #pragma once
 
+#include "db/database.h"
+#include "profiles/connectionprofile.h"
+
 #include <QMainWindow>
+#include <QPointer>
+
+#include <memory>
+
+class QLabel;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QStackedWidget;
+class QThread;
+
+namespace beacon {
+class DemoEnvironment;
+}
 
 namespace beacon::ui {
 
+class SecretStore;
+
+// The console's window: the navigation list of tables, the status bar that says where you are connected and
+// as whom, and the banners nobody may miss (production, unknown schema).
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    MainWindow(ProfileStore *profiles, SecretStore *secrets, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    void openConnectDialog();
+    // Connects on a worker thread; the window stays responsive and shows progress meanwhile.
+    void connectTo(const ConnectionSpec &spec, const QString &label, bool production);
+    // Starts the private demo database on a worker thread, then connects to it.
+    void startDemo();
+    // Blocking: waits for a demo start still under way, then stops the demo server. Call after the event
+    // loop has ended.
+    void stopDemo();
+    void setSession(const SessionProbe &session, const QString &label, bool production);
+    bool hasSession() const { return m_hasSession; }
+
+signals:
+    // The window is shown and connected: used by --exit-when-ready.
+    void ready();
+    void failed(const beacon::DbError &error);
+
+private:
+    void buildUi();
+    void buildMenus();
+    void showBusy(const QString &text);
+    void hideBusy();
+    void showProblem(const DbError &error);
+    void showAbout();
+
+    ProfileStore *m_profiles;
+    SecretStore *m_secrets;
+    std::unique_ptr<DemoEnvironment> m_demo;
+    QPointer<QThread> m_demoThread;
+    bool m_hasSession = false;
+    quint64 m_attempt = 0;
+
+    QLabel *m_productionBanner = nullptr;
+    QLabel *m_schemaBanner = nullptr;
+    QLabel *m_problemBanner = nullptr;
+    QWidget *m_busyPanel = nullptr;
+    QLabel *m_busyText = nullptr;
+    QProgressBar *m_busyBar = nullptr;
+    QListWidget *m_navigation = nullptr;
+    QStackedWidget *m_pages = nullptr;
+    QLabel *m_statusServer = nullptr;
+    QLabel *m_statusDatabase = nullptr;
+    QLabel *m_statusRole = nullptr;
+    QLabel *m_statusSchema = nullptr;
 };
 
 } // namespace beacon::ui

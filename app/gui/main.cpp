@@ -1,10 +1,96 @@
+#include "buildinfo.h"
+#include "db/connectionspec.h"
 #include "mainwindow.h"
+#include "profiles/connectionprofile.h"
+#include "secretstore.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QTextStream>
+#include <QTimer>
 
-int main(int argc, char **argv) {
+#include <cstring>
+
+using namespace beacon;
+
+int main(int argc, char **argv)
+{
+    // --version must work without a display: packaging checks run it on machines that have none.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--version") == 0) {
+            QTextStream(stdout) << "beacon-admin " << applicationVersion() << Qt::endl;
+            return 0;
+        }
+    }
+
     QApplication app(argc, argv);
-    beacon::ui::MainWindow window;
+    QApplication::setOrganizationName(QStringLiteral("Beacon"));
+    QApplication::setApplicationName(QStringLiteral("Beacon Admin"));
+    QApplication::setApplicationVersion(applicationVersion());
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QApplication::translate("main", "The console for the people who run Beacon."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption demoOption(QStringLiteral("demo"),
+                                        QApplication::translate("main", "Open the private demo database."));
+    const QCommandLineOption dbOption(
+        QStringLiteral("db"), QApplication::translate("main", "Connect to this URI."), QStringLiteral("uri"));
+    const QCommandLineOption profileOption(
+        QStringLiteral("profile"), QApplication::translate("main", "Connect with this saved profile."),
+        QStringLiteral("name"));
+    QCommandLineOption exitWhenReady(
+        QStringLiteral("exit-when-ready"),
+        QStringLiteral("Quit once the window is shown and connected (smoke tests)."));
+    exitWhenReady.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({demoOption, dbOption, profileOption, exitWhenReady});
+    parser.process(app);
+
+    ProfileStore profiles;
+    ui::KeychainSecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    if (parser.isSet(exitWhenReady)) {
+        QObject::connect(&window, &ui::MainWindow::ready, &app, [&window] {
+            QTextStream(stdout) << "main window shown: " << window.windowTitle() << Qt::endl;
+            QTimer::singleShot(0, qApp, [] { QApplication::exit(0); });
+        });
+        QObject::connect(&window, &ui::MainWindow::failed, &app, [](const DbError &error) {
+            QTextStream(stderr) << "beacon-admin: " << error.fullText() << Qt::endl;
+            QTimer::singleShot(0, qApp, [] { QApplication::exit(1); });
+        });
+    }
     window.show();
-    return app.exec();
+
+    if (parser.isSet(demoOption)) {
+        window.startDemo();
+    } else if (parser.isSet(dbOption)) {
+        QString reason;
+        const auto spec = ConnectionSpec::fromUri(parser.value(dbOption), &reason);
+        if (!spec) {
+            QTextStream(stderr) << "beacon-admin: " << reason << Qt::endl;
+            return 2;
+        }
+        window.connectTo(*spec, QString(), false);
+    } else if (parser.isSet(profileOption)) {
+        const auto profile = profiles.profile(parser.value(profileOption));
+        if (!profile) {
+            QTextStream(stderr) << "beacon-admin: "
+                                << QApplication::translate("main", "There is no saved profile named \"%1\".")
+                                       .arg(parser.value(profileOption))
+                                << Qt::endl;
+            return 2;
+        }
+        // The password, if remembered, arrives from the keychain asynchronously.
+        secrets.read(profile->secretKey(), [&window, profile](std::optional<QString> password,
+                                                              const QString &) {
+            window.connectTo(profile->spec(password.value_or(QString())), profile->name, profile->production);
+        });
+    } else {
+        QTimer::singleShot(0, &window, &ui::MainWindow::openConnectDialog);
+    }
+
+    const int exitCode = QApplication::exec();
+    window.stopDemo();
+    return exitCode;
 }

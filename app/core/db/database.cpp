@@ -108,4 +108,17 @@ SessionInfo readSessionInfo(const QSqlDatabase &db, DbError *error)
     return info;
 }
 
+SessionProbe probeSession(const ConnectionSpec &spec)
+{
+    SessionProbe probe;
+    probe.spec = spec;
+    auto connection = Connection::open(spec, QStringLiteral("probe"), &probe.error);
+    if (!connection)
+        return probe;
+    probe.info = readSessionInfo(connection->database(), &probe.error);
+    if (!probe.error)
+        probe.schemaError = Migrator::checkVersion(connection->database());
+    return probe;
+}
+
 } // namespace beacon

@@ -44,6 +44,19 @@ struct SessionInfo {
 
 SessionInfo readSessionInfo(const QSqlDatabase &db, DbError *error);
 
+// What the console learns when it connects: whether it could, who it is there, and whether it knows the
+// schema. `error` means no connection; `schemaError` means connected but actions must stay off.
+struct SessionProbe {
+    ConnectionSpec spec;
+    SessionInfo info;
+    DbError error;
+    DbError schemaError;
+};
+
+// Blocking: connects, reads the session's details, checks the schema version and disconnects. Run it on a
+// worker thread (see runInBackground).
+SessionProbe probeSession(const ConnectionSpec &spec);
+
 // Runs one statement that takes no values (DDL, SET, BEGIN); for anything with values use prepare/bindValue.
 DbError execPlain(const QSqlDatabase &db, const QString &sql, const QString &whatWeWereDoing);
 

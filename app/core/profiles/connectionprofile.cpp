@@ -1,0 +1,124 @@
+#include "profiles/connectionprofile.h"
+
+namespace beacon {
+
+ConnectionSpec ConnectionProfile::spec(const QString &password) const
+{
+    ConnectionSpec spec;
+    spec.host = host;
+    spec.port = port;
+    spec.database = database;
+    spec.user = user;
+    spec.password = password;
+    spec.sslMode = sslMode;
+    spec.applicationName = QStringLiteral("beacon-admin");
+    return spec;
+}
+
+ProfileStore::ProfileStore(const QString &settingsFile)
+    : m_settings(settingsFile.isEmpty() ? std::make_unique<QSettings>()
+                                        : std::make_unique<QSettings>(settingsFile, QSettings::IniFormat))
+{}
+
+ProfileStore::~ProfileStore() = default;
+
+// Profile names are free text; QSettings keys must not contain '/', so each profile is an array entry.
+QStringList ProfileStore::names() const
+{
+    QStringList result;
+    const int count = m_settings->beginReadArray(QStringLiteral("profiles"));
+    for (int i = 0; i < count; ++i) {
+        m_settings->setArrayIndex(i);
+        result.append(m_settings->value(QStringLiteral("name")).toString());
+    }
+    m_settings->endArray();
+    return result;
+}
+
+std::optional<ConnectionProfile> ProfileStore::profile(const QString &name) const
+{
+    std::optional<ConnectionProfile> found;
+    const int count = m_settings->beginReadArray(QStringLiteral("profiles"));
+    for (int i = 0; i < count && !found; ++i) {
+        m_settings->setArrayIndex(i);
+        if (m_settings->value(QStringLiteral("name")).toString() != name)
+            continue;
+        ConnectionProfile profile;
+        profile.name = name;
+        profile.host = m_settings->value(QStringLiteral("host"), profile.host).toString();
+        profile.port = m_settings->value(QStringLiteral("port"), profile.port).toInt();
+        profile.database = m_settings->value(QStringLiteral("database"), profile.database).toString();
+        profile.user = m_settings->value(QStringLiteral("user")).toString();
+        profile.sslMode = m_settings->value(QStringLiteral("sslmode"), profile.sslMode).toString();
+        profile.production = m_settings->value(QStringLiteral("production"), false).toBool();
+        profile.rememberPassword = m_settings->value(QStringLiteral("rememberPassword"), false).toBool();
+        found = profile;
+    }
+    m_settings->endArray();
+    return found;
+}
+
+void ProfileStore::save(const ConnectionProfile &profile)
+{
+    QList<ConnectionProfile> kept;
+    for (const QString &name : names()) {
+        if (name != profile.name)
+            kept.append(*this->profile(name));
+    }
+    kept.append(profile);
+    writeAll(kept);
+}
+
+void ProfileStore::remove(const QString &name)
+{
+    QList<ConnectionProfile> kept;
+    for (const QString &existing : names()) {
+        if (existing != name)
+            kept.append(*profile(existing));
+    }
+    writeAll(kept);
+    if (lastUsed() == name) {
+        m_settings->remove(QStringLiteral("lastProfile"));
+        m_settings->sync();
+    }
+}
+
+void ProfileStore::writeAll(QList<ConnectionProfile> profiles)
+{
+    std::sort(profiles.begin(), profiles.end(),
+              [](const auto &a, const auto &b) { return a.name.localeAwareCompare(b.name) < 0; });
+    m_settings->remove(QStringLiteral("profiles"));
+    m_settings->beginWriteArray(QStringLiteral("profiles"), int(profiles.size()));
+    for (int i = 0; i < profiles.size(); ++i) {
+        const ConnectionProfile &entry = profiles.at(i);
+        m_settings->setArrayIndex(i);
+        m_settings->setValue(QStringLiteral("name"), entry.name);
+        m_settings->setValue(QStringLiteral("host"), entry.host);
+        m_settings->setValue(QStringLiteral("port"), entry.port);
+        m_settings->setValue(QStringLiteral("database"), entry.database);
+        m_settings->setValue(QStringLiteral("user"), entry.user);
+        m_settings->setValue(QStringLiteral("sslmode"), entry.sslMode);
+        m_settings->setValue(QStringLiteral("production"), entry.production);
+        m_settings->setValue(QStringLiteral("rememberPassword"), entry.rememberPassword);
+    }
+    m_settings->endArray();
+    m_settings->sync();
+}
+
+QString ProfileStore::lastUsed() const
+{
+    return m_settings->value(QStringLiteral("lastProfile")).toString();
+}
+
+void ProfileStore::setLastUsed(const QString &name)
+{
+    m_settings->setValue(QStringLiteral("lastProfile"), name);
+    m_settings->sync();
+}
+
+QString ProfileStore::fileName() const
+{
+    return m_settings->fileName();
+}
+
+} // namespace beacon

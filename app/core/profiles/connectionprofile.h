@@ -1,0 +1,52 @@
+#pragma once
+
+#include "db/connectionspec.h"
+
+#include <QSettings>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace beacon {
+
+// A saved connection as the connect dialog shows it. The password is never part of it: it lives in the
+// operating system's keychain under secretKey().
+struct ConnectionProfile {
+    QString name;
+    QString host = QStringLiteral("localhost");
+    int port = 5432;
+    QString database = QStringLiteral("beacon");
+    QString user;
+    QString sslMode = QStringLiteral("prefer");
+    bool production = false;
+    bool rememberPassword = false;
+
+    ConnectionSpec spec(const QString &password) const;
+    QString secretKey() const { return QStringLiteral("profile/") + name; }
+    bool operator==(const ConnectionProfile &) const = default;
+};
+
+// Profiles kept in the application's one settings file (QSettings, under QStandardPaths' locations).
+class ProfileStore {
+public:
+    // Uses the application's default QSettings unless a file is given (tests give a temporary one).
+    explicit ProfileStore(const QString &settingsFile = {});
+    ~ProfileStore();
+
+    QStringList names() const;
+    std::optional<ConnectionProfile> profile(const QString &name) const;
+    void save(const ConnectionProfile &profile);
+    void remove(const QString &name);
+    QString lastUsed() const;
+    void setLastUsed(const QString &name);
+    // Where the settings are written, so that a test can read the file back.
+    QString fileName() const;
+
+private:
+    void writeAll(QList<ConnectionProfile> profiles);
+    std::unique_ptr<QSettings> m_settings;
+};
+
+} // namespace beacon

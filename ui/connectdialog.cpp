@@ -1,0 +1,317 @@
+#include "connectdialog.h"
+
+#include "connectionprofilemodel.h"
+#include "db/background.h"
+#include "messagebox.h"
+#include "secretstore.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace beacon::ui {
+
+ConnectDialog::ConnectDialog(ProfileStore *profiles, SecretStore *secrets, QWidget *parent)
+    : QDialog(parent)
+    , m_profiles(profiles)
+    , m_secrets(secrets)
+{
+    setWindowTitle(tr("Connect to a Beacon database"));
+    buildUi();
+    selectProfile(m_profiles->lastUsed());
+}
+
+void ConnectDialog::buildUi()
+{
+    m_model = new models::ConnectionProfileModel(m_profiles, this);
+    m_profileList = new QListView(this);
+    m_profileList->setObjectName(QStringLiteral("profileList"));
+    m_profileList->setModel(m_model);
+    m_profileList->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    connect(m_profileList->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &ConnectDialog::loadSelectedProfile);
+    auto *newButton = new QPushButton(tr("&New"), this);
+    newButton->setObjectName(QStringLiteral("newProfileButton"));
+    connect(newButton, &QPushButton::clicked, this, &ConnectDialog::newProfile);
+    auto *deleteButton = new QPushButton(tr("De&lete…"), this);
+    deleteButton->setObjectName(QStringLiteral("deleteProfileButton"));
+    connect(deleteButton, &QPushButton::clicked, this, &ConnectDialog::deleteProfile);
+    auto *listButtons = new QHBoxLayout;
+    listButtons->addWidget(newButton);
+    listButtons->addWidget(deleteButton);
+    auto *listColumn = new QVBoxLayout;
+    auto *profilesLabel = new QLabel(tr("Saved &profiles:"), this);
+    profilesLabel->setBuddy(m_profileList);
+    listColumn->addWidget(profilesLabel);
+    listColumn->addWidget(m_profileList);
+    listColumn->addLayout(listButtons);
+
+    auto field = [this](const char *name) {
+        auto *edit = new QLineEdit(this);
+        edit->setObjectName(QLatin1String(name));
+        return edit;
+    };
+    m_name = field("profileName");
+    m_host = field("host");
+    m_host->setPlaceholderText(tr("host name, or the folder of a unix socket"));
+    m_port = new QSpinBox(this);
+    m_port->setObjectName(QStringLiteral("port"));
+    m_port->setRange(1, 65535);
+    m_port->setValue(5432);
+    m_database = field("database");
+    m_user = field("user");
+    m_password = field("password");
+    m_password->setEchoMode(QLineEdit::Password);
+    m_remember = new QCheckBox(tr("&Remember the password in the system keychain"), this);
+    m_remember->setObjectName(QStringLiteral("rememberPassword"));
+    m_sslMode = new QComboBox(this);
+    m_sslMode->setObjectName(QStringLiteral("sslMode"));
+    const QStringList modes = {QStringLiteral("disable"),   QStringLiteral("allow"),
+                               QStringLiteral("prefer"),    QStringLiteral("require"),
+                               QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
+    m_sslMode->addItems(modes);
+    m_sslMode->setCurrentText(QStringLiteral("prefer"));
+    m_production = new QCheckBox(tr("This is a &production database (shows a red banner)"), this);
+    m_production->setObjectName(QStringLiteral("production"));
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("&Name:"), m_name);
+    form->addRow(tr("&Host:"), m_host);
+    form->addRow(tr("P&ort:"), m_port);
+    form->addRow(tr("&Database:"), m_database);
+    form->addRow(tr("&User:"), m_user);
+    form->addRow(tr("Pass&word:"), m_password);
+    form->addRow(QString(), m_remember);
+    form->addRow(tr("&TLS:"), m_sslMode);
+    form->addRow(QString(), m_production);
+
+    auto *columns = new QHBoxLayout;
+    columns->addLayout(listColumn, 1);
+    columns->addLayout(form, 2);
+
+    // Errors are shown here, inside the dialog, so that the person can fix the field and try again.
+    m_errorMessage = new QLabel(this);
+    m_errorMessage->setObjectName(QStringLiteral("errorMessage"));
+    m_errorMessage->setWordWrap(true);
+    m_errorMessage->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_errorMessage->setStyleSheet(QStringLiteral("QLabel { border: 1px solid palette(mid); padding: 6px; }"));
+    m_detailsToggle = new QToolButton(this);
+    m_detailsToggle->setObjectName(QStringLiteral("errorDetailsToggle"));
+    m_detailsToggle->setText(tr("Show &details"));
+    m_detailsToggle->setCheckable(true);
+    m_errorDetails = new QPlainTextEdit(this);
+    m_errorDetails->setObjectName(QStringLiteral("errorDetails"));
+    m_errorDetails->setReadOnly(true);
+    m_errorDetails->setMaximumHeight(90);
+    connect(m_detailsToggle, &QToolButton::toggled, m_errorDetails, &QWidget::setVisible);
+
+    m_busyIndicator = new QProgressBar(this);
+    m_busyIndicator->setObjectName(QStringLiteral("busyIndicator"));
+    m_busyIndicator->setRange(0, 0);
+    m_busyIndicator->setTextVisible(false);
+    m_busyIndicator->setMaximumHeight(8);
+
+    auto *buttons = new QDialogButtonBox(this);
+    m_connectButton = buttons->addButton(tr("&Connect"), QDialogButtonBox::AcceptRole);
+    m_connectButton->setObjectName(QStringLiteral("connectButton"));
+    m_connectButton->setDefault(true);
+    m_demoButton = buttons->addButton(tr("Open the &demo database"), QDialogButtonBox::ActionRole);
+    m_demoButton->setObjectName(QStringLiteral("demoButton"));
+    m_cancelButton = buttons->addButton(QDialogButtonBox::Cancel);
+    m_cancelButton->setObjectName(QStringLiteral("cancelButton"));
+    connect(m_connectButton, &QPushButton::clicked, this, &ConnectDialog::startConnecting);
+    connect(m_cancelButton, &QPushButton::clicked, this, &ConnectDialog::cancel);
+    connect(m_demoButton, &QPushButton::clicked, this, [this] {
+        m_demoRequested = true;
+        QDialog::reject();
+    });
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(columns);
+    layout->addWidget(m_errorMessage);
+    layout->addWidget(m_detailsToggle, 0, Qt::AlignLeft);
+    layout->addWidget(m_errorDetails);
+    layout->addWidget(m_busyIndicator);
+    layout->addWidget(buttons);
+    clearError();
+    setBusy(false);
+}
+
+ConnectionProfile ConnectDialog::profile() const
+{
+    ConnectionProfile profile;
+    profile.name = m_name->text().trimmed();
+    profile.host = m_host->text().trimmed();
+    profile.port = m_port->value();
+    profile.database = m_database->text().trimmed();
+    profile.user = m_user->text().trimmed();
+    profile.sslMode = m_sslMode->currentText();
+    profile.production = m_production->isChecked();
+    profile.rememberPassword = m_remember->isChecked();
+    return profile;
+}
+
+void ConnectDialog::selectProfile(const QString &name)
+{
+    const int row = m_model->rowOf(name);
+    if (row >= 0)
+        m_profileList->setCurrentIndex(m_model->index(row));
+    else if (m_model->rowCount() > 0)
+        m_profileList->setCurrentIndex(m_model->index(0));
+}
+
+void ConnectDialog::loadSelectedProfile()
+{
+    const auto profile = m_profiles->profile(m_model->nameAt(m_profileList->currentIndex().row()));
+    if (!profile)
+        return;
+    m_name->setText(profile->name);
+    m_host->setText(profile->host);
+    m_port->setValue(profile->port);
+    m_database->setText(profile->database);
+    m_user->setText(profile->user);
+    m_sslMode->setCurrentText(profile->sslMode);
+    m_production->setChecked(profile->production);
+    m_remember->setChecked(profile->rememberPassword);
+    m_password->clear();
+    clearError();
+    if (!profile->rememberPassword)
+        return;
+    const QString expectedName = profile->name;
+    m_secrets->read(profile->secretKey(), [this, expectedName](std::optional<QString> secret, QString error) {
+        // The person may have moved on to another profile while the keychain was answering.
+        if (m_name->text().trimmed() != expectedName)
+            return;
+        if (secret)
+            m_password->setText(*secret);
+        else if (!error.isEmpty())
+            showError(DbError::make(ErrorKind::Unavailable, error));
+    });
+}
+
+void ConnectDialog::newProfile()
+{
+    m_profileList->clearSelection();
+    m_profileList->setCurrentIndex({});
+    for (QLineEdit *edit : {m_name, m_host, m_database, m_user, m_password})
+        edit->clear();
+    m_port->setValue(5432);
+    m_sslMode->setCurrentText(QStringLiteral("prefer"));
+    m_production->setChecked(false);
+    m_remember->setChecked(false);
+    clearError();
+    m_name->setFocus();
+}
+
+void ConnectDialog::deleteProfile()
+{
+    const QString name = m_model->nameAt(m_profileList->currentIndex().row());
+    if (name.isEmpty())
+        return;
+    const auto answer = MessageBox::question(
+        this, tr("Delete profile"),
+        tr("Delete the connection profile \"%1\" and its saved password? The database itself is not touched.")
+            .arg(name),
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+    if (answer != QMessageBox::Yes)
+        return;
+    const QString secretKey = m_profiles->profile(name)->secretKey();
+    m_profiles->remove(name);
+    m_secrets->remove(secretKey, [](const QString &) {});
+    m_model->reload();
+    newProfile();
+    selectProfile({});
+}
+
+void ConnectDialog::startConnecting()
+{
+    const ConnectionProfile entered = profile();
+    if (entered.host.isEmpty() || entered.database.isEmpty() || entered.user.isEmpty()) {
+        showError(DbError::make(ErrorKind::Usage, tr("Fill in the host, the database and the user name.")));
+        return;
+    }
+    clearError();
+    setBusy(true);
+    const quint64 attempt = ++m_attempt;
+    const ConnectionSpec spec = entered.spec(m_password->text());
+    runInBackground<SessionProbe>(
+        this, [spec] { return probeSession(spec); },
+        [this, attempt](SessionProbe probe) { finishConnecting(probe, attempt); });
+}
+
+void ConnectDialog::finishConnecting(const SessionProbe &probe, quint64 attempt)
+{
+    if (attempt != m_attempt)
+        return; // cancelled, or superseded by a newer attempt
+    setBusy(false);
+    if (probe.error) {
+        showError(probe.error);
+        return;
+    }
+    m_session = probe;
+    const ConnectionProfile entered = profile();
+    if (!entered.name.isEmpty()) {
+        m_profiles->save(entered);
+        m_profiles->setLastUsed(entered.name);
+        if (entered.rememberPassword)
+            m_secrets->write(entered.secretKey(), m_password->text(), [](const QString &) {});
+        else
+            m_secrets->remove(entered.secretKey(), [](const QString &) {});
+    }
+    accept();
+}
+
+void ConnectDialog::cancel()
+{
+    if (m_busy) {
+        // libpq cannot be interrupted mid-connect; connect_timeout bounds the attempt, and its answer is
+        // ignored when it arrives.
+        ++m_attempt;
+        setBusy(false);
+        return;
+    }
+    reject();
+}
+
+void ConnectDialog::setBusy(bool busy)
+{
+    m_busy = busy;
+    m_busyIndicator->setVisible(busy);
+    m_connectButton->setEnabled(!busy);
+    m_demoButton->setEnabled(!busy);
+    m_cancelButton->setText(busy ? tr("&Stop trying") : tr("Cancel"));
+}
+
+void ConnectDialog::showError(const DbError &error)
+{
+    m_errorMessage->setText(error.message);
+    m_errorMessage->setVisible(true);
+    QString details = error.details;
+    if (!error.sqlState.isEmpty())
+        details = QStringLiteral("SQLSTATE %1\n%2").arg(error.sqlState, details);
+    m_errorDetails->setPlainText(details);
+    m_detailsToggle->setVisible(!details.isEmpty());
+    m_detailsToggle->setChecked(false);
+    m_errorDetails->setVisible(false);
+}
+
+void ConnectDialog::clearError()
+{
+    m_errorMessage->clear();
+    m_errorMessage->setVisible(false);
+    m_detailsToggle->setVisible(false);
+    m_errorDetails->setVisible(false);
+}
+
+} // namespace beacon::ui
