@@ -1,0 +1,145 @@
+// The main window's promises: the status bar says where and as whom, production cannot be missed, an
+// unknown schema is announced with both versions, and the executable answers --version without a display.
+#include "testdatabase.h"
+
+#include "db/migrator.h"
+#include "mainwindow.h"
+#include "secretstore.h"
+
+#include <QLabel>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+using namespace beacon;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void connectTo_productionFlag_showsRedBannerOnlyForProduction_data();
+    void connectTo_productionFlag_showsRedBannerOnlyForProduction();
+    void connectTo_unknownSchemaVersion_bannerNamesBothVersions();
+    void connectTo_financeLogin_statusBarShowsLoginAndGroup();
+    void connectTo_serverDown_showsProblemAndEmitsFailed();
+    void executable_version_printsVersionWithoutDisplay();
+
+private:
+    QTemporaryDir m_folder;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QVERIFY(m_folder.isValid());
+}
+
+void TestMainWindow::connectTo_productionFlag_showsRedBannerOnlyForProduction_data()
+{
+    QTest::addColumn<bool>("production");
+    QTest::newRow("production") << true;
+    QTest::newRow("staging") << false;
+}
+
+void TestMainWindow::connectTo_productionFlag_showsRedBannerOnlyForProduction()
+{
+    QFETCH(bool, production);
+    test::TestDatabase database(QStringLiteral("ui_banner"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("banner.ini")));
+    ui::MemorySecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    window.connectTo(database.spec(), QStringLiteral("Profile"), production);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    auto *banner = window.findChild<QLabel *>(QStringLiteral("productionBanner"));
+    QCOMPARE(banner->isVisible(), production);
+    if (production)
+        QVERIFY(banner->text().contains(QLatin1String("PRODUCTION")));
+}
+
+void TestMainWindow::connectTo_unknownSchemaVersion_bannerNamesBothVersions()
+{
+    test::TestDatabase database(QStringLiteral("ui_schema"));
+    QVERIFY_TESTDB(database);
+    const int newer = Migrator::expectedVersion() + 3;
+    QSqlQuery query(database.db());
+    QVERIFY_SQL(query,
+                prepare(QStringLiteral("INSERT INTO schema_migrations (version, name) VALUES (:v, 'x')")));
+    query.bindValue(QStringLiteral(":v"), newer);
+    QVERIFY_SQL(query, exec());
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("schema.ini")));
+    ui::MemorySecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    window.connectTo(database.spec(), {}, false);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    auto *banner = window.findChild<QLabel *>(QStringLiteral("schemaBanner"));
+    QVERIFY(banner->isVisible());
+    QVERIFY2(banner->text().contains(QString::number(newer)) &&
+                 banner->text().contains(QString::number(Migrator::expectedVersion())),
+             qPrintable(banner->text()));
+    QVERIFY(
+        window.findChild<QLabel *>(QStringLiteral("statusSchema"))->text().contains(QString::number(newer)));
+}
+
+void TestMainWindow::connectTo_financeLogin_statusBarShowsLoginAndGroup()
+{
+    test::TestDatabase database(QStringLiteral("ui_status"));
+    QVERIFY_TESTDB(database);
+    const QString login = database.createLogin(QStringLiteral("beacon_finance"));
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("status.ini")));
+    ui::MemorySecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    window.connectTo(database.spec(login), QStringLiteral("Finance"), false);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusRole"))->text(),
+             QStringLiteral("Login: %1 (beacon_finance)").arg(login));
+    QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusSchema"))->text(),
+             QStringLiteral("Schema: v%1").arg(Migrator::expectedVersion()));
+    const QString server = window.findChild<QLabel *>(QStringLiteral("statusServer"))->text();
+    QVERIFY2(server.contains(database.spec(login).displayUri()), qPrintable(server));
+    QVERIFY(window.windowTitle().contains(QLatin1String("Finance")));
+}
+
+void TestMainWindow::connectTo_serverDown_showsProblemAndEmitsFailed()
+{
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("down.ini")));
+    ui::MemorySecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    QSignalSpy failed(&window, &ui::MainWindow::failed);
+    QTemporaryDir noServer;
+    ConnectionSpec spec;
+    spec.host = noServer.path();
+    spec.user = QStringLiteral("x");
+    spec.database = QStringLiteral("y");
+    window.connectTo(spec, {}, false);
+    QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 15000);
+    auto *problem = window.findChild<QLabel *>(QStringLiteral("problemBanner"));
+    QVERIFY(problem->isVisible());
+    QVERIFY2(problem->text().contains(QLatin1String("No database server answered")),
+             qPrintable(problem->text()));
+    QVERIFY(!window.hasSession());
+}
+
+void TestMainWindow::executable_version_printsVersionWithoutDisplay()
+{
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    environment.remove(QStringLiteral("DISPLAY"));
+    environment.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    process.setProcessEnvironment(environment);
+    process.start(qEnvironmentVariable("BEACON_ADMIN"), {QStringLiteral("--version")});
+    QVERIFY(process.waitForFinished(30000));
+    QCOMPARE(process.exitCode(), 0);
+    QCOMPARE(QString::fromUtf8(process.readAllStandardOutput()).trimmed(),
+             QStringLiteral("beacon-admin " BEACON_VERSION));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
