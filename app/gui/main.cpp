@@ -11,6 +11,45 @@
 
 #include <cstring>
 
+#ifdef Q_OS_UNIX
+#include <QSocketNotifier>
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+
+// SIGTERM (logout, `kill`) and SIGINT must end the event loop like File → Quit does, so that the demo
+// server is stopped instead of left running. A signal handler may only write to a pipe; the notifier then
+// quits on the GUI thread.
+static int quitSignalPipe[2] = {-1, -1};
+
+static void onQuitSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const auto written = ::write(quitSignalPipe[0], &byte, 1);
+}
+
+static void quitOnTerminationSignals()
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, quitSignalPipe) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(quitSignalPipe[1], QSocketNotifier::Read, qApp);
+    QObject::connect(notifier, &QSocketNotifier::activated, qApp, [] {
+        char byte = 0;
+        [[maybe_unused]] const auto read = ::read(quitSignalPipe[1], &byte, 1);
+        QApplication::quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onQuitSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+}
+#else
+static void quitOnTerminationSignals()
+{}
+#endif
+
 using namespace beacon;
 
 int main(int argc, char **argv)
@@ -46,6 +85,7 @@ int main(int argc, char **argv)
     exitWhenReady.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOptions({demoOption, dbOption, profileOption, exitWhenReady});
     parser.process(app);
+    quitOnTerminationSignals();
 
     ProfileStore profiles;
     ui::KeychainSecretStore secrets;
