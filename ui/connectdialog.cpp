@@ -29,6 +29,8 @@ ConnectDialog::ConnectDialog(ProfileStore *profiles, SecretStore *secrets, QWidg
 {
     setWindowTitle(tr("Connect to a Beacon database"));
     buildUi();
+    if (m_model->rowCount() == 0)
+        newProfile();
     selectProfile(m_profiles->lastUsed());
 }
 
@@ -204,9 +206,14 @@ void ConnectDialog::newProfile()
 {
     m_profileList->clearSelection();
     m_profileList->setCurrentIndex({});
-    for (QLineEdit *edit : {m_name, m_host, m_database, m_user, m_password})
-        edit->clear();
-    m_port->setValue(5432);
+    // A new profile starts from what libpq itself would use, so that a local server needs no typing.
+    const ConnectionSpec defaults = ConnectionSpec::fromEnvironment();
+    m_name->clear();
+    m_password->clear();
+    m_host->setText(defaults.host);
+    m_database->setText(defaults.database);
+    m_user->setText(defaults.user);
+    m_port->setValue(defaults.port);
     m_sslMode->setCurrentText(QStringLiteral("prefer"));
     m_production->setChecked(false);
     m_remember->setChecked(false);
