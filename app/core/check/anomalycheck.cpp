@@ -16,6 +16,16 @@ static QString tr(const char *text)
     return QCoreApplication::translate("beacon::AnomalyCheck", text);
 }
 
+// The seeder checks its own work with the same query before it commits.
+const char OverMemberLimitSql[] = R"sql(
+SELECT w.id, w.plan, p.max_members, c.members
+  FROM (SELECT workspace_id, count(*) AS members FROM public.memberships GROUP BY workspace_id) AS c
+  JOIN public.workspaces AS w ON w.id = c.workspace_id
+  JOIN public.plans AS p ON p.code = w.plan
+ WHERE c.members > p.max_members
+ ORDER BY w.id
+)sql";
+
 namespace {
 
 // Whole-database forms scan once and group; the per-workspace forms reach their rows through indexes.
@@ -47,15 +57,6 @@ constexpr char canceledWritableOne[] = R"sql(
 SELECT id, plan, to_char(current_period_end AT TIME ZONE 'UTC', 'YYYY-MM-DD')
   FROM public.workspaces
  WHERE id = CAST(:workspace AS bigint) AND subscription_status = 'canceled' AND NOT read_only
-)sql";
-
-constexpr char overLimitAll[] = R"sql(
-SELECT w.id, w.plan, p.max_members, c.members
-  FROM (SELECT workspace_id, count(*) AS members FROM public.memberships GROUP BY workspace_id) AS c
-  JOIN public.workspaces AS w ON w.id = c.workspace_id
-  JOIN public.plans AS p ON p.code = w.plan
- WHERE c.members > p.max_members
- ORDER BY w.id
 )sql";
 
 constexpr char overLimitOne[] = R"sql(
@@ -158,7 +159,7 @@ public:
     {
         QSqlQuery query(m_db);
         if (DbError error =
-                run(query, overLimitAll, overLimitOne, tr("Counting members against plan limits")))
+                run(query, OverMemberLimitSql, overLimitOne, tr("Counting members against plan limits")))
             return error;
         while (query.next()) {
             const qint64 limit = query.value(2).toLongLong();

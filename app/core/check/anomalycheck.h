@@ -25,6 +25,9 @@ struct Anomaly {
     QString detail; // a sentence for a person, with the numbers
 };
 
+// Every workspace with more members than its plan allows: id, plan, limit, members, ordered by id.
+extern const char OverMemberLimitSql[];
+
 // Reads only; changes nothing. With a workspace id, looks at that workspace and its members alone.
 DbError findAnomalies(const QSqlDatabase &db, std::optional<qint64> workspaceId, QList<Anomaly> *anomalies);
 

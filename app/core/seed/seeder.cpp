@@ -1,5 +1,6 @@
 #include "seed/seeder.h"
 
+#include "check/anomalycheck.h"
 #include "db/database.h"
 #include "db/transaction.h"
 #include "seed/seedstatements.h"
@@ -306,7 +307,7 @@ DbError seedDatabase(const QSqlDatabase &db, const SeedOptions &options, const S
     run.step(tr("Checking team sizes"), 94);
     {
         QSqlQuery query(db);
-        if (!query.exec(QString::fromUtf8(seedsql::overLimitWorkspaces)))
+        if (!query.exec(QString::fromUtf8(OverMemberLimitSql)))
             return DbError::fromSql(query.lastError(), tr("Checking team sizes"));
         QList<qint64> overLimit;
         while (query.next())

@@ -424,14 +424,6 @@ UPDATE public.workspaces AS w
  WHERE w.id = ANY (s.over_limit_workspaces)
 )sql";
 
-inline constexpr char overLimitWorkspaces[] = R"sql(
-SELECT c.workspace_id
-  FROM (SELECT workspace_id, count(*) AS members FROM public.memberships GROUP BY workspace_id) AS c
-  JOIN public.workspaces AS w ON w.id = c.workspace_id
-  JOIN public.plans AS p ON p.code = w.plan
- WHERE c.members > p.max_members
- ORDER BY c.workspace_id
-)sql";
 
 // Secondary indexes of the bulk tables that no constraint owns: dropped before the load and rebuilt after it
 // with their own definitions, because one sorted build is far cheaper than millions of random insertions.
