@@ -424,7 +424,6 @@ UPDATE public.workspaces AS w
  WHERE w.id = ANY (s.over_limit_workspaces)
 )sql";
 
-
 // Secondary indexes of the bulk tables that no constraint owns: dropped before the load and rebuilt after it
 // with their own definitions, because one sorted build is far cheaper than millions of random insertions.
 inline constexpr char secondaryIndexes[] = R"sql(
