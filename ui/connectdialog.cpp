@@ -14,6 +14,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -191,14 +192,15 @@ void ConnectDialog::loadSelectedProfile()
     if (!profile->rememberPassword)
         return;
     const QString expectedName = profile->name;
-    m_secrets->read(profile->secretKey(), [this, expectedName](std::optional<QString> secret, QString error) {
-        // The person may have moved on to another profile while the keychain was answering.
-        if (m_name->text().trimmed() != expectedName)
+    // The keychain may answer after the dialog has closed, or after the person moved to another profile.
+    QPointer<ConnectDialog> self(this);
+    m_secrets->read(profile->secretKey(), [self, expectedName](std::optional<QString> secret, QString error) {
+        if (!self || self->m_name->text().trimmed() != expectedName)
             return;
         if (secret)
-            m_password->setText(*secret);
+            self->m_password->setText(*secret);
         else if (!error.isEmpty())
-            showError(DbError::make(ErrorKind::Unavailable, error));
+            self->showError(DbError::make(ErrorKind::Unavailable, error));
     });
 }
 
