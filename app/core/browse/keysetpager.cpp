@@ -1,0 +1,223 @@
+#include "browse/keysetpager.h"
+
+#include <QCoreApplication>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <algorithm>
+
+namespace beacon::browse {
+
+static QString tr(const char *text)
+{
+    return QCoreApplication::translate("beacon::browse", text);
+}
+
+static QString castName(KeyType type)
+{
+    switch (type) {
+    case KeyType::BigInt:
+        return QStringLiteral("bigint");
+    case KeyType::Text:
+        return QStringLiteral("text");
+    case KeyType::Timestamp:
+        return QStringLiteral("timestamptz");
+    case KeyType::Boolean:
+        return QStringLiteral("boolean");
+    case KeyType::Numeric:
+        return QStringLiteral("numeric");
+    }
+    return QStringLiteral("text");
+}
+
+QString containsPattern(const QString &text)
+{
+    QString escaped = text;
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+    escaped.replace(QLatin1Char('%'), QStringLiteral("\\%"));
+    escaped.replace(QLatin1Char('_'), QStringLiteral("\\_"));
+    return QLatin1Char('%') + escaped + QLatin1Char('%');
+}
+
+namespace {
+
+// The whole order is two runs: rows whose key is set, by (key, id), then rows whose key is NULL, by id.
+// A page may need the end of one run and the start of the next, so each run is its own index-friendly query.
+enum class Run { SetKeys, NullKeys };
+
+struct Scan {
+    const TableDefinition &table;
+    QString key;     // the sort expression
+    QString keyCast; // its type, for binding the cursor back
+    bool sortsById;  // the key is the id itself: a single run with a plain comparison
+    bool keyNullable;
+    QString search;
+};
+
+QString searchCondition(const Scan &scan)
+{
+    if (scan.search.isEmpty() || scan.table.searchable.isEmpty())
+        return {};
+    QStringList alternatives;
+    for (int i = 0; i < scan.table.searchable.size(); ++i)
+        alternatives.append(
+            QStringLiteral("%1 ILIKE :pattern%2 ESCAPE '\\'").arg(scan.table.searchable.at(i)).arg(i));
+    return QStringLiteral(" AND (%1)").arg(alternatives.join(QStringLiteral(" OR ")));
+}
+
+void bindSearch(QSqlQuery &query, const Scan &scan)
+{
+    if (scan.search.isEmpty())
+        return;
+    const QString pattern = containsPattern(scan.search);
+    for (int i = 0; i < scan.table.searchable.size(); ++i)
+        query.bindValue(QStringLiteral(":pattern%1").arg(i), pattern);
+}
+
+// Up to `limit` rows of one run, walking the ascending order forwards or backwards from `after`
+// (exclusive; a cursor in this run) or from the run's own edge. Rows come in walking order.
+DbError scanRun(const QSqlDatabase &db, const Scan &scan, Run run, bool walkForward, const Cursor *after,
+                int limit, QList<Row> *rows)
+{
+    const QString way = walkForward ? QStringLiteral("ASC") : QStringLiteral("DESC");
+    const QString beyond = walkForward ? QStringLiteral(">") : QStringLiteral("<");
+    QString where;
+    QString orderBy;
+    if (scan.sortsById) {
+        where = QStringLiteral("TRUE");
+        if (after)
+            where += QStringLiteral(" AND %1 %2 CAST(:id AS bigint)").arg(scan.table.id, beyond);
+        orderBy = QStringLiteral("%1 %2").arg(scan.table.id, way);
+    } else if (run == Run::SetKeys) {
+        where = QStringLiteral("(%1) IS NOT NULL").arg(scan.key);
+        if (after)
+            where += QStringLiteral(" AND ((%1), %2) %3 (CAST(:key AS %4), CAST(:id AS bigint))")
+                         .arg(scan.key, scan.table.id, beyond, scan.keyCast);
+        orderBy = QStringLiteral("%1 %2, %3 %2").arg(scan.key, way, scan.table.id);
+    } else {
+        where = QStringLiteral("(%1) IS NULL").arg(scan.key);
+        if (after)
+            where += QStringLiteral(" AND %1 %2 CAST(:id AS bigint)").arg(scan.table.id, beyond);
+        orderBy = QStringLiteral("%1 %2").arg(scan.table.id, way);
+    }
+    QStringList selected = {QStringLiteral("(%1)::text AS browse_cursor_key").arg(scan.key),
+                            QStringLiteral("(%1) IS NULL AS browse_cursor_null").arg(scan.key),
+                            QStringLiteral("%1 AS browse_cursor_id").arg(scan.table.id)};
+    for (const Column &column : scan.table.columns)
+        selected.append(column.expression);
+
+    // Every piece of this text is our own fixed table definition; values travel only as bound parameters.
+    const QString sql =
+        QStringLiteral("SELECT %1 FROM %2 WHERE %3%4 ORDER BY %5 LIMIT CAST(:limit AS integer)")
+            .arg(selected.join(QStringLiteral(", ")), scan.table.from, where, searchCondition(scan), orderBy);
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.prepare(sql))
+        return DbError::fromSql(query.lastError(), tr("Reading a page of rows"));
+    if (after) {
+        if (!scan.sortsById && run == Run::SetKeys)
+            query.bindValue(QStringLiteral(":key"), after->key);
+        query.bindValue(QStringLiteral(":id"), after->id);
+    }
+    bindSearch(query, scan);
+    query.bindValue(QStringLiteral(":limit"), limit);
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), tr("Reading a page of rows"));
+    const int columns = int(scan.table.columns.size());
+    while (query.next()) {
+        Row row;
+        row.cursor.keyIsNull = query.value(1).toBool();
+        row.cursor.key = row.cursor.keyIsNull ? QString() : query.value(0).toString();
+        row.cursor.id = query.value(2).toLongLong();
+        row.values.reserve(columns);
+        for (int i = 0; i < columns; ++i)
+            row.values.append(query.value(3 + i));
+        rows->append(std::move(row));
+    }
+    if (query.lastError().isValid())
+        return DbError::fromSql(query.lastError(), tr("Reading a page of rows"));
+    return {};
+}
+
+// Walks the whole ascending order (set keys, then NULL keys) across the boundary between the two runs.
+DbError walk(const QSqlDatabase &db, const Scan &scan, bool walkForward, const std::optional<Cursor> &from,
+             int limit, QList<Row> *rows)
+{
+    if (scan.sortsById || !scan.keyNullable)
+        return scanRun(db, scan, Run::SetKeys, walkForward, from ? &*from : nullptr, limit, rows);
+    const Run first = walkForward ? Run::SetKeys : Run::NullKeys;
+    const Run second = walkForward ? Run::NullKeys : Run::SetKeys;
+    const bool cursorInSecond = from && (from->keyIsNull == (second == Run::NullKeys));
+    if (!cursorInSecond) {
+        if (DbError error = scanRun(db, scan, first, walkForward, from ? &*from : nullptr, limit, rows))
+            return error;
+        if (rows->size() >= limit)
+            return {};
+        return scanRun(db, scan, second, walkForward, nullptr, limit - int(rows->size()), rows);
+    }
+    return scanRun(db, scan, second, walkForward, &*from, limit, rows);
+}
+
+} // namespace
+
+DbError fetchPage(const QSqlDatabase &db, const TableDefinition &table, const PageRequest &request,
+                  QList<Row> *rows)
+{
+    rows->clear();
+    if (request.sortColumn >= table.columns.size() ||
+        (request.sortColumn >= 0 && !table.columns.at(request.sortColumn).sortable))
+        return DbError::make(ErrorKind::Usage, tr("This column cannot be sorted."));
+    if (request.limit <= 0)
+        return {};
+    const bool byId = request.sortColumn < 0;
+    const Column *column = byId ? nullptr : &table.columns.at(request.sortColumn);
+    const Scan scan{table,
+                    byId ? table.id : column->expression,
+                    byId ? QStringLiteral("bigint") : castName(column->type),
+                    byId,
+                    !byId && column->nullable,
+                    request.search};
+    // Descending display is the ascending order walked the other way; a backward page is read walking away
+    // from the cursor and then turned round into display order.
+    const bool displayAscending = request.order == Qt::AscendingOrder;
+    const bool pageForward = request.direction == Direction::Forward;
+    const bool walkForward = displayAscending == pageForward;
+    if (DbError error = walk(db, scan, walkForward, request.from, request.limit, rows))
+        return error;
+    if (!pageForward)
+        std::reverse(rows->begin(), rows->end());
+    return {};
+}
+
+DbError estimateRowCount(const QSqlDatabase &db, const TableDefinition &table, qint64 *count)
+{
+    QSqlQuery query(db);
+    query.prepare(
+        QStringLiteral("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:relation)"));
+    query.bindValue(QStringLiteral(":relation"), table.relation);
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), tr("Estimating the number of rows"));
+    *count = query.next() ? query.value(0).toLongLong() : -1;
+    return {};
+}
+
+DbError countUpTo(const QSqlDatabase &db, const TableDefinition &table, const QString &search, qint64 cap,
+                  qint64 *count)
+{
+    const Scan scan{table, table.id, QStringLiteral("bigint"), true, false, search};
+    QSqlQuery query(db);
+    const QString sql =
+        QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM %1 WHERE TRUE%2 LIMIT CAST(:cap AS bigint)) "
+                       "AS capped")
+            .arg(table.from, searchCondition(scan));
+    if (!query.prepare(sql))
+        return DbError::fromSql(query.lastError(), tr("Counting rows"));
+    bindSearch(query, scan);
+    query.bindValue(QStringLiteral(":cap"), cap);
+    if (!query.exec() || !query.next())
+        return DbError::fromSql(query.lastError(), tr("Counting rows"));
+    *count = query.value(0).toLongLong();
+    return {};
+}
+
+} // namespace beacon::browse

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "db/dberror.h"
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+#include <QStringList>
+#include <QVariant>
+
+#include <optional>
+
+namespace beacon::browse {
+
+// How a sort key travels: always as the server's own text, bound back with a cast, because QDateTime
+// rounds timestamps to milliseconds and a rounded cursor repeats or skips rows.
+enum class KeyType { BigInt, Text, Timestamp, Boolean, Numeric };
+
+struct Column {
+    QString name;       // stable identifier, used for settings and tests
+    QString expression; // SQL over the table's FROM; our own fixed text, never user input
+    KeyType type = KeyType::Text;
+    bool sortable = false; // only where an index on (expression, id) makes a page cheap
+    bool nullable = false;
+};
+
+struct TableDefinition {
+    QString relation;       // whose planner statistics give the estimated row count, e.g. "public.users"
+    QString from;           // e.g. "public.users AS u"
+    QString id;             // the unique tie-breaker, e.g. "u.id"
+    QList<Column> columns;  // what each row shows
+    QStringList searchable; // expressions matched by substring (ILIKE, served by pg_trgm indexes)
+};
+
+// A position between rows: the sort key as text (or NULL) and the id.
+struct Cursor {
+    QString key;
+    bool keyIsNull = false;
+    qint64 id = 0;
+    bool operator==(const Cursor &) const = default;
+};
+
+enum class Direction { Forward, Backward };
+
+struct PageRequest {
+    int sortColumn = -1; // an index into columns; -1 sorts by id alone
+    Qt::SortOrder order = Qt::AscendingOrder;
+    Direction direction = Direction::Forward;
+    // Exclusive. Without it, Forward starts at the first row and Backward at the last.
+    std::optional<Cursor> from;
+    int limit = 200;
+    QString search; // plain text; matched as a substring, % _ and \ taken literally
+};
+
+struct Row {
+    Cursor cursor;
+    QList<QVariant> values; // one per column
+};
+
+// One page by key, never by OFFSET: the cost does not grow with the position. Rows come back in display
+// order in both directions. Ascending order puts NULL keys last; descending is its exact mirror.
+DbError fetchPage(const QSqlDatabase &db, const TableDefinition &table, const PageRequest &request,
+                  QList<Row> *rows);
+
+// The planner's estimate (pg_class.reltuples): instant at any size, approximate. -1 when never analysed.
+DbError estimateRowCount(const QSqlDatabase &db, const TableDefinition &table, qint64 *count);
+
+// The exact number of rows matching `search`, or `cap` when there are at least that many.
+DbError countUpTo(const QSqlDatabase &db, const TableDefinition &table, const QString &search, qint64 cap,
+                  qint64 *count);
+
+// A LIKE pattern that finds `text` anywhere, with LIKE's own wildcards and escape made literal.
+QString containsPattern(const QString &text);
+
+} // namespace beacon::browse

@@ -1,0 +1,60 @@
+#include "browse/tables.h"
+
+namespace beacon::browse {
+
+const TableDefinition &usersTable()
+{
+    static const TableDefinition table{
+        QStringLiteral("public.users"),
+        QStringLiteral("public.users AS u"),
+        QStringLiteral("u.id"),
+        {
+            {QStringLiteral("id"), QStringLiteral("u.id"), KeyType::BigInt, false, false},
+            {QStringLiteral("email"), QStringLiteral("u.primary_email"), KeyType::Text, true, false},
+            {QStringLiteral("name"), QStringLiteral("u.display_name"), KeyType::Text, false, true},
+            {QStringLiteral("provider"), QStringLiteral("u.provider"), KeyType::Text, false, false},
+            {QStringLiteral("created"), QStringLiteral("u.created_at"), KeyType::Timestamp, true, false},
+            {QStringLiteral("last_login"), QStringLiteral("u.last_login_at"), KeyType::Timestamp, true, true},
+            {QStringLiteral("workspaces"),
+             QStringLiteral("(SELECT count(*) FROM public.memberships AS m WHERE m.user_id = u.id)"),
+             KeyType::BigInt, false, false},
+            {QStringLiteral("email_shared"),
+             QStringLiteral("EXISTS (SELECT 1 FROM public.users AS o WHERE lower(o.primary_email) = "
+                            "lower(u.primary_email) AND o.id <> u.id)"),
+             KeyType::Boolean, false, false},
+        },
+        {QStringLiteral("u.primary_email"), QStringLiteral("u.display_name")},
+    };
+    return table;
+}
+
+const TableDefinition &workspacesTable()
+{
+    static const TableDefinition table{
+        QStringLiteral("public.workspaces"),
+        QStringLiteral("public.workspaces AS w JOIN public.plans AS p ON p.code = w.plan"),
+        QStringLiteral("w.id"),
+        {
+            {QStringLiteral("id"), QStringLiteral("w.id"), KeyType::BigInt, false, false},
+            {QStringLiteral("name"), QStringLiteral("w.name"), KeyType::Text, true, false},
+            {QStringLiteral("slug"), QStringLiteral("w.slug"), KeyType::Text, true, false},
+            {QStringLiteral("plan"), QStringLiteral("w.plan"), KeyType::Text, true, false},
+            {QStringLiteral("subscription_status"), QStringLiteral("w.subscription_status"), KeyType::Text,
+             false, true},
+            {QStringLiteral("read_only"), QStringLiteral("w.read_only"), KeyType::Boolean, false, false},
+            {QStringLiteral("members"),
+             QStringLiteral("(SELECT count(*) FROM public.memberships AS m WHERE m.workspace_id = w.id)"),
+             KeyType::BigInt, false, false},
+            {QStringLiteral("member_limit"), QStringLiteral("p.max_members"), KeyType::BigInt, false, false},
+            {QStringLiteral("storage_used"), QStringLiteral("w.storage_used_bytes"), KeyType::BigInt, false,
+             false},
+            {QStringLiteral("storage_quota"), QStringLiteral("p.storage_quota_bytes"), KeyType::BigInt, false,
+             false},
+            {QStringLiteral("created"), QStringLiteral("w.created_at"), KeyType::Timestamp, true, false},
+        },
+        {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+    };
+    return table;
+}
+
+} // namespace beacon::browse

@@ -1,0 +1,292 @@
+// Keyset paging against the real server: every row exactly once, in the server's own order, forwards and
+// backwards, through ties, NULLs and microsecond timestamps, while others write; and search that takes its
+// input literally.
+#include "testdatabase.h"
+
+#include "browse/keysetpager.h"
+#include "browse/tables.h"
+
+#include <QSqlQuery>
+
+using namespace beacon;
+using namespace beacon::browse;
+
+class TestKeysetPager : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void walkWholeTable_eachRowOnceInServerOrder_data();
+    void walkWholeTable_eachRowOnceInServerOrder();
+    void backwardFromMiddle_returnsThePrecedingRows();
+    void scrollWhileAnotherConnectionWrites_noRowTwice();
+    void search_takesInputLiterally_data();
+    void search_takesInputLiterally();
+    void counts_estimateAndCappedExact();
+    void unsortableColumn_refused();
+
+private:
+    QList<qint64> oracle(const QString &orderBy, const QString &where = QStringLiteral("TRUE"));
+    QList<qint64> walkAll(const PageRequest &base, Direction direction);
+    int columnNamed(const QString &name) const;
+
+    std::unique_ptr<test::TestDatabase> m_database;
+};
+
+static const int UserCount = 157;
+
+void TestKeysetPager::initTestCase()
+{
+    m_database = std::make_unique<test::TestDatabase>(QStringLiteral("keyset"));
+    QVERIFY_TESTDB(*m_database);
+    QSqlQuery query(m_database->db());
+    // Few distinct keys (many ties), a third of the logins NULL, timestamps that differ only in microseconds,
+    // and e-mail addresses with the characters search must take literally.
+    QVERIFY_SQL(
+        query, prepare(QStringLiteral(
+                   "INSERT INTO users (provider, provider_user_id, primary_email, display_name, created_at, "
+                   "last_login_at) "
+                   "SELECT 'google', 'g' || n, "
+                   "       CASE n % 7 WHEN 0 THEN 'o''brien' || (n % 3) || '@x.com' "
+                   "                  WHEN 1 THEN '100%_sure' || (n % 2) || '@x.com' "
+                   "                  WHEN 2 THEN 'back\\slash@x.com' "
+                   "                  WHEN 3 THEN 'zoë.łukasz@例え.jp' "
+                   "                  ELSE 'user' || (n % 5) || '@x.com' END, "
+                   "       'User ' || n, "
+                   "       TIMESTAMPTZ '2026-01-01 00:00:00.000001+00' + (n % 4) * INTERVAL '1 microsecond', "
+                   "       CASE WHEN n % 3 = 0 THEN NULL "
+                   "            ELSE TIMESTAMPTZ '2026-06-01 00:00:00+00' + (n % 5) * INTERVAL '1 day' END "
+                   "  FROM generate_series(1, :count) AS n")));
+    query.bindValue(QStringLiteral(":count"), UserCount);
+    QVERIFY_SQL(query, exec());
+    QVERIFY_SQL(query, exec(QStringLiteral("ANALYZE users")));
+}
+
+void TestKeysetPager::cleanupTestCase()
+{
+    m_database.reset();
+}
+
+int TestKeysetPager::columnNamed(const QString &name) const
+{
+    const auto &columns = usersTable().columns;
+    for (int i = 0; i < columns.size(); ++i) {
+        if (columns.at(i).name == name)
+            return i;
+    }
+    return -1;
+}
+
+QList<qint64> TestKeysetPager::oracle(const QString &orderBy, const QString &where)
+{
+    QList<qint64> ids;
+    QSqlQuery query(m_database->db());
+    if (!query.exec(QStringLiteral("SELECT id FROM users AS u WHERE %1 ORDER BY %2").arg(where, orderBy)))
+        qWarning() << query.lastError().text();
+    while (query.next())
+        ids.append(query.value(0).toLongLong());
+    return ids;
+}
+
+QList<qint64> TestKeysetPager::walkAll(const PageRequest &base, Direction direction)
+{
+    QList<qint64> ids;
+    PageRequest request = base;
+    request.direction = direction;
+    request.from.reset();
+    for (int guard = 0; guard < 10000; ++guard) {
+        QList<Row> rows;
+        const DbError error = fetchPage(m_database->db(), usersTable(), request, &rows);
+        if (error) {
+            qWarning() << error.fullText();
+            return {};
+        }
+        if (rows.isEmpty())
+            break;
+        if (direction == Direction::Forward) {
+            for (const Row &row : std::as_const(rows))
+                ids.append(row.cursor.id);
+            request.from = rows.last().cursor;
+        } else {
+            for (auto it = rows.crbegin(); it != rows.crend(); ++it)
+                ids.prepend(it->cursor.id);
+            request.from = rows.first().cursor;
+        }
+    }
+    return ids;
+}
+
+void TestKeysetPager::walkWholeTable_eachRowOnceInServerOrder_data()
+{
+    QTest::addColumn<QString>("column");
+    QTest::addColumn<bool>("ascending");
+    QTest::addColumn<int>("pageSize");
+    QTest::addColumn<QString>("orderBy");
+    for (int pageSize : {1, 7, 200}) {
+        const auto row = [&](const char *column, bool ascending, const char *orderBy) {
+            QTest::addRow("%s %s page %d", column, ascending ? "asc" : "desc", pageSize)
+                << QString::fromLatin1(column) << ascending << pageSize << QString::fromLatin1(orderBy);
+        };
+        row("id", true, "u.id ASC");
+        row("id", false, "u.id DESC");
+        row("email", true, "u.primary_email ASC, u.id ASC");
+        row("email", false, "u.primary_email DESC, u.id DESC");
+        row("created", true, "u.created_at ASC, u.id ASC");
+        row("created", false, "u.created_at DESC, u.id DESC");
+        row("last_login", true, "u.last_login_at ASC NULLS LAST, u.id ASC");
+        row("last_login", false, "u.last_login_at DESC NULLS FIRST, u.id DESC");
+    }
+}
+
+void TestKeysetPager::walkWholeTable_eachRowOnceInServerOrder()
+{
+    QFETCH(QString, column);
+    QFETCH(bool, ascending);
+    QFETCH(int, pageSize);
+    QFETCH(QString, orderBy);
+    PageRequest request;
+    request.sortColumn = column == QLatin1String("id") ? -1 : columnNamed(column);
+    request.order = ascending ? Qt::AscendingOrder : Qt::DescendingOrder;
+    request.limit = pageSize;
+    const QList<qint64> expected = oracle(orderBy);
+    QCOMPARE(expected.size(), UserCount);
+    QCOMPARE(walkAll(request, Direction::Forward), expected);
+    QCOMPARE(walkAll(request, Direction::Backward), expected);
+}
+
+void TestKeysetPager::backwardFromMiddle_returnsThePrecedingRows()
+{
+    PageRequest request;
+    request.sortColumn = columnNamed(QStringLiteral("last_login"));
+    request.limit = 120; // far enough to cross from the set keys into the NULL run
+    QList<Row> firstPage;
+    QVERIFY(!fetchPage(m_database->db(), usersTable(), request, &firstPage));
+    QCOMPARE(firstPage.size(), 120);
+    QList<Row> secondPage;
+    request.from = firstPage.last().cursor;
+    QVERIFY(!fetchPage(m_database->db(), usersTable(), request, &secondPage));
+    QVERIFY(!secondPage.isEmpty());
+    QVERIFY2(secondPage.last().cursor.keyIsNull, "the walk must reach the NULL logins");
+
+    request.direction = Direction::Backward;
+    request.from = secondPage.last().cursor;
+    request.limit = 40;
+    QList<Row> back;
+    QVERIFY(!fetchPage(m_database->db(), usersTable(), request, &back));
+    QList<Row> all = firstPage + secondPage;
+    QCOMPARE(back.size(), 40);
+    for (int i = 0; i < 40; ++i)
+        QCOMPARE(back.at(i).cursor.id, all.at(all.size() - 41 + i).cursor.id);
+}
+
+void TestKeysetPager::scrollWhileAnotherConnectionWrites_noRowTwice()
+{
+    DbError error;
+    auto writer = Connection::open(m_database->spec(), QStringLiteral("writer"), &error);
+    QVERIFY2(writer, qPrintable(error.fullText()));
+    QSqlQuery write(writer->database());
+    const QList<qint64> before = oracle(QStringLiteral("u.created_at, u.id"));
+
+    PageRequest request;
+    request.sortColumn = columnNamed(QStringLiteral("created"));
+    request.limit = 10;
+    QList<qint64> seen;
+    QList<qint64> deleted;
+    for (int page = 0; page < 1000; ++page) {
+        QList<Row> rows;
+        error = fetchPage(m_database->db(), usersTable(), request, &rows);
+        QVERIFY2(!error, qPrintable(error.fullText()));
+        if (rows.isEmpty())
+            break;
+        for (const Row &row : std::as_const(rows))
+            seen.append(row.cursor.id);
+        request.from = rows.last().cursor;
+        // Between pages, someone else adds a user at the same timestamp and removes one not yet shown.
+        QVERIFY_SQL(
+            write, prepare(QStringLiteral(
+                       "INSERT INTO users (provider, provider_user_id, primary_email, created_at) "
+                       "VALUES ('github', :uid, 'new@x.com', TIMESTAMPTZ '2026-01-01 00:00:00.000002+00')")));
+        write.bindValue(QStringLiteral(":uid"), QStringLiteral("w%1").arg(page));
+        QVERIFY_SQL(write, exec());
+        QVERIFY_SQL(write, exec(QStringLiteral("DELETE FROM users WHERE id = (SELECT max(id) FROM users "
+                                               "WHERE provider = 'google') RETURNING id")));
+        if (write.next())
+            deleted.append(write.value(0).toLongLong());
+    }
+    QCOMPARE(QSet<qint64>(seen.begin(), seen.end()).size(), seen.size());
+    // Every original row that nobody deleted was shown.
+    for (qint64 id : before) {
+        if (!deleted.contains(id))
+            QVERIFY2(seen.contains(id), qPrintable(QString::number(id)));
+    }
+    // Restore the shared fixture for the tests that follow.
+    QVERIFY_SQL(write, exec(QStringLiteral("DELETE FROM users WHERE provider = 'github'")));
+    cleanupTestCase();
+    initTestCase();
+}
+
+void TestKeysetPager::search_takesInputLiterally_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("where");
+    QTest::newRow("quote") << "o'brien"
+                           << "u.primary_email LIKE 'o''brien%'";
+    QTest::newRow("percent and underscore") << "100%_sure1"
+                                            << "u.primary_email LIKE '100\\%\\_sure1@%'";
+    QTest::newRow("lone percent") << "%"
+                                  << "u.primary_email LIKE '%\\%%'";
+    QTest::newRow("lone underscore") << "_"
+                                     << "u.primary_email LIKE '%\\_%'";
+    QTest::newRow("backslash") << "k\\sl"
+                               << "u.primary_email LIKE 'back\\\\slash%'";
+    QTest::newRow("unicode, other case") << "ZOË.ŁUKASZ@例え"
+                                         << "u.primary_email LIKE 'zoë%'";
+    QTest::newRow("display name") << "user 15"
+                                  << "u.display_name ILIKE 'user 15%'";
+    QTest::newRow("10,000 characters") << QString(10000, QLatin1Char('a')) << "FALSE";
+    QTest::newRow("no match") << "nobody-has-this"
+                              << "FALSE";
+}
+
+void TestKeysetPager::search_takesInputLiterally()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, where);
+    PageRequest request;
+    request.search = text;
+    request.limit = 1000;
+    QList<Row> rows;
+    const DbError error = fetchPage(m_database->db(), usersTable(), request, &rows);
+    QVERIFY2(!error, qPrintable(error.fullText()));
+    QList<qint64> ids;
+    for (const Row &row : std::as_const(rows))
+        ids.append(row.cursor.id);
+    QCOMPARE(ids, oracle(QStringLiteral("u.id"), where));
+    if (where != QLatin1String("FALSE"))
+        QVERIFY(!ids.isEmpty());
+}
+
+void TestKeysetPager::counts_estimateAndCappedExact()
+{
+    qint64 estimate = 0;
+    QVERIFY(!estimateRowCount(m_database->db(), usersTable(), &estimate));
+    QCOMPARE(estimate, qint64(UserCount));
+    qint64 exact = 0;
+    QVERIFY(!countUpTo(m_database->db(), usersTable(), QStringLiteral("o'brien"), 1000, &exact));
+    QCOMPARE(
+        exact,
+        qint64(oracle(QStringLiteral("u.id"), QStringLiteral("u.primary_email LIKE 'o''brien%'")).size()));
+    QVERIFY(!countUpTo(m_database->db(), usersTable(), QString(), 10, &exact));
+    QCOMPARE(exact, qint64(10));
+}
+
+void TestKeysetPager::unsortableColumn_refused()
+{
+    PageRequest request;
+    request.sortColumn = columnNamed(QStringLiteral("workspaces"));
+    QList<Row> rows;
+    QCOMPARE(fetchPage(m_database->db(), usersTable(), request, &rows).kind, ErrorKind::Usage);
+}
+
+QTEST_GUILESS_MAIN(TestKeysetPager)
+#include "tst_keysetpager.moc"
