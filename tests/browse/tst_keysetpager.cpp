@@ -23,6 +23,8 @@ private slots:
     void search_takesInputLiterally_data();
     void search_takesInputLiterally();
     void counts_estimateAndCappedExact();
+    void jumpEstimate_middle_landsNearTheMiddle_data();
+    void jumpEstimate_middle_landsNearTheMiddle();
     void unsortableColumn_refused();
 
 private:
@@ -278,6 +280,41 @@ void TestKeysetPager::counts_estimateAndCappedExact()
         qint64(oracle(QStringLiteral("u.id"), QStringLiteral("u.primary_email LIKE 'o''brien%'")).size()));
     QVERIFY(!countUpTo(m_database->db(), usersTable(), QString(), 10, &exact));
     QCOMPARE(exact, qint64(10));
+}
+
+void TestKeysetPager::jumpEstimate_middle_landsNearTheMiddle_data()
+{
+    QTest::addColumn<QString>("column");
+    QTest::addColumn<bool>("ascending");
+    QTest::addColumn<QString>("orderBy");
+    QTest::newRow("id") << "id" << true << "u.id ASC";
+    QTest::newRow("id desc") << "id" << false << "u.id DESC";
+    QTest::newRow("last login") << "last_login" << true << "u.last_login_at ASC NULLS LAST, u.id ASC";
+    QTest::newRow("created desc") << "created" << false << "u.created_at DESC, u.id DESC";
+}
+
+void TestKeysetPager::jumpEstimate_middle_landsNearTheMiddle()
+{
+    QFETCH(QString, column);
+    QFETCH(bool, ascending);
+    QFETCH(QString, orderBy);
+    const int sortColumn = column == QLatin1String("id") ? -1 : columnNamed(column);
+    const Qt::SortOrder order = ascending ? Qt::AscendingOrder : Qt::DescendingOrder;
+    std::optional<Cursor> cursor;
+    const DbError error = estimateCursorAt(m_database->db(), usersTable(), sortColumn, order, 0.5, &cursor);
+    QVERIFY2(!error, qPrintable(error.fullText()));
+    QVERIFY(cursor.has_value());
+    PageRequest request;
+    request.sortColumn = sortColumn;
+    request.order = order;
+    request.from = cursor;
+    request.limit = 10;
+    QList<Row> rows;
+    QVERIFY(!fetchPage(m_database->db(), usersTable(), request, &rows));
+    QVERIFY(!rows.isEmpty());
+    // With few distinct keys the histogram is coarse, so "near" is generous; it is never the very start.
+    const qsizetype position = oracle(orderBy).indexOf(rows.first().cursor.id);
+    QVERIFY2(position > 0 && position < UserCount - 1, qPrintable(QString::number(position)));
 }
 
 void TestKeysetPager::unsortableColumn_refused()

@@ -220,4 +220,66 @@ DbError countUpTo(const QSqlDatabase &db, const TableDefinition &table, const QS
     return {};
 }
 
+DbError estimateCursorAt(const QSqlDatabase &db, const TableDefinition &table, int sortColumn,
+                         Qt::SortOrder order, double fraction, std::optional<Cursor> *cursor)
+{
+    cursor->reset();
+    fraction = std::clamp(fraction, 0.0, 1.0);
+    // The ascending position of a descending display's row.
+    const double ascending = order == Qt::AscendingOrder ? fraction : 1.0 - fraction;
+    QSqlQuery query(db);
+    if (sortColumn < 0) {
+        if (!query.exec(QStringLiteral("SELECT min(%1), max(%1) FROM %2").arg(table.id, table.from)) ||
+            !query.next())
+            return DbError::fromSql(query.lastError(), tr("Estimating where to jump"));
+        if (query.value(0).isNull())
+            return {};
+        const qint64 low = query.value(0).toLongLong();
+        const qint64 high = query.value(1).toLongLong();
+        Cursor estimate;
+        estimate.id = low + qint64(double(high - low) * ascending);
+        *cursor = estimate;
+        return {};
+    }
+    const Column &column = table.columns.at(sortColumn);
+    if (column.attribute.isEmpty())
+        return {};
+    const QString relation = table.relation.section(QLatin1Char('.'), -1);
+    // A column with many distinct values has a histogram of equal-count buckets; one with few has only its
+    // most common values and their frequencies. Either gives a key at the wanted fraction.
+    const QString fromHistogram = QStringLiteral(
+        "SELECT h.bound FROM pg_stats AS s, "
+        "       unnest(CAST(s.histogram_bounds::text AS text[])) WITH ORDINALITY AS h(bound, n) "
+        " WHERE s.schemaname = 'public' AND s.tablename = :relation AND s.attname = :attribute "
+        "   AND h.n = 1 + round(CAST(:fraction AS float8) * "
+        "                       (cardinality(CAST(s.histogram_bounds::text AS text[])) - 1))");
+    const QString fromCommonValues =
+        QStringLiteral(
+            "SELECT value FROM (SELECT m.value, sum(m.freq) OVER (ORDER BY CAST(m.value AS %1)) / "
+            "                        sum(m.freq) OVER () AS reached "
+            "  FROM pg_stats AS s, unnest(CAST(s.most_common_vals::text AS text[]), "
+            "                             s.most_common_freqs) AS m(value, freq) "
+            " WHERE s.schemaname = 'public' AND s.tablename = :relation AND s.attname = :attribute) AS c "
+            "WHERE reached >= CAST(:fraction AS float8) ORDER BY reached LIMIT 1")
+            .arg(castName(column.type));
+    for (const QString &sql : {fromHistogram, fromCommonValues}) {
+        query.prepare(sql);
+        query.bindValue(QStringLiteral(":relation"), relation);
+        query.bindValue(QStringLiteral(":attribute"), column.attribute);
+        query.bindValue(QStringLiteral(":fraction"), ascending);
+        if (!query.exec())
+            return DbError::fromSql(query.lastError(), tr("Estimating where to jump"));
+        if (query.next() && !query.value(0).isNull())
+            break;
+    }
+    if (!query.isValid())
+        return {};
+    Cursor estimate;
+    estimate.key = query.value(0).toString();
+    // Id 0 sits before every row with this key in ascending order.
+    estimate.id = 0;
+    *cursor = estimate;
+    return {};
+}
+
 } // namespace beacon::browse

@@ -22,6 +22,7 @@ struct Column {
     KeyType type = KeyType::Text;
     bool sortable = false; // only where an index on (expression, id) makes a page cheap
     bool nullable = false;
+    QString attribute; // the relation's column behind a sortable expression, for its statistics
 };
 
 struct TableDefinition {
@@ -61,6 +62,12 @@ struct Row {
 // order in both directions. Ascending order puts NULL keys last; descending is its exact mirror.
 DbError fetchPage(const QSqlDatabase &db, const TableDefinition &table, const PageRequest &request,
                   QList<Row> *rows);
+
+// A cursor at roughly `fraction` (0..1) of the display order, from the planner's statistics (the column's
+// histogram, or the id range when sorting by id), so that a jump to any scrollbar position costs one index
+// lookup instead of an OFFSET scan. Empty when the statistics have nothing to offer.
+DbError estimateCursorAt(const QSqlDatabase &db, const TableDefinition &table, int sortColumn,
+                         Qt::SortOrder order, double fraction, std::optional<Cursor> *cursor);
 
 // The planner's estimate (pg_class.reltuples): instant at any size, approximate. -1 when never analysed.
 DbError estimateRowCount(const QSqlDatabase &db, const TableDefinition &table, qint64 *count);
