@@ -1,0 +1,85 @@
+#pragma once
+
+#include "browse/keysetpager.h"
+#include "db/connectionspec.h"
+#include "db/dberror.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QSet>
+#include <QStringList>
+
+class QThread;
+
+namespace beacon::models {
+
+class PageWorker;
+
+// A table of any size, read a block of rows at a time by key on a worker thread with its own connection.
+// Rows not read yet show a placeholder; the row count of a big unfiltered table is the planner's estimate,
+// and of a filtered one an exact count up to a cap. A reply that arrives after a reset is dropped.
+class PagedTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    static constexpr int BlockSize = 200;
+    static constexpr qint64 ExactCountCap = 10000;
+
+    PagedTableModel(browse::TableDefinition table, QStringList headers, QObject *parent = nullptr);
+    ~PagedTableModel() override;
+
+    // Starts (or restarts) reading from this database. Nothing is read before.
+    void setConnection(const ConnectionSpec &spec);
+    void setSearch(const QString &text);
+    QString search() const { return m_search; }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
+    bool isSortable(int column) const;
+    bool isCountEstimated() const { return m_countEstimated; }
+    bool isRowLoaded(int row) const;
+    bool isBusy() const { return !m_pending.isEmpty() || m_counting; }
+    int sortColumn() const { return m_sortColumn; }
+    Qt::SortOrder sortOrder() const { return m_sortOrder; }
+
+signals:
+    void rowCountKnown(qint64 rows, bool estimated);
+    void errorOccurred(const beacon::DbError &error);
+    // Every block asked for has arrived.
+    void idle();
+
+private:
+    void restart();
+    void requestBlock(int block) const;
+    void blockArrived(quint64 generation, int block, bool alignToEnd, bool exactPosition, int asked,
+                      QList<browse::Row> rows, DbError error);
+    void countArrived(quint64 generation, qint64 count, bool estimated, DbError error);
+
+    browse::TableDefinition m_table;
+    QStringList m_headers;
+    QThread *m_thread = nullptr;
+    PageWorker *m_worker = nullptr;
+    QString m_search;
+    int m_sortColumn = -1;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+    quint64 m_generation = 0;
+    int m_rowCount = 0;
+    bool m_countEstimated = false;
+    bool m_counting = false;
+    // Sparse: block number → rows, and where in the block the first row sits (a block read backwards from
+    // the end of the table may be short at its start).
+    struct Block {
+        int offset = 0;
+        // Reached by key from the first row, so a short block really is the end of the table; blocks reached
+        // through an estimated jump only know their position roughly.
+        bool exactPosition = false;
+        QList<browse::Row> rows;
+    };
+    QHash<int, Block> m_blocks;
+    mutable QSet<int> m_pending;
+};
+
+} // namespace beacon::models
