@@ -1,11 +1,13 @@
 #include "mainwindow.h"
 
+#include "browse/tables.h"
 #include "buildinfo.h"
 #include "connectdialog.h"
 #include "db/background.h"
 #include "db/demoenvironment.h"
 #include "db/migrator.h"
 #include "secretstore.h"
+#include "tablepage.h"
 
 #include <QApplication>
 #include <QHBoxLayout>
@@ -90,9 +92,25 @@ void MainWindow::buildUi()
     m_navigation->setObjectName(QStringLiteral("navigation"));
     m_navigation->setMaximumWidth(220);
     m_pages = new QStackedWidget(central);
-    const QStringList tables = {tr("Workspaces"), tr("Users"),   tr("Subscriptions"), tr("Quotas"),
-                                tr("AI usage"),   tr("Exports"), tr("Audit log")};
-    for (const QString &table : tables) {
+    // Workspaces and Users browse for real; the rest arrive with the browsing issue's remaining work.
+    m_tablePages = {
+        new TablePage(QStringLiteral("workspaces"), browse::workspacesTable(),
+                      {tr("Id"), tr("Name"), tr("Slug"), tr("Plan"), tr("Subscription"), tr("Read-only"),
+                       tr("Members"), tr("Member limit"), tr("Storage used (bytes)"),
+                       tr("Storage quota (bytes)"), tr("Created")},
+                      central),
+        new TablePage(QStringLiteral("users"), browse::usersTable(),
+                      {tr("Id"), tr("E-mail"), tr("Name"), tr("Provider"), tr("Created"), tr("Last login"),
+                       tr("Workspaces"), tr("E-mail shared")},
+                      central),
+    };
+    m_navigation->addItem(tr("Workspaces"));
+    m_pages->addWidget(m_tablePages.at(0));
+    m_navigation->addItem(tr("Users"));
+    m_pages->addWidget(m_tablePages.at(1));
+    const QStringList comingTables = {tr("Subscriptions"), tr("Quotas"), tr("AI usage"), tr("Exports"),
+                                      tr("Audit log")};
+    for (const QString &table : comingTables) {
         m_navigation->addItem(table);
         auto *placeholder =
             new QLabel(tr("The %1 table comes in a later version of Beacon Admin.").arg(table));
@@ -238,6 +256,11 @@ void MainWindow::setSession(const SessionProbe &session, const QString &label, b
                               ? tr("Login: %1 (no Beacon role)").arg(info.loginRole)
                               : tr("Login: %1 (%2)").arg(info.loginRole, info.groupRole));
     m_statusSchema->setText(tr("Schema: v%1").arg(info.schemaVersion));
+    // Browsing needs the tables this build knows; an unknown schema gets the banner and no tables.
+    if (!session.schemaError) {
+        for (TablePage *page : std::as_const(m_tablePages))
+            page->setConnection(session.spec);
+    }
     if (session.schemaError) {
         m_schemaBanner->setText(session.schemaError.message + QLatin1Char(' ') +
                                 tr("Browsing works; changes are switched off."));

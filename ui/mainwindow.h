@@ -22,6 +22,7 @@ class DemoEnvironment;
 namespace beacon::ui {
 
 class SecretStore;
+class TablePage;
 
 // The console's window: the navigation list of tables, the status bar that says where you are connected and
 // as whom, and the banners nobody may miss (production, unknown schema).
@@ -70,6 +71,7 @@ private:
     QProgressBar *m_busyBar = nullptr;
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
+    QList<TablePage *> m_tablePages;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusDatabase = nullptr;
     QLabel *m_statusRole = nullptr;

@@ -1,0 +1,97 @@
+#include "tablepage.h"
+
+#include "pagedtablemodel.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace beacon::ui {
+
+// Long enough that typing a word sends one search, short enough to feel immediate.
+static constexpr int SearchPauseMs = 300;
+
+TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, QStringList headers,
+                     QWidget *parent)
+    : QWidget(parent)
+    , m_model(new models::PagedTableModel(std::move(table), std::move(headers), this))
+    , m_search(new QLineEdit(this))
+    , m_view(new QTableView(this))
+    , m_status(new QLabel(this))
+    , m_searchPause(new QTimer(this))
+{
+    setObjectName(settingsKey + QStringLiteral("Page"));
+    m_search->setObjectName(QStringLiteral("search"));
+    m_search->setPlaceholderText(tr("Search (press Enter)"));
+    m_search->setClearButtonEnabled(true);
+    m_view->setObjectName(QStringLiteral("table"));
+    m_view->setModel(m_model);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setAlternatingRowColors(true);
+    m_view->verticalHeader()->setVisible(false);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    m_view->horizontalHeader()->setSectionsClickable(true);
+    m_view->horizontalHeader()->setSortIndicatorShown(true);
+    m_view->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+    m_status->setObjectName(QStringLiteral("rowCount"));
+
+    m_searchPause->setSingleShot(true);
+    m_searchPause->setInterval(SearchPauseMs);
+    connect(m_searchPause, &QTimer::timeout, this, &TablePage::applySearch);
+    connect(m_search, &QLineEdit::textEdited, m_searchPause, qOverload<>(&QTimer::start));
+    connect(m_search, &QLineEdit::returnPressed, this, &TablePage::applySearch);
+    connect(m_search, &QLineEdit::textChanged, this, [this](const QString &text) {
+        if (text.isEmpty()) // the clear button
+            applySearch();
+    });
+
+    // Sorting runs in the database, and only on indexed columns; a click elsewhere keeps the current order.
+    connect(m_view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
+            [this](int column, Qt::SortOrder order) {
+                if (!m_model->isSortable(column)) {
+                    QSignalBlocker blocker(m_view->horizontalHeader());
+                    m_view->horizontalHeader()->setSortIndicator(m_lastSortColumn, m_lastSortOrder);
+                    return;
+                }
+                m_lastSortColumn = column;
+                m_lastSortOrder = order;
+                m_model->sort(column, order);
+            });
+    connect(m_model, &models::PagedTableModel::rowCountKnown, this, &TablePage::showCount);
+    connect(m_model, &models::PagedTableModel::errorOccurred, this,
+            [this](const DbError &error) { m_status->setText(error.message); });
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_search);
+    layout->addWidget(m_view, 1);
+    layout->addWidget(m_status);
+}
+
+void TablePage::setConnection(const ConnectionSpec &spec)
+{
+    m_status->setText(tr("Loading…"));
+    m_model->setConnection(spec);
+}
+
+void TablePage::applySearch()
+{
+    m_searchPause->stop();
+    m_status->setText(tr("Searching…"));
+    m_model->setSearch(m_search->text().trimmed());
+}
+
+void TablePage::showCount(qint64 rows, bool estimated)
+{
+    const QString number = QLocale().toString(rows);
+    if (!m_model->search().isEmpty())
+        m_status->setText(estimated ? tr("At least %1 matching rows").arg(number)
+                                    : tr("%1 matching rows").arg(number));
+    else
+        m_status->setText(estimated ? tr("About %1 rows (estimate)").arg(number) : tr("%1 rows").arg(number));
+}
+
+} // namespace beacon::ui
