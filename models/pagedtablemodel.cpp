@@ -194,6 +194,13 @@ QVariant PagedTableModel::data(const QModelIndex &index, int role) const
         return value;
     case Qt::ToolTipRole:
         return value.isNull() ? tr("empty") : QVariant();
+    case Qt::TextAlignmentRole: {
+        // Numbers line up by their last digit, as in a spreadsheet.
+        const int type = value.typeId();
+        const bool numeric = type == QMetaType::LongLong || type == QMetaType::ULongLong ||
+                             type == QMetaType::Int || type == QMetaType::Double;
+        return numeric ? QVariant(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    }
     default:
         return {};
     }
