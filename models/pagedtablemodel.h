@@ -30,6 +30,8 @@ public:
     // Starts (or restarts) reading from this database. Nothing is read before.
     void setConnection(const ConnectionSpec &spec);
     void setSearch(const QString &text);
+    // Drops every row read so far and starts again (after a change elsewhere, or to measure a first page).
+    void reload() { restart(); }
     QString search() const { return m_search; }
 
     int rowCount(const QModelIndex &parent = {}) const override;

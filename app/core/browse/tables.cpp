@@ -90,4 +90,42 @@ const TableDefinition &workspacesTable()
     return table;
 }
 
+const TableDefinition &aiUsageTable()
+{
+    static const TableDefinition table{
+        QStringLiteral("public.ai_usage"),
+        QStringLiteral("public.ai_usage AS a"),
+        QStringLiteral("a.id"),
+        {
+            {QStringLiteral("id"), QStringLiteral("a.id"), KeyType::BigInt, false, false, {}},
+            {QStringLiteral("workspace"),
+             QStringLiteral("a.workspace_id"),
+             KeyType::BigInt,
+             false,
+             false,
+             {}},
+            {QStringLiteral("user"), QStringLiteral("a.user_id"), KeyType::BigInt, false, true, {}},
+            {QStringLiteral("provider"), QStringLiteral("a.provider"), KeyType::Text, false, false, {}},
+            {QStringLiteral("model"), QStringLiteral("a.model"), KeyType::Text, false, false, {}},
+            {QStringLiteral("input_tokens"),
+             QStringLiteral("a.input_tokens"),
+             KeyType::BigInt,
+             false,
+             false,
+             {}},
+            {QStringLiteral("output_tokens"),
+             QStringLiteral("a.output_tokens"),
+             KeyType::BigInt,
+             false,
+             false,
+             {}},
+            {QStringLiteral("cost_usd"), QStringLiteral("a.cost_usd"), KeyType::Numeric, false, false, {}},
+            {QStringLiteral("created"), QStringLiteral("a.created_at"), KeyType::Timestamp, true, false,
+             QStringLiteral("created_at")},
+        },
+        {},
+    };
+    return table;
+}
+
 } // namespace beacon::browse
