@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QHeaderView>
 #include <QSqlQuery>
 #include <QSqlQueryModel>
 #include <QSqlTableModel>
@@ -38,6 +39,16 @@ bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 120000)
     return true;
 }
 
+// The console's own table settings (ui/tablepage.cpp), used for ours and the baselines alike.
+void configureView(QTableView &view)
+{
+    view.resize(1200, 700);
+    view.verticalHeader()->setVisible(false);
+    view.verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view.verticalHeader()->setDefaultSectionSize(view.fontMetrics().height() + 6);
+    view.show();
+}
+
 double elapsedMs(const QElapsedTimer &timer)
 {
     return double(timer.nsecsElapsed()) / 1e6;
@@ -62,9 +73,8 @@ struct ShownModel {
     explicit ShownModel(const browse::TableDefinition &table, const ConnectionSpec &spec)
         : model(table, headersOf(table))
     {
-        view.resize(1200, 700);
         view.setModel(&model);
-        view.show();
+        configureView(view);
         model.setConnection(spec);
         waitUntil([this] { return model.rowCount() > 0 && model.isRowLoaded(0); });
     }
@@ -97,8 +107,7 @@ double baselineFirstPage(const QSqlDatabase &db, const QString &table)
     QSqlTableModel model(nullptr, db);
     model.setTable(table);
     QTableView view;
-    view.resize(1200, 700);
-    view.show();
+    configureView(view);
     QElapsedTimer timer;
     timer.start();
     model.select();
