@@ -104,12 +104,23 @@ void MainWindow::buildUi()
                        tr("Workspaces"), tr("E-mail shared")},
                       central),
     };
-    m_navigation->addItem(tr("Workspaces"));
-    m_pages->addWidget(m_tablePages.at(0));
-    m_navigation->addItem(tr("Users"));
-    m_pages->addWidget(m_tablePages.at(1));
-    const QStringList comingTables = {tr("Subscriptions"), tr("Quotas"), tr("AI usage"), tr("Exports"),
-                                      tr("Audit log")};
+    m_tablePages.append(new TablePage(QStringLiteral("subscriptions"), browse::subscriptionsTable(),
+                                      {tr("Workspace"), tr("Name"), tr("Plan"), tr("Monthly price ($)"),
+                                       tr("Status"), tr("Stripe customer"), tr("Stripe subscription"),
+                                       tr("Period end"), tr("Read-only"), tr("Mismatch")},
+                                      central));
+    m_tablePages.append(
+        new TablePage(QStringLiteral("quotas"), browse::quotasTable(),
+                      {tr("Workspace"), tr("Name"), tr("Plan"), tr("Members"), tr("Member limit"),
+                       tr("Storage used (bytes)"), tr("Storage quota (bytes)"), tr("Storage drift (bytes)"),
+                       tr("AI tokens this month"), tr("AI tokens per month")},
+                      central));
+    const QStringList pageTitles = {tr("Workspaces"), tr("Users"), tr("Subscriptions"), tr("Quotas")};
+    for (int i = 0; i < m_tablePages.size(); ++i) {
+        m_navigation->addItem(pageTitles.at(i));
+        m_pages->addWidget(m_tablePages.at(i));
+    }
+    const QStringList comingTables = {tr("AI usage"), tr("Exports"), tr("Audit log")};
     for (const QString &table : comingTables) {
         m_navigation->addItem(table);
         auto *placeholder =

@@ -26,6 +26,7 @@ private slots:
     void connected_tablesFillWithExactCounts();
     void search_enter_showsOnlyMatchingUsers();
     void headerClick_sortsIndexedColumnOnly();
+    void subscriptionsAndQuotas_flagPlantedMismatchAndDrift();
 
 private:
     ui::TablePage *page(const QString &name) const;
@@ -141,6 +142,42 @@ void TestTablePage::headerClick_sortsIndexedColumnOnly()
                       QPoint(header->sectionViewportPosition(membersColumn) + 5, header->height() / 2));
     QCOMPARE(workspaces->model()->sortColumn(), slugColumn);
     QCOMPARE(header->sortIndicatorSection(), slugColumn);
+}
+
+void TestTablePage::subscriptionsAndQuotas_flagPlantedMismatchAndDrift()
+{
+    const PlantedAnomalies planted = plantedAnomalies(SeedSize::Tiny);
+    ui::TablePage *subscriptions = page(QStringLiteral("subscriptions"));
+    ui::TablePage *quotas = page(QStringLiteral("quotas"));
+    QVERIFY(subscriptions && quotas);
+    QTRY_VERIFY_WITH_TIMEOUT(subscriptions->model()->rowCount() > 0 && quotas->model()->rowCount() > 0,
+                             15000);
+    const int mismatchColumn = 9;
+    const int driftColumn = 7;
+    // Sorted by id and the ids start at 1, so workspace n is row n - 1.
+    for (int row = 0; row < 20; ++row) {
+        const qint64 workspace = cell(subscriptions, row, 0).toLongLong();
+        QCOMPARE(workspace, qint64(row + 1));
+        QSqlQuery query(m_database->db());
+        query.prepare(
+            QStringLiteral("SELECT (subscription_status = 'canceled' AND NOT read_only) OR "
+                           "(subscription_status = 'active' AND read_only), storage_used_bytes - "
+                           "(SELECT coalesce(sum(size_bytes), 0) FROM files WHERE workspace_id = :id2) "
+                           "FROM workspaces WHERE id = :id"));
+        query.bindValue(QStringLiteral(":id"), workspace);
+        query.bindValue(QStringLiteral(":id2"), workspace);
+        QVERIFY_SQL(query, exec());
+        QVERIFY(query.next());
+        const bool mismatch = query.value(0).toBool();
+        QCOMPARE(cell(subscriptions, row, mismatchColumn).toString(),
+                 mismatch ? QStringLiteral("yes") : QStringLiteral("no"));
+        if (planted.canceledWritableWorkspaces.contains(workspace))
+            QVERIFY(mismatch);
+        QCOMPARE(cell(quotas, row, 0).toLongLong(), workspace);
+        const qint64 drift = qint64(cell(quotas, row, driftColumn).toDouble());
+        QCOMPARE(drift, query.value(1).toLongLong());
+        QCOMPARE(drift != 0, planted.storageDriftWorkspaces.contains(workspace));
+    }
 }
 
 QTEST_MAIN(TestTablePage)

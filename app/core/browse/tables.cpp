@@ -128,4 +128,124 @@ const TableDefinition &aiUsageTable()
     return table;
 }
 
+const TableDefinition &subscriptionsTable()
+{
+    static const TableDefinition table{
+        QStringLiteral("public.workspaces"),
+        QStringLiteral("public.workspaces AS w JOIN public.plans AS p ON p.code = w.plan"),
+        QStringLiteral("w.id"),
+        {
+            {QStringLiteral("workspace"), QStringLiteral("w.id"), KeyType::BigInt, false, false, {}},
+            {QStringLiteral("name"), QStringLiteral("w.name"), KeyType::Text, true, false,
+             QStringLiteral("name")},
+            {QStringLiteral("plan"), QStringLiteral("w.plan"), KeyType::Text, true, false,
+             QStringLiteral("plan")},
+            {QStringLiteral("monthly_price"),
+             QStringLiteral("round(p.monthly_price_cents / 100.0, 2)"),
+             KeyType::Numeric,
+             false,
+             false,
+             {}},
+            {QStringLiteral("status"),
+             QStringLiteral("w.subscription_status"),
+             KeyType::Text,
+             false,
+             true,
+             {}},
+            {QStringLiteral("stripe_customer"),
+             QStringLiteral("w.stripe_customer_id"),
+             KeyType::Text,
+             false,
+             true,
+             {}},
+            {QStringLiteral("stripe_subscription"),
+             QStringLiteral("w.stripe_subscription_id"),
+             KeyType::Text,
+             false,
+             true,
+             {}},
+            {QStringLiteral("period_end"),
+             QStringLiteral("w.current_period_end"),
+             KeyType::Timestamp,
+             false,
+             true,
+             {}},
+            {QStringLiteral("read_only"), QStringLiteral("w.read_only"), KeyType::Boolean, false, false, {}},
+            {QStringLiteral("mismatch"),
+             QStringLiteral("coalesce((w.subscription_status = 'canceled' AND NOT w.read_only) OR "
+                            "(w.subscription_status = 'active' AND w.read_only), false)"),
+             KeyType::Boolean,
+             false,
+             false,
+             {}},
+        },
+        {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+    };
+    return table;
+}
+
+const TableDefinition &quotasTable()
+{
+    static const TableDefinition table{
+        QStringLiteral("public.workspaces"),
+        QStringLiteral("public.workspaces AS w JOIN public.plans AS p ON p.code = w.plan"),
+        QStringLiteral("w.id"),
+        {
+            {QStringLiteral("workspace"), QStringLiteral("w.id"), KeyType::BigInt, false, false, {}},
+            {QStringLiteral("name"), QStringLiteral("w.name"), KeyType::Text, true, false,
+             QStringLiteral("name")},
+            {QStringLiteral("plan"), QStringLiteral("w.plan"), KeyType::Text, true, false,
+             QStringLiteral("plan")},
+            {QStringLiteral("members"),
+             QStringLiteral("(SELECT count(*) FROM public.memberships AS m WHERE m.workspace_id = w.id)"),
+             KeyType::BigInt,
+             false,
+             false,
+             {}},
+            {QStringLiteral("member_limit"),
+             QStringLiteral("p.max_members"),
+             KeyType::BigInt,
+             false,
+             false,
+             {}},
+            {QStringLiteral("storage_used"),
+             QStringLiteral("w.storage_used_bytes"),
+             KeyType::BigInt,
+             false,
+             false,
+             {}},
+            {QStringLiteral("storage_quota"),
+             QStringLiteral("p.storage_quota_bytes"),
+             KeyType::BigInt,
+             false,
+             false,
+             {}},
+            {QStringLiteral("storage_drift"),
+             QStringLiteral(
+                 "w.storage_used_bytes - (SELECT coalesce(sum(f.size_bytes), 0) FROM public.files AS f "
+                 "WHERE f.workspace_id = w.id)"),
+             KeyType::Numeric,
+             false,
+             false,
+             {}},
+            {QStringLiteral("ai_tokens_this_month"),
+             QStringLiteral(
+                 "(SELECT coalesce(sum(a.input_tokens + a.output_tokens), 0) FROM public.ai_usage AS a "
+                 "WHERE a.workspace_id = w.id AND a.created_at >= date_trunc('month', now()))"),
+             KeyType::Numeric,
+             false,
+             false,
+             {}},
+            {QStringLiteral("ai_monthly_tokens"),
+             QStringLiteral("p.ai_monthly_tokens"),
+             KeyType::BigInt,
+             false,
+             false,
+             {}},
+        },
+        {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+    };
+    return table;
+}
+
 } // namespace beacon::browse

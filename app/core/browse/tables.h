@@ -8,5 +8,11 @@ namespace beacon::browse {
 const TableDefinition &usersTable();
 const TableDefinition &workspacesTable();
 const TableDefinition &aiUsageTable();
+// Finance's view of billing: a mismatch where a canceled subscription is still writable, or an active one
+// read-only.
+const TableDefinition &subscriptionsTable();
+// Members, storage (with drift against the files, computed for the rows read only) and this month's AI
+// tokens, each against the plan.
+const TableDefinition &quotasTable();
 
 } // namespace beacon::browse
