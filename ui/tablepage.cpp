@@ -2,10 +2,14 @@
 
 #include "pagedtablemodel.h"
 
+#include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QSettings>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -18,6 +22,7 @@ static constexpr int SearchPauseMs = 300;
 TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, QStringList headers,
                      QWidget *parent)
     : QWidget(parent)
+    , m_settingsKey(settingsKey)
     , m_model(new models::PagedTableModel(std::move(table), std::move(headers), this))
     , m_search(new QLineEdit(this))
     , m_view(new QTableView(this))
@@ -67,10 +72,77 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     connect(m_model, &models::PagedTableModel::errorOccurred, this,
             [this](const DbError &error) { m_status->setText(error.message); });
 
+    auto *copyCellAction = new QAction(tr("&Copy cell"), m_view);
+    copyCellAction->setObjectName(QStringLiteral("copyCell"));
+    copyCellAction->setShortcut(QKeySequence::Copy);
+    copyCellAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(copyCellAction, &QAction::triggered, this, &TablePage::copyCell);
+    auto *copyRowAction = new QAction(tr("Copy &row"), m_view);
+    copyRowAction->setObjectName(QStringLiteral("copyRow"));
+    copyRowAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    copyRowAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(copyRowAction, &QAction::triggered, this, &TablePage::copyRow);
+    m_view->addActions({copyCellAction, copyRowAction});
+    m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    restoreLayout();
+
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_search);
     layout->addWidget(m_view, 1);
     layout->addWidget(m_status);
+}
+
+TablePage::~TablePage()
+{
+    saveLayout();
+}
+
+// Column widths and the sort order are kept per table, in the application's one settings file.
+void TablePage::saveLayout() const
+{
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("tables/") + m_settingsKey);
+    settings.setValue(QStringLiteral("header"), m_view->horizontalHeader()->saveState());
+    settings.setValue(QStringLiteral("sortColumn"), m_lastSortColumn);
+    settings.setValue(QStringLiteral("sortOrder"), int(m_lastSortOrder));
+}
+
+void TablePage::restoreLayout()
+{
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("tables/") + m_settingsKey);
+    m_view->horizontalHeader()->restoreState(settings.value(QStringLiteral("header")).toByteArray());
+    const int column = settings.value(QStringLiteral("sortColumn"), -1).toInt();
+    const auto order =
+        Qt::SortOrder(settings.value(QStringLiteral("sortOrder"), int(Qt::AscendingOrder)).toInt());
+    if (!m_model->isSortable(column)) {
+        m_view->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+        return;
+    }
+    m_lastSortColumn = column;
+    m_lastSortOrder = order;
+    m_model->sort(column, order);
+    QSignalBlocker blocker(m_view->horizontalHeader());
+    m_view->horizontalHeader()->setSortIndicator(column, order);
+}
+
+void TablePage::copyCell()
+{
+    const QModelIndex current = m_view->currentIndex();
+    if (current.isValid() && m_model->isRowLoaded(current.row()))
+        QGuiApplication::clipboard()->setText(current.data().toString());
+}
+
+void TablePage::copyRow()
+{
+    const QModelIndex current = m_view->currentIndex();
+    if (!current.isValid() || !m_model->isRowLoaded(current.row()))
+        return;
+    QStringList cells;
+    for (int column = 0; column < m_model->columnCount(); ++column)
+        cells.append(m_model->index(current.row(), column).data().toString());
+    // Tab-separated, so that it pastes into a spreadsheet as one row.
+    QGuiApplication::clipboard()->setText(cells.join(QLatin1Char('\t')));
 }
 
 void TablePage::setConnection(const ConnectionSpec &spec)

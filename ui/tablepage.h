@@ -23,13 +23,19 @@ class TablePage : public QWidget {
 public:
     TablePage(const QString &settingsKey, browse::TableDefinition table, QStringList headers,
               QWidget *parent = nullptr);
+    ~TablePage() override;
     void setConnection(const ConnectionSpec &spec);
     models::PagedTableModel *model() const { return m_model; }
 
 private:
     void applySearch();
+    void copyCell();
+    void copyRow();
+    void saveLayout() const;
+    void restoreLayout();
     void showCount(qint64 rows, bool estimated);
 
+    QString m_settingsKey;
     models::PagedTableModel *m_model;
     QLineEdit *m_search;
     QTableView *m_view;

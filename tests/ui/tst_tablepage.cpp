@@ -8,9 +8,13 @@
 #include "seed/seeder.h"
 #include "tablepage.h"
 
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QSettings>
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QTableView>
@@ -27,6 +31,8 @@ private slots:
     void search_enter_showsOnlyMatchingUsers();
     void headerClick_sortsIndexedColumnOnly();
     void subscriptionsAndQuotas_flagPlantedMismatchAndDrift();
+    void copyCellAndRow_keyboard_putTextOnClipboard();
+    void sortOrder_rememberedForTheNextWindow();
 
 private:
     ui::TablePage *page(const QString &name) const;
@@ -42,6 +48,7 @@ private:
 void TestTablePage::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
+    QSettings().clear(); // no layout left over from an earlier run
     m_database = std::make_unique<test::TestDatabase>(QStringLiteral("ui_tables"));
     QVERIFY_TESTDB(*m_database);
     SeedOptions options;
@@ -178,6 +185,40 @@ void TestTablePage::subscriptionsAndQuotas_flagPlantedMismatchAndDrift()
         QCOMPARE(drift, query.value(1).toLongLong());
         QCOMPARE(drift != 0, planted.storageDriftWorkspaces.contains(workspace));
     }
+}
+
+void TestTablePage::copyCellAndRow_keyboard_putTextOnClipboard()
+{
+    ui::TablePage *users = page(QStringLiteral("users"));
+    users->findChild<QLineEdit *>(QStringLiteral("search"))->clear();
+    QTRY_VERIFY_WITH_TIMEOUT(users->model()->search().isEmpty() && !users->model()->isBusy(), 15000);
+    const qint64 id = cell(users, 0, 0).toLongLong();
+    const QString email = cell(users, 0, 1).toString();
+    m_window->activateWindow();
+    m_window->findChild<QListWidget *>(QStringLiteral("navigation"))->setCurrentRow(1);
+    auto *view = users->findChild<QTableView *>(QStringLiteral("table"));
+    view->setFocus();
+    view->setCurrentIndex(users->model()->index(0, 1));
+    QTest::keyClick(view, Qt::Key_C, Qt::ControlModifier);
+    QCOMPARE(QGuiApplication::clipboard()->text(), email);
+    QTest::keyClick(view, Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+    const QStringList cells = QGuiApplication::clipboard()->text().split(QLatin1Char('\t'));
+    QCOMPARE(cells.size(), users->model()->columnCount());
+    QCOMPARE(cells.at(0), QString::number(id));
+    QCOMPARE(cells.at(1), email);
+}
+
+void TestTablePage::sortOrder_rememberedForTheNextWindow()
+{
+    // headerClick_sortsIndexedColumnOnly left Workspaces sorted by slug; a new window starts that way.
+    m_window.reset();
+    ui::MainWindow another(m_profiles.get(), m_secrets.get());
+    auto *workspaces = another.findChild<ui::TablePage *>(QStringLiteral("workspacesPage"));
+    QCOMPARE(workspaces->model()->sortColumn(), 2);
+    QCOMPARE(workspaces->findChild<QTableView *>(QStringLiteral("table"))
+                 ->horizontalHeader()
+                 ->sortIndicatorSection(),
+             2);
 }
 
 QTEST_MAIN(TestTablePage)
