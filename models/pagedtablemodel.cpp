@@ -3,6 +3,7 @@
 #include "db/database.h"
 
 #include <QPointer>
+#include <QSqlDriver>
 #include <QThread>
 
 namespace beacon::models {
@@ -23,14 +24,40 @@ public:
             m_connection = Connection::open(m_spec, QStringLiteral("browse"), &error);
             if (!m_connection)
                 return error;
+            listenForChanges();
         }
         *db = m_connection->database();
         return {};
     }
 
+    // Called in the worker thread with the id of a row that changed and what it holds now.
+    std::function<void(qint64 id, browse::Row row, bool found)> onRowChanged;
+
     const browse::TableDefinition &table() const { return m_table; }
 
 private:
+    // The server announces changed rows; the notification arrives on this thread's event loop, and only the
+    // row it names is read again.
+    void listenForChanges()
+    {
+        if (m_table.changeChannel.isEmpty())
+            return;
+        QSqlDriver *driver = m_connection->database().driver();
+        if (!driver->subscribeToNotification(m_table.changeChannel))
+            return;
+        connect(driver, &QSqlDriver::notification, this,
+                [this](const QString &, QSqlDriver::NotificationSource, const QVariant &payload) {
+                    bool ok = false;
+                    const qint64 id = payload.toString().toLongLong(&ok);
+                    if (!ok || !onRowChanged)
+                        return;
+                    browse::Row row;
+                    bool found = false;
+                    if (!browse::fetchRowById(m_connection->database(), m_table, id, &row, &found))
+                        onRowChanged(id, std::move(row), found);
+                });
+    }
+
     ConnectionSpec m_spec;
     browse::TableDefinition m_table;
     std::unique_ptr<Connection> m_connection;
@@ -62,6 +89,16 @@ void PagedTableModel::setConnection(const ConnectionSpec &spec)
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("browse-worker"));
     m_worker = new PageWorker(spec, m_table);
+    QPointer<PagedTableModel> self(this);
+    m_worker->onRowChanged = [self](qint64 id, browse::Row row, bool found) {
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, id, row = std::move(row), found]() mutable {
+                if (self)
+                    self->rowChangedOnServer(id, std::move(row), found);
+            },
+            Qt::QueuedConnection);
+    };
     m_worker->moveToThread(m_thread);
     connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     m_thread->start();
@@ -317,6 +354,25 @@ void PagedTableModel::blockArrived(quint64 generation, int block, bool alignToEn
     }
     if (m_pending.isEmpty())
         emit idle();
+}
+
+void PagedTableModel::rowChangedOnServer(qint64 id, browse::Row row, bool found)
+{
+    // The row keeps its place (its cursor) until the next reload; a deleted row keeps its last values.
+    if (!found)
+        return;
+    for (auto block = m_blocks.begin(); block != m_blocks.end(); ++block) {
+        for (int i = 0; i < block->rows.size(); ++i) {
+            browse::Row &cached = block->rows[i];
+            if (cached.cursor.id != id)
+                continue;
+            cached.values = row.values;
+            const int modelRow = block.key() * BlockSize + block->offset + i;
+            if (modelRow < m_rowCount)
+                emit dataChanged(index(modelRow, 0), index(modelRow, columnCount() - 1));
+            emit rowRefreshed(id);
+        }
+    }
 }
 
 } // namespace beacon::models

@@ -52,12 +52,15 @@ signals:
     void errorOccurred(const beacon::DbError &error);
     // Every block asked for has arrived.
     void idle();
+    // A row on screen was changed by someone else and has been read again.
+    void rowRefreshed(qint64 id);
 
 private:
     void restart();
     void requestBlock(int block) const;
     void blockArrived(quint64 generation, int block, bool alignToEnd, bool exactPosition, int asked,
                       QList<browse::Row> rows, DbError error);
+    void rowChangedOnServer(qint64 id, browse::Row row, bool found);
     void countArrived(quint64 generation, qint64 count, bool estimated, DbError error);
 
     browse::TableDefinition m_table;

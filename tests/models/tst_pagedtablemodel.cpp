@@ -21,6 +21,7 @@ private slots:
     void bigTable_estimatedCount_jumpToLastRowReadsOnlyTheTail();
     void staleEstimate_scrollToEnd_correctsRowCount();
     void search_resetsToExactCountOfMatches();
+    void liveRefresh_anotherConnectionChangesWorkspace_rowUpdatesWithoutReload();
 
 private:
     static QStringList headers();
@@ -181,6 +182,48 @@ void TestPagedTableModel::search_resetsToExactCountOfMatches()
         oracle(database.db(), QStringLiteral("u.id"), QStringLiteral("u.primary_email LIKE '%user42@%'"));
     QCOMPARE(model.rowCount(), expected.size());
     QCOMPARE(scrollAll(model), expected);
+}
+
+void TestPagedTableModel::liveRefresh_anotherConnectionChangesWorkspace_rowUpdatesWithoutReload()
+{
+    test::TestDatabase database(QStringLiteral("model_live"));
+    QVERIFY_TESTDB(database);
+    QSqlQuery query(database.db());
+    QVERIFY_SQL(query, exec(QStringLiteral("INSERT INTO users (provider, provider_user_id, primary_email) "
+                                           "VALUES ('google', 'a', 'a@x.com')")));
+    QVERIFY_SQL(query, exec(QStringLiteral("INSERT INTO workspaces (name, slug, plan) SELECT 'Team ' || n, "
+                                           "'team-' || n, 'team' FROM generate_series(1, 50) AS n")));
+    QStringList headers;
+    for (const auto &column : browse::workspacesTable().columns)
+        headers.append(column.name);
+    PagedTableModel model(browse::workspacesTable(), headers);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
+    model.setConnection(database.spec());
+    QVERIFY(counted.wait(20000));
+    QCOMPARE(model.rowCount(), 50);
+    model.data(model.index(0, 0));
+    QTRY_VERIFY_WITH_TIMEOUT(model.isRowLoaded(0), 20000);
+    const int nameColumn = int(headers.indexOf(QStringLiteral("name")));
+    const int membersColumn = int(headers.indexOf(QStringLiteral("members")));
+    const qint64 id = model.data(model.index(0, 0)).toLongLong();
+    QCOMPARE(model.data(model.index(0, membersColumn)).toLongLong(), 0);
+
+    // Someone else renames the workspace and adds a member (a change to memberships, not to workspaces).
+    QSignalSpy refreshed(&model, &PagedTableModel::rowRefreshed);
+    QVERIFY_SQL(query,
+                prepare(QStringLiteral("UPDATE workspaces SET name = 'Renamed elsewhere' WHERE id = :id")));
+    query.bindValue(QStringLiteral(":id"), id);
+    QVERIFY_SQL(query, exec());
+    QTRY_COMPARE_WITH_TIMEOUT(model.data(model.index(0, nameColumn)).toString(),
+                              QStringLiteral("Renamed elsewhere"), 10000);
+    QVERIFY_SQL(query, prepare(QStringLiteral("INSERT INTO memberships (workspace_id, user_id, role) "
+                                              "SELECT :id, id, 'owner' FROM users")));
+    query.bindValue(QStringLiteral(":id"), id);
+    QVERIFY_SQL(query, exec());
+    QTRY_COMPARE_WITH_TIMEOUT(model.data(model.index(0, membersColumn)).toLongLong(), 1, 10000);
+    QVERIFY(refreshed.size() >= 2);
+    QVERIFY(refreshed.at(0).at(0).toLongLong() == id);
 }
 
 QTEST_GUILESS_MAIN(TestPagedTableModel)

@@ -32,6 +32,7 @@ private slots:
     void headerClick_sortsIndexedColumnOnly();
     void subscriptionsAndQuotas_flagPlantedMismatchAndDrift();
     void copyCellAndRow_keyboard_putTextOnClipboard();
+    void liveRefresh_anotherConnectionRenames_visibleRowUpdates();
     void sortOrder_rememberedForTheNextWindow();
 
 private:
@@ -206,6 +207,21 @@ void TestTablePage::copyCellAndRow_keyboard_putTextOnClipboard()
     QCOMPARE(cells.size(), users->model()->columnCount());
     QCOMPARE(cells.at(0), QString::number(id));
     QCOMPARE(cells.at(1), email);
+}
+
+void TestTablePage::liveRefresh_anotherConnectionRenames_visibleRowUpdates()
+{
+    ui::TablePage *quotas = page(QStringLiteral("quotas"));
+    QCOMPARE(cell(quotas, 0, 0).toLongLong(), 1);
+    DbError error;
+    auto other = Connection::open(m_database->spec(), QStringLiteral("other"), &error);
+    QVERIFY2(other, qPrintable(error.fullText()));
+    QSqlQuery query(other->database());
+    QVERIFY_SQL(query,
+                exec(QStringLiteral("UPDATE workspaces SET name = 'Renamed by finance' WHERE id = 1")));
+    // Nobody presses F5: the notification brings the new name.
+    QTRY_COMPARE_WITH_TIMEOUT(quotas->model()->data(quotas->model()->index(0, 1)).toString(),
+                              QStringLiteral("Renamed by finance"), 10000);
 }
 
 void TestTablePage::sortOrder_rememberedForTheNextWindow()

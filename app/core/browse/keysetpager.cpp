@@ -189,6 +189,28 @@ DbError fetchPage(const QSqlDatabase &db, const TableDefinition &table, const Pa
     return {};
 }
 
+DbError fetchRowById(const QSqlDatabase &db, const TableDefinition &table, qint64 id, Row *row, bool *found)
+{
+    QStringList selected;
+    for (const Column &column : table.columns)
+        selected.append(column.expression);
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE %3 = CAST(:id AS bigint)")
+                           .arg(selected.join(QStringLiteral(", ")), table.from, table.id)))
+        return DbError::fromSql(query.lastError(), tr("Reading a changed row"));
+    query.bindValue(QStringLiteral(":id"), id);
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), tr("Reading a changed row"));
+    *found = query.next();
+    if (*found) {
+        row->values.clear();
+        for (int i = 0; i < table.columns.size(); ++i)
+            row->values.append(query.value(i));
+    }
+    return {};
+}
+
 DbError estimateRowCount(const QSqlDatabase &db, const TableDefinition &table, qint64 *count)
 {
     QSqlQuery query(db);

@@ -31,6 +31,8 @@ struct TableDefinition {
     QString id;             // the unique tie-breaker, e.g. "u.id"
     QList<Column> columns;  // what each row shows
     QStringList searchable; // expressions matched by substring (ILIKE, served by pg_trgm indexes)
+    // The NOTIFY channel whose payload is the id of a row of this table that changed; empty if none.
+    QString changeChannel = {};
 };
 
 // A position between rows: the sort key as text (or NULL) and the id.
@@ -68,6 +70,9 @@ DbError fetchPage(const QSqlDatabase &db, const TableDefinition &table, const Pa
 // lookup instead of an OFFSET scan. Empty when the statistics have nothing to offer.
 DbError estimateCursorAt(const QSqlDatabase &db, const TableDefinition &table, int sortColumn,
                          Qt::SortOrder order, double fraction, std::optional<Cursor> *cursor);
+
+// One row by its id, with the same columns as a page; *found is false when it no longer exists.
+DbError fetchRowById(const QSqlDatabase &db, const TableDefinition &table, qint64 id, Row *row, bool *found);
 
 // The planner's estimate (pg_class.reltuples): instant at any size, approximate. -1 when never analysed.
 DbError estimateRowCount(const QSqlDatabase &db, const TableDefinition &table, qint64 *count);

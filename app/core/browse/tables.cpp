@@ -86,6 +86,7 @@ const TableDefinition &workspacesTable()
              QStringLiteral("created_at")},
         },
         {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+        QStringLiteral("beacon_workspace_changed"),
     };
     return table;
 }
@@ -180,6 +181,7 @@ const TableDefinition &subscriptionsTable()
              {}},
         },
         {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+        QStringLiteral("beacon_workspace_changed"),
     };
     return table;
 }
@@ -244,6 +246,7 @@ const TableDefinition &quotasTable()
              {}},
         },
         {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+        QStringLiteral("beacon_workspace_changed"),
     };
     return table;
 }
