@@ -6,6 +6,7 @@
 #include "db/background.h"
 #include "db/demoenvironment.h"
 #include "db/migrator.h"
+#include "quickopendialog.h"
 #include "secretstore.h"
 #include "tablepage.h"
 
@@ -164,6 +165,10 @@ void MainWindow::buildMenus()
     connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     QAction *demoAction = file->addAction(tr("Open the &demo database"), this, &MainWindow::startDemo);
     demoAction->setObjectName(QStringLiteral("demoAction"));
+    QAction *quickOpen = file->addAction(tr("&Quick open…"), this, &MainWindow::openQuickOpen);
+    quickOpen->setObjectName(QStringLiteral("quickOpenAction"));
+    quickOpen->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    quickOpen->setShortcutContext(Qt::ApplicationShortcut);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -186,6 +191,25 @@ void MainWindow::openConnectDialog()
         } else if (dialog->demoRequested()) {
             startDemo();
         }
+    });
+    dialog->open();
+}
+
+void MainWindow::openQuickOpen()
+{
+    if (!m_hasSession) {
+        showProblem(DbError::make(ErrorKind::Usage, tr("Connect to a database first (File → Connect…).")));
+        return;
+    }
+    auto *dialog = new QuickOpenDialog(m_sessionSpec, this);
+    dialog->setObjectName(QStringLiteral("quickOpenDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        const browse::QuickFindHit &hit = dialog->chosen();
+        // Workspaces and Users are the first two pages.
+        const int pageIndex = hit.kind == browse::QuickFindHit::Kind::User ? 1 : 0;
+        m_navigation->setCurrentRow(pageIndex);
+        m_tablePages.at(pageIndex)->showSearch(hit.searchText);
     });
     dialog->open();
 }
@@ -254,6 +278,7 @@ void MainWindow::stopDemo()
 void MainWindow::setSession(const SessionProbe &session, const QString &label, bool production)
 {
     m_hasSession = true;
+    m_sessionSpec = session.spec;
     hideBusy();
     m_problemBanner->setVisible(false);
     const SessionInfo &info = session.info;

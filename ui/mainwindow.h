@@ -33,6 +33,8 @@ public:
     ~MainWindow() override;
 
     void openConnectDialog();
+    // Ctrl+K: jump to a workspace or user named by id, slug, e-mail or Stripe id.
+    void openQuickOpen();
     // Connects on a worker thread; the window stays responsive and shows progress meanwhile.
     void connectTo(const ConnectionSpec &spec, const QString &label, bool production);
     // Starts the private demo database on a worker thread, then connects to it.
@@ -61,6 +63,7 @@ private:
     std::unique_ptr<DemoEnvironment> m_demo;
     QPointer<QThread> m_demoThread;
     bool m_hasSession = false;
+    ConnectionSpec m_sessionSpec;
     quint64 m_attempt = 0;
 
     QLabel *m_productionBanner = nullptr;

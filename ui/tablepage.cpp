@@ -6,6 +6,7 @@
 #include <QClipboard>
 #include <QGuiApplication>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -85,6 +86,7 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     m_view->addActions({copyCellAction, copyRowAction});
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     restoreLayout();
+    m_search->installEventFilter(this);
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_search);
@@ -95,6 +97,18 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
 TablePage::~TablePage()
 {
     saveLayout();
+}
+
+bool TablePage::eventFilter(QObject *watched, QEvent *event)
+{
+    // QLineEdit claims Ctrl+K (delete to end of line); the console's quick open must win, even while typing
+    // a search.
+    if (watched == m_search && event->type() == QEvent::ShortcutOverride) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if (key->keyCombination() == QKeyCombination(Qt::ControlModifier, Qt::Key_K))
+            return true;
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 // Column widths and the sort order are kept per table, in the application's one settings file.
@@ -149,6 +163,12 @@ void TablePage::setConnection(const ConnectionSpec &spec)
 {
     m_status->setText(tr("Loading…"));
     m_model->setConnection(spec);
+}
+
+void TablePage::showSearch(const QString &text)
+{
+    m_search->setText(text);
+    applySearch();
 }
 
 void TablePage::applySearch()

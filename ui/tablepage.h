@@ -26,6 +26,11 @@ public:
     ~TablePage() override;
     void setConnection(const ConnectionSpec &spec);
     models::PagedTableModel *model() const { return m_model; }
+    // Puts `text` in the search box and searches, as if typed.
+    void showSearch(const QString &text);
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void applySearch();

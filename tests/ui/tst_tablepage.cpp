@@ -9,6 +9,7 @@
 #include "tablepage.h"
 
 #include <QClipboard>
+#include <QDialog>
 #include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
@@ -33,6 +34,8 @@ private slots:
     void subscriptionsAndQuotas_flagPlantedMismatchAndDrift();
     void copyCellAndRow_keyboard_putTextOnClipboard();
     void liveRefresh_anotherConnectionRenames_visibleRowUpdates();
+    void quickOpen_data();
+    void quickOpen();
     void sortOrder_rememberedForTheNextWindow();
 
 private:
@@ -222,6 +225,57 @@ void TestTablePage::liveRefresh_anotherConnectionRenames_visibleRowUpdates()
     // Nobody presses F5: the notification brings the new name.
     QTRY_COMPARE_WITH_TIMEOUT(quotas->model()->data(quotas->model()->index(0, 1)).toString(),
                               QStringLiteral("Renamed by finance"), 10000);
+}
+
+void TestTablePage::quickOpen_data()
+{
+    QTest::addColumn<QString>("lookupSql");
+    QTest::addColumn<QString>("pageName");
+    QTest::addColumn<bool>("upperCase");
+    QTest::newRow("e-mail, other case") << "SELECT primary_email, id FROM users ORDER BY id LIMIT 1 OFFSET 5"
+                                        << "users" << true;
+    QTest::newRow("Stripe customer") << "SELECT stripe_customer_id, id FROM workspaces WHERE "
+                                        "stripe_customer_id IS NOT NULL ORDER BY id LIMIT 1"
+                                     << "workspaces" << false;
+    QTest::newRow("slug") << "SELECT slug, id FROM workspaces ORDER BY id DESC LIMIT 1"
+                          << "workspaces" << false;
+}
+
+void TestTablePage::quickOpen()
+{
+    QFETCH(QString, lookupSql);
+    QFETCH(QString, pageName);
+    QFETCH(bool, upperCase);
+    QSqlQuery query(m_database->db());
+    QVERIFY_SQL(query, exec(lookupSql));
+    QVERIFY(query.next());
+    const QString text = upperCase ? query.value(0).toString().toUpper() : query.value(0).toString();
+    const qint64 id = query.value(1).toLongLong();
+
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QTest::keyClick(m_window.get(), Qt::Key_K, Qt::ControlModifier);
+    QDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog *>(QStringLiteral("quickOpenDialog"))) != nullptr);
+    auto *input = dialog->findChild<QLineEdit *>(QStringLiteral("quickOpenText"));
+    QTest::keyClicks(input, text);
+    QTest::keyClick(input, Qt::Key_Return);
+    auto *results = dialog->findChild<QListWidget *>(QStringLiteral("quickOpenResults"));
+    QTRY_VERIFY_WITH_TIMEOUT(results->count() > 0, 10000);
+    QVERIFY2(results->currentItem()->text().contains(QString::number(id)),
+             qPrintable(results->currentItem()->text()));
+    QTest::keyClick(input, Qt::Key_Return);
+    QTRY_VERIFY(!m_window->findChild<QDialog *>(QStringLiteral("quickOpenDialog")) || !dialog->isVisible());
+
+    ui::TablePage *target = page(pageName);
+    QTRY_VERIFY_WITH_TIMEOUT(!target->model()->search().isEmpty() && !target->model()->isBusy() &&
+                                 target->model()->rowCount() > 0,
+                             10000);
+    QList<qint64> shown;
+    for (int row = 0; row < target->model()->rowCount(); ++row)
+        shown.append(cell(target, row, 0).toLongLong());
+    QVERIFY2(shown.contains(id), qPrintable(QString::number(id)));
+    QVERIFY(target->isVisible());
 }
 
 void TestTablePage::sortOrder_rememberedForTheNextWindow()
