@@ -113,6 +113,14 @@ void PagedTableModel::setSearch(const QString &text)
     restart();
 }
 
+void PagedTableModel::setScope(std::optional<qint64> scope)
+{
+    if (scope == m_scope)
+        return;
+    m_scope = scope;
+    restart();
+}
+
 void PagedTableModel::sort(int column, Qt::SortOrder order)
 {
     const int sortColumn = isSortable(column) ? column : -1;
@@ -142,20 +150,21 @@ void PagedTableModel::restart()
     m_counting = true;
     const quint64 generation = m_generation;
     const QString search = m_search;
+    const std::optional<qint64> scope = m_scope;
     PageWorker *worker = m_worker;
     QPointer<PagedTableModel> self(this);
-    QMetaObject::invokeMethod(worker, [worker, self, generation, search] {
+    QMetaObject::invokeMethod(worker, [worker, self, generation, search, scope] {
         QSqlDatabase db;
         DbError error = worker->database(&db);
         qint64 count = 0;
         bool estimated = false;
-        if (!error && search.isEmpty()) {
+        if (!error && search.isEmpty() && !scope) {
             error = browse::estimateRowCount(db, worker->table(), &count);
             estimated = true;
         }
         // A small or filtered table gets its exact count; only a big one is left to the estimate.
         if (!error && (!estimated || count < ExactCountCap)) {
-            error = browse::countUpTo(db, worker->table(), search, ExactCountCap, &count);
+            error = browse::countUpTo(db, worker->table(), search, ExactCountCap, &count, scope);
             estimated = count >= ExactCountCap;
         }
         QMetaObject::invokeMethod(
@@ -266,6 +275,7 @@ void PagedTableModel::requestBlock(int block) const
     request.sortColumn = m_sortColumn;
     request.order = m_sortOrder;
     request.search = m_search;
+    request.scope = m_scope;
     request.limit = BlockSize;
     const int lastBlock = (m_rowCount - 1) / BlockSize;
     bool alignToEnd = false;

@@ -30,6 +30,9 @@ public:
     // Starts (or restarts) reading from this database. Nothing is read before.
     void setConnection(const ConnectionSpec &spec);
     void setSearch(const QString &text);
+    // Narrows the table to the rows of one parent (TableDefinition::scopeColumn); nothing for all rows.
+    void setScope(std::optional<qint64> scope);
+    std::optional<qint64> scope() const { return m_scope; }
     // Drops every row read so far and starts again (after a change elsewhere, or to measure a first page).
     void reload() { restart(); }
     QString search() const { return m_search; }
@@ -68,6 +71,7 @@ private:
     QThread *m_thread = nullptr;
     PageWorker *m_worker = nullptr;
     QString m_search;
+    std::optional<qint64> m_scope;
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     quint64 m_generation = 0;

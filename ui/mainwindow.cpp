@@ -6,6 +6,7 @@
 #include "db/background.h"
 #include "db/demoenvironment.h"
 #include "db/migrator.h"
+#include "detailpane.h"
 #include "quickopendialog.h"
 #include "secretstore.h"
 #include "tablepage.h"
@@ -18,6 +19,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QThread>
@@ -117,9 +119,17 @@ void MainWindow::buildUi()
                        tr("AI tokens this month"), tr("AI tokens per month")},
                       central));
     const QStringList pageTitles = {tr("Workspaces"), tr("Users"), tr("Subscriptions"), tr("Quotas")};
+    // The selected workspace's members, projects and audit history sit under the Workspaces table.
+    m_detailPane = new DetailPane(central);
+    auto *workspacesSplit = new QSplitter(Qt::Vertical, central);
+    workspacesSplit->addWidget(m_tablePages.at(0));
+    workspacesSplit->addWidget(m_detailPane);
+    workspacesSplit->setStretchFactor(0, 3);
+    workspacesSplit->setStretchFactor(1, 1);
+    connect(m_tablePages.at(0), &TablePage::currentIdChanged, m_detailPane, &DetailPane::showWorkspace);
     for (int i = 0; i < m_tablePages.size(); ++i) {
         m_navigation->addItem(pageTitles.at(i));
-        m_pages->addWidget(m_tablePages.at(i));
+        m_pages->addWidget(i == 0 ? static_cast<QWidget *>(workspacesSplit) : m_tablePages.at(i));
     }
     const QStringList comingTables = {tr("AI usage"), tr("Exports"), tr("Audit log")};
     for (const QString &table : comingTables) {
@@ -296,6 +306,7 @@ void MainWindow::setSession(const SessionProbe &session, const QString &label, b
     if (!session.schemaError) {
         for (TablePage *page : std::as_const(m_tablePages))
             page->setConnection(session.spec);
+        m_detailPane->setConnection(session.spec);
     }
     if (session.schemaError) {
         m_schemaBanner->setText(session.schemaError.message + QLatin1Char(' ') +

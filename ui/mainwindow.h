@@ -22,6 +22,7 @@ class DemoEnvironment;
 namespace beacon::ui {
 
 class SecretStore;
+class DetailPane;
 class TablePage;
 
 // The console's window: the navigation list of tables, the status bar that says where you are connected and
@@ -75,6 +76,7 @@ private:
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
     QList<TablePage *> m_tablePages;
+    DetailPane *m_detailPane = nullptr;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusDatabase = nullptr;
     QLabel *m_statusRole = nullptr;

@@ -87,6 +87,13 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     restoreLayout();
     m_search->installEventFilter(this);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                if (current.isValid() && m_model->isRowLoaded(current.row()))
+                    emit currentIdChanged(m_model->index(current.row(), 0).data().toLongLong());
+                else
+                    emit currentIdChanged(std::nullopt);
+            });
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_search);

@@ -5,6 +5,8 @@
 
 #include <QWidget>
 
+#include <optional>
+
 class QLabel;
 class QLineEdit;
 class QTableView;
@@ -28,6 +30,10 @@ public:
     models::PagedTableModel *model() const { return m_model; }
     // Puts `text` in the search box and searches, as if typed.
     void showSearch(const QString &text);
+
+signals:
+    // The id (first column) of the row with the keyboard focus, or nothing.
+    void currentIdChanged(std::optional<qint64> id);
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;

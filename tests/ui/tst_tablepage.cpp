@@ -2,6 +2,7 @@
 // narrows them after Enter, and a header click sorts by an indexed column and ignores the others.
 #include "testdatabase.h"
 
+#include "detailpane.h"
 #include "mainwindow.h"
 #include "pagedtablemodel.h"
 #include "secretstore.h"
@@ -34,6 +35,7 @@ private slots:
     void subscriptionsAndQuotas_flagPlantedMismatchAndDrift();
     void copyCellAndRow_keyboard_putTextOnClipboard();
     void liveRefresh_anotherConnectionRenames_visibleRowUpdates();
+    void selectWorkspace_detailPaneShowsItsMembersAndProjects();
     void quickOpen_data();
     void quickOpen();
     void sortOrder_rememberedForTheNextWindow();
@@ -225,6 +227,44 @@ void TestTablePage::liveRefresh_anotherConnectionRenames_visibleRowUpdates()
     // Nobody presses F5: the notification brings the new name.
     QTRY_COMPARE_WITH_TIMEOUT(quotas->model()->data(quotas->model()->index(0, 1)).toString(),
                               QStringLiteral("Renamed by finance"), 10000);
+}
+
+void TestTablePage::selectWorkspace_detailPaneShowsItsMembersAndProjects()
+{
+    ui::TablePage *workspaces = page(QStringLiteral("workspaces"));
+    auto *detail = m_window->findChild<ui::DetailPane *>(QStringLiteral("detailPane"));
+    QVERIFY(detail);
+    // The biggest team of the tiny seed, wherever the current sort puts it.
+    QSqlQuery query(m_database->db());
+    QVERIFY_SQL(query, exec(QStringLiteral(
+                           "SELECT workspace_id, count(*), (SELECT count(*) FROM projects p WHERE "
+                           "p.workspace_id = m.workspace_id) FROM memberships m GROUP BY workspace_id "
+                           "ORDER BY count(*) DESC, workspace_id LIMIT 1")));
+    QVERIFY(query.next());
+    const qint64 id = query.value(0).toLongLong();
+    int row = -1;
+    for (int candidate = 0; candidate < workspaces->model()->rowCount() && row < 0; ++candidate) {
+        if (cell(workspaces, candidate, 0).toLongLong() == id)
+            row = candidate;
+    }
+    QVERIFY(row >= 0);
+    auto *view = workspaces->findChild<QTableView *>(QStringLiteral("table"));
+    view->setCurrentIndex(workspaces->model()->index(row, 1));
+    QTRY_COMPARE_WITH_TIMEOUT(detail->members()->scope(), std::optional<qint64>(id), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!detail->members()->isBusy() && !detail->projects()->isBusy(), 10000);
+    QCOMPARE(detail->members()->rowCount(), query.value(1).toInt());
+    QCOMPARE(detail->projects()->rowCount(), query.value(2).toInt());
+    QSqlQuery member(m_database->db());
+    QVERIFY_SQL(member, prepare(QStringLiteral(
+                            "SELECT user_id FROM memberships WHERE workspace_id = :id ORDER BY user_id")));
+    member.bindValue(QStringLiteral(":id"), id);
+    QVERIFY_SQL(member, exec());
+    for (int i = 0; member.next(); ++i) {
+        detail->members()->data(detail->members()->index(i, 0));
+        QTRY_VERIFY_WITH_TIMEOUT(detail->members()->isRowLoaded(i), 10000);
+        QCOMPARE(detail->members()->data(detail->members()->index(i, 0)).toLongLong(),
+                 member.value(0).toLongLong());
+    }
 }
 
 void TestTablePage::quickOpen_data()

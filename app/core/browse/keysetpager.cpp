@@ -52,22 +52,29 @@ struct Scan {
     bool sortsById;  // the key is the id itself: a single run with a plain comparison
     bool keyNullable;
     QString search;
+    std::optional<qint64> scope;
 };
 
+// The filters every query of a scan shares: the parent scope and the search text, both as bound values.
 QString searchCondition(const Scan &scan)
 {
+    QString condition;
+    if (scan.scope && !scan.table.scopeColumn.isEmpty())
+        condition = QStringLiteral(" AND %1 = CAST(:scope AS bigint)").arg(scan.table.scopeColumn);
     if (scan.search.isEmpty() || scan.table.searchable.isEmpty())
-        return {};
+        return condition;
     QStringList alternatives;
     for (int i = 0; i < scan.table.searchable.size(); ++i)
         alternatives.append(
             QStringLiteral("%1 ILIKE :pattern%2 ESCAPE '\\'").arg(scan.table.searchable.at(i)).arg(i));
-    return QStringLiteral(" AND (%1)").arg(alternatives.join(QStringLiteral(" OR ")));
+    return condition + QStringLiteral(" AND (%1)").arg(alternatives.join(QStringLiteral(" OR ")));
 }
 
 void bindSearch(QSqlQuery &query, const Scan &scan)
 {
-    if (scan.search.isEmpty())
+    if (scan.scope && !scan.table.scopeColumn.isEmpty())
+        query.bindValue(QStringLiteral(":scope"), *scan.scope);
+    if (scan.search.isEmpty() || scan.table.searchable.isEmpty())
         return;
     const QString pattern = containsPattern(scan.search);
     for (int i = 0; i < scan.table.searchable.size(); ++i)
@@ -176,7 +183,8 @@ DbError fetchPage(const QSqlDatabase &db, const TableDefinition &table, const Pa
                     byId ? QStringLiteral("bigint") : castName(column->type),
                     byId,
                     !byId && column->nullable,
-                    request.search};
+                    request.search,
+                    request.scope};
     // Descending display is the ascending order walked the other way; a backward page is read walking away
     // from the cursor and then turned round into display order.
     const bool displayAscending = request.order == Qt::AscendingOrder;
@@ -224,9 +232,9 @@ DbError estimateRowCount(const QSqlDatabase &db, const TableDefinition &table, q
 }
 
 DbError countUpTo(const QSqlDatabase &db, const TableDefinition &table, const QString &search, qint64 cap,
-                  qint64 *count)
+                  qint64 *count, std::optional<qint64> scope)
 {
-    const Scan scan{table, table.id, QStringLiteral("bigint"), true, false, search};
+    const Scan scan{table, table.id, QStringLiteral("bigint"), true, false, search, scope};
     QSqlQuery query(db);
     const QString sql =
         QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM %1 WHERE TRUE%2 LIMIT CAST(:cap AS bigint)) "

@@ -31,6 +31,9 @@ struct TableDefinition {
     QString id;             // the unique tie-breaker, e.g. "u.id"
     QList<Column> columns;  // what each row shows
     QStringList searchable; // expressions matched by substring (ILIKE, served by pg_trgm indexes)
+    // When set, the table can be narrowed to the rows of one parent (the detail pane: one workspace's
+    // members).
+    QString scopeColumn = {};
     // The NOTIFY channel whose payload is the id of a row of this table that changed; empty if none.
     QString changeChannel = {};
 };
@@ -52,7 +55,8 @@ struct PageRequest {
     // Exclusive. Without it, Forward starts at the first row and Backward at the last.
     std::optional<Cursor> from;
     int limit = 200;
-    QString search; // plain text; matched as a substring, % _ and \ taken literally
+    QString search;              // plain text; matched as a substring, % _ and \ taken literally
+    std::optional<qint64> scope; // only rows whose scopeColumn equals this
 };
 
 struct Row {
@@ -79,7 +83,7 @@ DbError estimateRowCount(const QSqlDatabase &db, const TableDefinition &table, q
 
 // The exact number of rows matching `search`, or `cap` when there are at least that many.
 DbError countUpTo(const QSqlDatabase &db, const TableDefinition &table, const QString &search, qint64 cap,
-                  qint64 *count);
+                  qint64 *count, std::optional<qint64> scope = std::nullopt);
 
 // A LIKE pattern that finds `text` anywhere, with LIKE's own wildcards and escape made literal.
 QString containsPattern(const QString &text);

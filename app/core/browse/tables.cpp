@@ -86,6 +86,7 @@ const TableDefinition &workspacesTable()
              QStringLiteral("created_at")},
         },
         {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+        {}, // no scope
         QStringLiteral("beacon_workspace_changed"),
     };
     return table;
@@ -181,6 +182,7 @@ const TableDefinition &subscriptionsTable()
              {}},
         },
         {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+        {}, // no scope
         QStringLiteral("beacon_workspace_changed"),
     };
     return table;
@@ -246,7 +248,77 @@ const TableDefinition &quotasTable()
              {}},
         },
         {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+        {}, // no scope
         QStringLiteral("beacon_workspace_changed"),
+    };
+    return table;
+}
+
+const TableDefinition &workspaceMembersTable()
+{
+    static const TableDefinition table{
+        QStringLiteral("public.memberships"),
+        QStringLiteral("public.memberships AS m JOIN public.users AS u ON u.id = m.user_id"),
+        QStringLiteral("m.user_id"),
+        {
+            {QStringLiteral("user"), QStringLiteral("u.id"), KeyType::BigInt, false, false, {}},
+            {QStringLiteral("email"), QStringLiteral("u.primary_email"), KeyType::Text, false, false, {}},
+            {QStringLiteral("name"), QStringLiteral("u.display_name"), KeyType::Text, false, true, {}},
+            {QStringLiteral("role"), QStringLiteral("m.role"), KeyType::Text, false, false, {}},
+            {QStringLiteral("joined"), QStringLiteral("m.created_at"), KeyType::Timestamp, false, false, {}},
+        },
+        {QStringLiteral("u.primary_email"), QStringLiteral("u.display_name")},
+        QStringLiteral("m.workspace_id"),
+    };
+    return table;
+}
+
+const TableDefinition &workspaceProjectsTable()
+{
+    static const TableDefinition table{
+        QStringLiteral("public.projects"),
+        QStringLiteral("public.projects AS p"),
+        QStringLiteral("p.id"),
+        {
+            {QStringLiteral("project"), QStringLiteral("p.id"), KeyType::BigInt, false, false, {}},
+            {QStringLiteral("name"), QStringLiteral("p.name"), KeyType::Text, false, false, {}},
+            {QStringLiteral("files"),
+             QStringLiteral("(SELECT count(*) FROM public.files AS f WHERE f.project_id = p.id)"),
+             KeyType::BigInt,
+             false,
+             false,
+             {}},
+            {QStringLiteral("bytes"),
+             QStringLiteral(
+                 "(SELECT coalesce(sum(f.size_bytes), 0) FROM public.files AS f WHERE f.project_id = p.id)"),
+             KeyType::Numeric,
+             false,
+             false,
+             {}},
+            {QStringLiteral("created"), QStringLiteral("p.created_at"), KeyType::Timestamp, false, false, {}},
+        },
+        {QStringLiteral("p.name")},
+        QStringLiteral("p.workspace_id"),
+    };
+    return table;
+}
+
+const TableDefinition &workspaceAuditTable()
+{
+    static const TableDefinition table{
+        QStringLiteral("public.audit_log"),
+        QStringLiteral("public.audit_log AS a"),
+        QStringLiteral("a.id"),
+        {
+            {QStringLiteral("entry"), QStringLiteral("a.id"), KeyType::BigInt, false, false, {}},
+            {QStringLiteral("when"), QStringLiteral("a.occurred_at"), KeyType::Timestamp, false, false, {}},
+            {QStringLiteral("actor"), QStringLiteral("a.actor"), KeyType::Text, false, false, {}},
+            {QStringLiteral("login"), QStringLiteral("a.db_user"), KeyType::Text, false, false, {}},
+            {QStringLiteral("action"), QStringLiteral("a.action"), KeyType::Text, false, false, {}},
+            {QStringLiteral("reason"), QStringLiteral("a.reason"), KeyType::Text, false, true, {}},
+        },
+        {QStringLiteral("a.actor"), QStringLiteral("a.action"), QStringLiteral("a.reason")},
+        QStringLiteral("a.workspace_id"),
     };
     return table;
 }

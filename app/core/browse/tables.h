@@ -15,4 +15,9 @@ const TableDefinition &subscriptionsTable();
 // tokens, each against the plan.
 const TableDefinition &quotasTable();
 
+// The detail pane's tables, narrowed to one workspace by PageRequest::scope.
+const TableDefinition &workspaceMembersTable();
+const TableDefinition &workspaceProjectsTable();
+const TableDefinition &workspaceAuditTable();
+
 } // namespace beacon::browse
