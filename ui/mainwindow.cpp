@@ -118,7 +118,12 @@ void MainWindow::buildUi()
                        tr("Storage used (bytes)"), tr("Storage quota (bytes)"), tr("Storage drift (bytes)"),
                        tr("AI tokens this month"), tr("AI tokens per month")},
                       central));
-    const QStringList pageTitles = {tr("Workspaces"), tr("Users"), tr("Subscriptions"), tr("Quotas")};
+    m_tablePages.append(new TablePage(QStringLiteral("ai_usage"), browse::aiUsageTable(),
+                                      {tr("Id"), tr("Workspace"), tr("User"), tr("Provider"), tr("Model"),
+                                       tr("Input tokens"), tr("Output tokens"), tr("Cost (USD)"), tr("When")},
+                                      central));
+    const QStringList pageTitles = {tr("Workspaces"), tr("Users"), tr("Subscriptions"), tr("Quotas"),
+                                    tr("AI usage")};
     // The selected workspace's members, projects and audit history sit under the Workspaces table.
     m_detailPane = new DetailPane(central);
     auto *workspacesSplit = new QSplitter(Qt::Vertical, central);
@@ -131,7 +136,7 @@ void MainWindow::buildUi()
         m_navigation->addItem(pageTitles.at(i));
         m_pages->addWidget(i == 0 ? static_cast<QWidget *>(workspacesSplit) : m_tablePages.at(i));
     }
-    const QStringList comingTables = {tr("AI usage"), tr("Exports"), tr("Audit log")};
+    const QStringList comingTables = {tr("Exports"), tr("Audit log")};
     for (const QString &table : comingTables) {
         m_navigation->addItem(table);
         auto *placeholder =

@@ -16,6 +16,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QLocale>
 #include <QSettings>
 #include <QSqlQuery>
 #include <QStandardPaths>
@@ -91,7 +92,8 @@ QVariant TestTablePage::cell(ui::TablePage *page, int row, int column)
 
 void TestTablePage::connected_tablesFillWithExactCounts()
 {
-    for (const QString &table : {QStringLiteral("workspaces"), QStringLiteral("users")}) {
+    for (const QString &table :
+         {QStringLiteral("workspaces"), QStringLiteral("users"), QStringLiteral("ai_usage")}) {
         ui::TablePage *tablePage = page(table);
         QVERIFY(tablePage);
         QSqlQuery query(m_database->db());
@@ -101,7 +103,7 @@ void TestTablePage::connected_tablesFillWithExactCounts()
         QCOMPARE(cell(tablePage, 0, 0).toLongLong(), query.value(1).toLongLong());
         QVERIFY(tablePage->findChild<QLabel *>(QStringLiteral("rowCount"))
                     ->text()
-                    .contains(query.value(0).toString()));
+                    .contains(QLocale().toString(query.value(0).toLongLong())));
     }
 }
 
