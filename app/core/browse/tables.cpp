@@ -2,6 +2,52 @@
 
 namespace beacon::browse {
 
+namespace {
+
+// Workspaces, Subscriptions and Quotas are three views of the same rows: one FROM, one id, one search, one
+// change channel, and these shared columns.
+TableDefinition workspaceView(QList<Column> columns)
+{
+    TableDefinition table;
+    table.relation = QStringLiteral("public.workspaces");
+    table.from = QStringLiteral("public.workspaces AS w JOIN public.plans AS p ON p.code = w.plan");
+    table.id = QStringLiteral("w.id");
+    table.columns = std::move(columns);
+    table.searchable = {QStringLiteral("w.name"), QStringLiteral("w.slug")};
+    table.changeChannel = QStringLiteral("beacon_workspace_changed");
+    return table;
+}
+
+Column workspaceId(const char *name)
+{
+    return {QLatin1String(name), QStringLiteral("w.id"), KeyType::BigInt, false, false, {}};
+}
+Column workspaceName()
+{
+    return {QStringLiteral("name"), QStringLiteral("w.name"), KeyType::Text, true, false,
+            QStringLiteral("name")};
+}
+Column workspacePlan()
+{
+    return {QStringLiteral("plan"), QStringLiteral("w.plan"), KeyType::Text, true, false,
+            QStringLiteral("plan")};
+}
+Column memberCount()
+{
+    return {QStringLiteral("members"),
+            QStringLiteral("(SELECT count(*) FROM public.memberships AS m WHERE m.workspace_id = w.id)"),
+            KeyType::BigInt,
+            false,
+            false,
+            {}};
+}
+Column plainColumn(const char *name, const char *expression, KeyType type, bool nullable = false)
+{
+    return {QLatin1String(name), QLatin1String(expression), type, false, nullable, {}};
+}
+
+} // namespace
+
 const TableDefinition &usersTable()
 {
     static const TableDefinition table{
@@ -33,61 +79,6 @@ const TableDefinition &usersTable()
              {}},
         },
         {QStringLiteral("u.primary_email"), QStringLiteral("u.display_name")},
-    };
-    return table;
-}
-
-const TableDefinition &workspacesTable()
-{
-    static const TableDefinition table{
-        QStringLiteral("public.workspaces"),
-        QStringLiteral("public.workspaces AS w JOIN public.plans AS p ON p.code = w.plan"),
-        QStringLiteral("w.id"),
-        {
-            {QStringLiteral("id"), QStringLiteral("w.id"), KeyType::BigInt, false, false, {}},
-            {QStringLiteral("name"), QStringLiteral("w.name"), KeyType::Text, true, false,
-             QStringLiteral("name")},
-            {QStringLiteral("slug"), QStringLiteral("w.slug"), KeyType::Text, true, false,
-             QStringLiteral("slug")},
-            {QStringLiteral("plan"), QStringLiteral("w.plan"), KeyType::Text, true, false,
-             QStringLiteral("plan")},
-            {QStringLiteral("subscription_status"),
-             QStringLiteral("w.subscription_status"),
-             KeyType::Text,
-             false,
-             true,
-             {}},
-            {QStringLiteral("read_only"), QStringLiteral("w.read_only"), KeyType::Boolean, false, false, {}},
-            {QStringLiteral("members"),
-             QStringLiteral("(SELECT count(*) FROM public.memberships AS m WHERE m.workspace_id = w.id)"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("member_limit"),
-             QStringLiteral("p.max_members"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("storage_used"),
-             QStringLiteral("w.storage_used_bytes"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("storage_quota"),
-             QStringLiteral("p.storage_quota_bytes"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("created"), QStringLiteral("w.created_at"), KeyType::Timestamp, true, false,
-             QStringLiteral("created_at")},
-        },
-        {QStringLiteral("w.name"), QStringLiteral("w.slug")},
-        {}, // no scope
-        QStringLiteral("beacon_workspace_changed"),
     };
     return table;
 }
@@ -126,130 +117,6 @@ const TableDefinition &aiUsageTable()
              QStringLiteral("created_at")},
         },
         {},
-    };
-    return table;
-}
-
-const TableDefinition &subscriptionsTable()
-{
-    static const TableDefinition table{
-        QStringLiteral("public.workspaces"),
-        QStringLiteral("public.workspaces AS w JOIN public.plans AS p ON p.code = w.plan"),
-        QStringLiteral("w.id"),
-        {
-            {QStringLiteral("workspace"), QStringLiteral("w.id"), KeyType::BigInt, false, false, {}},
-            {QStringLiteral("name"), QStringLiteral("w.name"), KeyType::Text, true, false,
-             QStringLiteral("name")},
-            {QStringLiteral("plan"), QStringLiteral("w.plan"), KeyType::Text, true, false,
-             QStringLiteral("plan")},
-            {QStringLiteral("monthly_price"),
-             QStringLiteral("round(p.monthly_price_cents / 100.0, 2)"),
-             KeyType::Numeric,
-             false,
-             false,
-             {}},
-            {QStringLiteral("status"),
-             QStringLiteral("w.subscription_status"),
-             KeyType::Text,
-             false,
-             true,
-             {}},
-            {QStringLiteral("stripe_customer"),
-             QStringLiteral("w.stripe_customer_id"),
-             KeyType::Text,
-             false,
-             true,
-             {}},
-            {QStringLiteral("stripe_subscription"),
-             QStringLiteral("w.stripe_subscription_id"),
-             KeyType::Text,
-             false,
-             true,
-             {}},
-            {QStringLiteral("period_end"),
-             QStringLiteral("w.current_period_end"),
-             KeyType::Timestamp,
-             false,
-             true,
-             {}},
-            {QStringLiteral("read_only"), QStringLiteral("w.read_only"), KeyType::Boolean, false, false, {}},
-            {QStringLiteral("mismatch"),
-             QStringLiteral("coalesce((w.subscription_status = 'canceled' AND NOT w.read_only) OR "
-                            "(w.subscription_status = 'active' AND w.read_only), false)"),
-             KeyType::Boolean,
-             false,
-             false,
-             {}},
-        },
-        {QStringLiteral("w.name"), QStringLiteral("w.slug")},
-        {}, // no scope
-        QStringLiteral("beacon_workspace_changed"),
-    };
-    return table;
-}
-
-const TableDefinition &quotasTable()
-{
-    static const TableDefinition table{
-        QStringLiteral("public.workspaces"),
-        QStringLiteral("public.workspaces AS w JOIN public.plans AS p ON p.code = w.plan"),
-        QStringLiteral("w.id"),
-        {
-            {QStringLiteral("workspace"), QStringLiteral("w.id"), KeyType::BigInt, false, false, {}},
-            {QStringLiteral("name"), QStringLiteral("w.name"), KeyType::Text, true, false,
-             QStringLiteral("name")},
-            {QStringLiteral("plan"), QStringLiteral("w.plan"), KeyType::Text, true, false,
-             QStringLiteral("plan")},
-            {QStringLiteral("members"),
-             QStringLiteral("(SELECT count(*) FROM public.memberships AS m WHERE m.workspace_id = w.id)"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("member_limit"),
-             QStringLiteral("p.max_members"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("storage_used"),
-             QStringLiteral("w.storage_used_bytes"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("storage_quota"),
-             QStringLiteral("p.storage_quota_bytes"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("storage_drift"),
-             QStringLiteral(
-                 "w.storage_used_bytes - (SELECT coalesce(sum(f.size_bytes), 0) FROM public.files AS f "
-                 "WHERE f.workspace_id = w.id)"),
-             KeyType::Numeric,
-             false,
-             false,
-             {}},
-            {QStringLiteral("ai_tokens_this_month"),
-             QStringLiteral(
-                 "(SELECT coalesce(sum(a.input_tokens + a.output_tokens), 0) FROM public.ai_usage AS a "
-                 "WHERE a.workspace_id = w.id AND a.created_at >= date_trunc('month', now()))"),
-             KeyType::Numeric,
-             false,
-             false,
-             {}},
-            {QStringLiteral("ai_monthly_tokens"),
-             QStringLiteral("p.ai_monthly_tokens"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-        },
-        {QStringLiteral("w.name"), QStringLiteral("w.slug")},
-        {}, // no scope
-        QStringLiteral("beacon_workspace_changed"),
     };
     return table;
 }
@@ -320,6 +187,69 @@ const TableDefinition &workspaceAuditTable()
         {QStringLiteral("a.actor"), QStringLiteral("a.action"), QStringLiteral("a.reason")},
         QStringLiteral("a.workspace_id"),
     };
+    return table;
+}
+
+const TableDefinition &workspacesTable()
+{
+    static const TableDefinition table = workspaceView({
+        workspaceId("id"),
+        workspaceName(),
+        {QStringLiteral("slug"), QStringLiteral("w.slug"), KeyType::Text, true, false,
+         QStringLiteral("slug")},
+        workspacePlan(),
+        plainColumn("subscription_status", "w.subscription_status", KeyType::Text, true),
+        plainColumn("read_only", "w.read_only", KeyType::Boolean),
+        memberCount(),
+        plainColumn("member_limit", "p.max_members", KeyType::BigInt),
+        plainColumn("storage_used", "w.storage_used_bytes", KeyType::BigInt),
+        plainColumn("storage_quota", "p.storage_quota_bytes", KeyType::BigInt),
+        {QStringLiteral("created"), QStringLiteral("w.created_at"), KeyType::Timestamp, true, false,
+         QStringLiteral("created_at")},
+    });
+    return table;
+}
+
+const TableDefinition &subscriptionsTable()
+{
+    static const TableDefinition table = workspaceView({
+        workspaceId("workspace"),
+        workspaceName(),
+        workspacePlan(),
+        plainColumn("monthly_price", "round(p.monthly_price_cents / 100.0, 2)", KeyType::Numeric),
+        plainColumn("status", "w.subscription_status", KeyType::Text, true),
+        plainColumn("stripe_customer", "w.stripe_customer_id", KeyType::Text, true),
+        plainColumn("stripe_subscription", "w.stripe_subscription_id", KeyType::Text, true),
+        plainColumn("period_end", "w.current_period_end", KeyType::Timestamp, true),
+        plainColumn("read_only", "w.read_only", KeyType::Boolean),
+        plainColumn("mismatch",
+                    "coalesce((w.subscription_status = 'canceled' AND NOT w.read_only) OR "
+                    "(w.subscription_status = 'active' AND w.read_only), false)",
+                    KeyType::Boolean),
+    });
+    return table;
+}
+
+const TableDefinition &quotasTable()
+{
+    static const TableDefinition table = workspaceView({
+        workspaceId("workspace"),
+        workspaceName(),
+        workspacePlan(),
+        memberCount(),
+        plainColumn("member_limit", "p.max_members", KeyType::BigInt),
+        plainColumn("storage_used", "w.storage_used_bytes", KeyType::BigInt),
+        plainColumn("storage_quota", "p.storage_quota_bytes", KeyType::BigInt),
+        plainColumn("storage_drift",
+                    "w.storage_used_bytes - (SELECT coalesce(sum(f.size_bytes), 0) FROM public.files AS f "
+                    "WHERE f.workspace_id = w.id)",
+                    KeyType::Numeric),
+        plainColumn("ai_tokens_this_month",
+                    "(SELECT coalesce(sum(a.input_tokens + a.output_tokens), 0) FROM public.ai_usage AS a "
+                    "WHERE a.workspace_id = w.id AND a.created_at >= date_trunc('month', now()))",
+                    KeyType::Numeric),
+        plainColumn("ai_monthly_tokens", "p.ai_monthly_tokens", KeyType::BigInt),
+    });
     return table;
 }
 
