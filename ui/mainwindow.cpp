@@ -122,8 +122,16 @@ void MainWindow::buildUi()
                                       {tr("Id"), tr("Workspace"), tr("User"), tr("Provider"), tr("Model"),
                                        tr("Input tokens"), tr("Output tokens"), tr("Cost (USD)"), tr("When")},
                                       central));
-    const QStringList pageTitles = {tr("Workspaces"), tr("Users"), tr("Subscriptions"), tr("Quotas"),
-                                    tr("AI usage")};
+    m_tablePages.append(new TablePage(QStringLiteral("exports"), browse::exportsTable(),
+                                      {tr("Id"), tr("Workspace"), tr("Requested by"), tr("Status"),
+                                       tr("Size (bytes)"), tr("Created"), tr("Expires"), tr("Purged")},
+                                      central));
+    m_tablePages.append(new TablePage(QStringLiteral("audit"), browse::auditLogTable(),
+                                      {tr("Id"), tr("When"), tr("Actor"), tr("Login"), tr("Action"),
+                                       tr("Target"), tr("Workspace"), tr("Reason")},
+                                      central));
+    const QStringList pageTitles = {tr("Workspaces"), tr("Users"),   tr("Subscriptions"), tr("Quotas"),
+                                    tr("AI usage"),   tr("Exports"), tr("Audit log")};
     // The selected workspace's members, projects and audit history sit under the Workspaces table.
     m_detailPane = new DetailPane(central);
     auto *workspacesSplit = new QSplitter(Qt::Vertical, central);
@@ -135,15 +143,6 @@ void MainWindow::buildUi()
     for (int i = 0; i < m_tablePages.size(); ++i) {
         m_navigation->addItem(pageTitles.at(i));
         m_pages->addWidget(i == 0 ? static_cast<QWidget *>(workspacesSplit) : m_tablePages.at(i));
-    }
-    const QStringList comingTables = {tr("Exports"), tr("Audit log")};
-    for (const QString &table : comingTables) {
-        m_navigation->addItem(table);
-        auto *placeholder =
-            new QLabel(tr("The %1 table comes in a later version of Beacon Admin.").arg(table));
-        placeholder->setAlignment(Qt::AlignCenter);
-        placeholder->setWordWrap(true);
-        m_pages->addWidget(placeholder);
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     m_navigation->setCurrentRow(0);

@@ -337,6 +337,8 @@ void TestKeysetPager::everyTableDefinition_runsOnTheRealSchema_data()
     QTest::newRow("ai_usage") << &aiUsageTable();
     QTest::newRow("subscriptions") << &subscriptionsTable();
     QTest::newRow("quotas") << &quotasTable();
+    QTest::newRow("exports") << &exportsTable();
+    QTest::newRow("audit log") << &auditLogTable();
     QTest::newRow("workspace members") << &workspaceMembersTable();
     QTest::newRow("workspace projects") << &workspaceProjectsTable();
     QTest::newRow("workspace audit") << &workspaceAuditTable();

@@ -92,8 +92,8 @@ QVariant TestTablePage::cell(ui::TablePage *page, int row, int column)
 
 void TestTablePage::connected_tablesFillWithExactCounts()
 {
-    for (const QString &table :
-         {QStringLiteral("workspaces"), QStringLiteral("users"), QStringLiteral("ai_usage")}) {
+    for (const QString &table : {QStringLiteral("workspaces"), QStringLiteral("users"),
+                                 QStringLiteral("ai_usage"), QStringLiteral("exports")}) {
         ui::TablePage *tablePage = page(table);
         QVERIFY(tablePage);
         QSqlQuery query(m_database->db());

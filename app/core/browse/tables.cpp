@@ -253,4 +253,52 @@ const TableDefinition &quotasTable()
     return table;
 }
 
+const TableDefinition &exportsTable()
+{
+    static const TableDefinition table = [] {
+        TableDefinition definition;
+        definition.relation = QStringLiteral("public.exports");
+        definition.from = QStringLiteral("public.exports AS e");
+        definition.id = QStringLiteral("e.id");
+        definition.columns = {
+            plainColumn("id", "e.id", KeyType::BigInt),
+            plainColumn("workspace", "e.workspace_id", KeyType::BigInt),
+            plainColumn("requested_by", "e.requested_by", KeyType::BigInt, true),
+            plainColumn("status", "e.status", KeyType::Text),
+            plainColumn("size", "e.size_bytes", KeyType::BigInt, true),
+            plainColumn("created", "e.created_at", KeyType::Timestamp),
+            plainColumn("expires", "e.expires_at", KeyType::Timestamp, true),
+            plainColumn("purged", "e.purged_at", KeyType::Timestamp, true),
+        };
+        definition.searchable = {QStringLiteral("e.status")};
+        return definition;
+    }();
+    return table;
+}
+
+const TableDefinition &auditLogTable()
+{
+    static const TableDefinition table = [] {
+        TableDefinition definition;
+        definition.relation = QStringLiteral("public.audit_log");
+        definition.from = QStringLiteral("public.audit_log AS a");
+        definition.id = QStringLiteral("a.id");
+        definition.columns = {
+            plainColumn("id", "a.id", KeyType::BigInt),
+            {QStringLiteral("when"), QStringLiteral("a.occurred_at"), KeyType::Timestamp, true, false,
+             QStringLiteral("occurred_at")},
+            plainColumn("actor", "a.actor", KeyType::Text),
+            plainColumn("login", "a.db_user", KeyType::Text),
+            plainColumn("action", "a.action", KeyType::Text),
+            plainColumn("target", "a.target_type || ' ' || coalesce(a.target_id, '')", KeyType::Text),
+            plainColumn("workspace", "a.workspace_id", KeyType::BigInt, true),
+            plainColumn("reason", "a.reason", KeyType::Text, true),
+        };
+        definition.searchable = {QStringLiteral("a.actor"), QStringLiteral("a.action"),
+                                 QStringLiteral("a.reason")};
+        return definition;
+    }();
+    return table;
+}
+
 } // namespace beacon::browse

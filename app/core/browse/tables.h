@@ -15,6 +15,10 @@ const TableDefinition &subscriptionsTable();
 // tokens, each against the plan.
 const TableDefinition &quotasTable();
 
+const TableDefinition &exportsTable();
+// The whole audit log, newest first by default in the view; searchable by actor, action and reason.
+const TableDefinition &auditLogTable();
+
 // The detail pane's tables, narrowed to one workspace by PageRequest::scope.
 const TableDefinition &workspaceMembersTable();
 const TableDefinition &workspaceProjectsTable();
