@@ -200,7 +200,7 @@ void ConnectDialog::loadSelectedProfile()
         if (secret)
             self->m_password->setText(*secret);
         else if (!error.isEmpty())
-            self->showError(DbError::make(ErrorKind::Unavailable, error));
+            self->showError(DbError::make(ErrorKind::Unavailable, SecretStore::unreadableMessage(), error));
     });
 }
 
@@ -235,9 +235,10 @@ void ConnectDialog::deleteProfile()
         QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
     if (answer != QMessageBox::Yes)
         return;
-    const QString secretKey = m_profiles->profile(name)->secretKey();
+    const auto removed = m_profiles->profile(name);
     m_profiles->remove(name);
-    m_secrets->remove(secretKey, [](const QString &) {});
+    if (removed && removed->rememberPassword)
+        m_secrets->remove(removed->secretKey());
     m_model->reload();
     newProfile();
     selectProfile({});
@@ -271,12 +272,15 @@ void ConnectDialog::finishConnecting(const SessionProbe &probe, quint64 attempt)
     m_session = probe;
     const ConnectionProfile entered = profile();
     if (!entered.name.isEmpty()) {
+        const auto previous = m_profiles->profile(entered.name);
         m_profiles->save(entered);
         m_profiles->setLastUsed(entered.name);
+        // The keychain is only touched when remembering was asked for, so that a machine without one
+        // never complains about a password nobody wanted kept.
         if (entered.rememberPassword)
-            m_secrets->write(entered.secretKey(), m_password->text(), [](const QString &) {});
-        else
-            m_secrets->remove(entered.secretKey(), [](const QString &) {});
+            m_secrets->write(entered.secretKey(), m_password->text());
+        else if (previous && previous->rememberPassword)
+            m_secrets->remove(entered.secretKey());
     }
     accept();
 }

@@ -36,8 +36,9 @@ MainWindow::MainWindow(ProfileStore *profiles, SecretStore *secrets, QWidget *pa
     resize(1100, 700);
     buildUi();
     buildMenus();
-    connect(m_secrets, &SecretStore::problem, this,
-            [this](const QString &message) { showProblem(DbError::make(ErrorKind::Unavailable, message)); });
+    connect(m_secrets, &SecretStore::problem, this, [this](const QString &message, const QString &details) {
+        showProblem(DbError::make(ErrorKind::Unavailable, message, details));
+    });
 }
 
 MainWindow::~MainWindow()

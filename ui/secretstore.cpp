@@ -5,21 +5,58 @@
 
 namespace beacon::ui {
 
+void SecretStore::read(const QString &key, ReadDone done)
+{
+    readSecret(key, std::move(done));
+}
+
+void SecretStore::write(const QString &key, const QString &secret, WriteDone done)
+{
+    writeSecret(key, secret, [this, done = std::move(done)](const QString &error) {
+        // Never a fallback to the settings file: the person types the password again next time.
+        if (!error.isEmpty())
+            emit problem(
+                tr("The password could not be saved in the system keychain, so Beacon Admin will ask "
+                   "for it again next time. It was not written anywhere else. To have it remembered, "
+                   "make sure a keychain (such as GNOME Keyring or KWallet) is running and unlocked."),
+                error);
+        if (done)
+            done(error);
+    });
+}
+
+void SecretStore::remove(const QString &key, WriteDone done)
+{
+    removeSecret(key, [this, key, done = std::move(done)](const QString &error) {
+        if (!error.isEmpty())
+            emit problem(tr("The saved password could not be removed from the system keychain. Remove the "
+                            "entry \"%1\" of \"Beacon Admin\" with the keychain's own tool (such as Seahorse "
+                            "or KWalletManager).")
+                             .arg(key),
+                         error);
+        if (done)
+            done(error);
+    });
+}
+
+QString SecretStore::unreadableMessage()
+{
+    return tr("The saved password could not be read from the system keychain. Type the password to connect; "
+              "if you want it remembered, make sure the keychain is running and unlocked.");
+}
+
 static const QString KeychainService = QStringLiteral("Beacon Admin");
 
 static QString keychainErrorText(QKeychain::Job *job)
 {
-    return QObject::tr(
-               "The system keychain did not answer (%1). The password was not saved and will be asked "
-               "for again.")
-        .arg(job->errorString());
+    return QStringLiteral("QtKeychain error %1: %2").arg(int(job->error())).arg(job->errorString());
 }
 
 KeychainSecretStore::KeychainSecretStore(QObject *parent)
     : SecretStore(parent)
 {}
 
-void KeychainSecretStore::read(const QString &key, ReadDone done)
+void KeychainSecretStore::readSecret(const QString &key, ReadDone done)
 {
     auto *job = new QKeychain::ReadPasswordJob(KeychainService, this);
     job->setKey(key);
@@ -35,22 +72,18 @@ void KeychainSecretStore::read(const QString &key, ReadDone done)
     job->start();
 }
 
-void KeychainSecretStore::write(const QString &key, const QString &secret, WriteDone done)
+void KeychainSecretStore::writeSecret(const QString &key, const QString &secret, WriteDone done)
 {
     auto *job = new QKeychain::WritePasswordJob(KeychainService, this);
     job->setKey(key);
     job->setTextData(secret);
-    connect(job, &QKeychain::Job::finished, this, [this, done = std::move(done)](QKeychain::Job *finished) {
-        const QString error =
-            finished->error() == QKeychain::NoError ? QString() : keychainErrorText(finished);
-        if (!error.isEmpty())
-            emit problem(error);
-        done(error);
+    connect(job, &QKeychain::Job::finished, this, [done = std::move(done)](QKeychain::Job *finished) {
+        done(finished->error() == QKeychain::NoError ? QString() : keychainErrorText(finished));
     });
     job->start();
 }
 
-void KeychainSecretStore::remove(const QString &key, WriteDone done)
+void KeychainSecretStore::removeSecret(const QString &key, WriteDone done)
 {
     auto *job = new QKeychain::DeletePasswordJob(KeychainService, this);
     job->setKey(key);
@@ -62,24 +95,27 @@ void KeychainSecretStore::remove(const QString &key, WriteDone done)
     job->start();
 }
 
-void MemorySecretStore::read(const QString &key, ReadDone done)
+void MemorySecretStore::readSecret(const QString &key, ReadDone done)
 {
     const auto found = m_secrets.constFind(key);
-    const std::optional<QString> secret =
-        found == m_secrets.constEnd() ? std::nullopt : std::optional(*found);
-    QTimer::singleShot(0, this, [secret, done = std::move(done)] { done(secret, {}); });
+    std::optional<QString> secret = found == m_secrets.constEnd() ? std::nullopt : std::optional(*found);
+    if (!m_failure.isEmpty())
+        secret.reset();
+    QTimer::singleShot(0, this, [secret, error = m_failure, done = std::move(done)] { done(secret, error); });
 }
 
-void MemorySecretStore::write(const QString &key, const QString &secret, WriteDone done)
+void MemorySecretStore::writeSecret(const QString &key, const QString &secret, WriteDone done)
 {
-    m_secrets.insert(key, secret);
-    QTimer::singleShot(0, this, [done = std::move(done)] { done({}); });
+    if (m_failure.isEmpty())
+        m_secrets.insert(key, secret);
+    QTimer::singleShot(0, this, [error = m_failure, done = std::move(done)] { done(error); });
 }
 
-void MemorySecretStore::remove(const QString &key, WriteDone done)
+void MemorySecretStore::removeSecret(const QString &key, WriteDone done)
 {
-    m_secrets.remove(key);
-    QTimer::singleShot(0, this, [done = std::move(done)] { done({}); });
+    if (m_failure.isEmpty())
+        m_secrets.remove(key);
+    QTimer::singleShot(0, this, [error = m_failure, done = std::move(done)] { done(error); });
 }
 
 } // namespace beacon::ui

@@ -10,13 +10,19 @@
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QToolButton>
 
 using namespace beacon;
 
@@ -33,6 +39,11 @@ private slots:
     void connect_rememberedPassword_filledFromKeychain();
     void deleteProfile_confirmed_removesProfileAndSecret();
     void deleteProfile_declined_keepsProfile();
+    void connect_keychainUnavailable_toldPasswordNotSavedAndNothingOnDisk();
+    void connect_keychainUnavailableRememberOff_noComplaint();
+    void selectProfile_keychainUnreadable_asksToTypePasswordInline();
+    void deleteProfile_keychainUnavailable_toldSecretLeftInKeychain();
+    void cancel_whileServerSilent_stopsWaitingAndIgnoresLateAnswer();
 
 private:
     ui::ConnectDialog *openDialog(ui::MainWindow &window);
@@ -243,6 +254,143 @@ void TestConnectDialog::deleteProfile_declined_keepsProfile()
     ui::MessageBox::setNextAnswer(QMessageBox::No);
     QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("deleteProfileButton")), Qt::LeftButton);
     QVERIFY(profiles.profile(profile.name));
+}
+
+// QtKeychain's own text when no Secret Service runs on the session bus.
+static const QString NoSecretService = QStringLiteral(
+    "QtKeychain error 5: The name org.freedesktop.secrets was not provided by any .service files");
+
+void TestConnectDialog::connect_keychainUnavailable_toldPasswordNotSavedAndNothingOnDisk()
+{
+    test::TestDatabase database(QStringLiteral("ui_nokeychain"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    secrets.failWith(NoSecretService);
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    ui::ConnectDialog *dialog = openDialog(window);
+    QVERIFY(dialog);
+    const QString password = QStringLiteral("Pw-No-Keychain-0815");
+
+    fill(dialog, database.spec(), QStringLiteral("No keychain"), password, true, false);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+
+    auto *problem = window.findChild<QLabel *>(QStringLiteral("problemBanner"));
+    QTRY_VERIFY(problem->isVisible());
+    QVERIFY2(problem->text().contains(QLatin1String("could not be saved")) &&
+                 problem->text().contains(QLatin1String("ask for it again")),
+             qPrintable(problem->text()));
+    QVERIFY2(problem->text().contains(QLatin1String("org.freedesktop.secrets")), "the details stay readable");
+    QVERIFY(!secrets.contains(QStringLiteral("profile/No keychain")));
+    QFile file(profiles.fileName());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray onDisk = file.readAll();
+    QVERIFY(onDisk.contains("No keychain"));
+    QVERIFY2(!onDisk.contains(password.toUtf8()), "no fallback to the settings file");
+}
+
+void TestConnectDialog::connect_keychainUnavailableRememberOff_noComplaint()
+{
+    test::TestDatabase database(QStringLiteral("ui_noremember"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    secrets.failWith(NoSecretService);
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    ui::ConnectDialog *dialog = openDialog(window);
+    QVERIFY(dialog);
+    fill(dialog, database.spec(), QStringLiteral("Typed each time"), QStringLiteral("pw"), false, false);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QTest::qWait(200); // a keychain answer, had one been asked, arrives on the next turns of the loop
+    QVERIFY(!window.findChild<QLabel *>(QStringLiteral("problemBanner"))->isVisible());
+}
+
+void TestConnectDialog::selectProfile_keychainUnreadable_asksToTypePasswordInline()
+{
+    ProfileStore profiles(m_settingsFile);
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("Locked keychain");
+    profile.user = QStringLiteral("bob");
+    profile.rememberPassword = true;
+    profiles.save(profile);
+    ui::MemorySecretStore secrets;
+    secrets.failWith(NoSecretService);
+    ui::ConnectDialog dialog(&profiles, &secrets);
+    dialog.show();
+    dialog.selectProfile(profile.name);
+    auto *message = dialog.findChild<QLabel *>(QStringLiteral("errorMessage"));
+    QTRY_VERIFY(message->isVisible());
+    QVERIFY2(message->text().contains(QLatin1String("Type the password")), qPrintable(message->text()));
+    QVERIFY(dialog.findChild<QLineEdit *>(QStringLiteral("password"))->text().isEmpty());
+    auto *toggle = dialog.findChild<QToolButton *>(QStringLiteral("errorDetailsToggle"));
+    QVERIFY(toggle->isVisible());
+    QTest::mouseClick(toggle, Qt::LeftButton);
+    auto *details = dialog.findChild<QPlainTextEdit *>(QStringLiteral("errorDetails"));
+    QVERIFY(details->isVisible());
+    QCOMPARE(details->toPlainText(), NoSecretService);
+}
+
+void TestConnectDialog::deleteProfile_keychainUnavailable_toldSecretLeftInKeychain()
+{
+    ProfileStore profiles(m_settingsFile);
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("Stuck");
+    profile.rememberPassword = true;
+    profiles.save(profile);
+    ui::MemorySecretStore secrets;
+    secrets.failWith(NoSecretService);
+    QSignalSpy problems(&secrets, &ui::SecretStore::problem);
+    ui::ConnectDialog dialog(&profiles, &secrets);
+    dialog.show();
+    dialog.selectProfile(profile.name);
+    ui::MessageBox::setNextAnswer(QMessageBox::Yes);
+    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("deleteProfileButton")), Qt::LeftButton);
+    QVERIFY(!profiles.profile(profile.name));
+    QTRY_COMPARE(problems.size(), 1);
+    QVERIFY(problems.at(0).at(0).toString().contains(QLatin1String("could not be removed")));
+    QVERIFY(problems.at(0).at(0).toString().contains(profile.secretKey()));
+}
+
+void TestConnectDialog::cancel_whileServerSilent_stopsWaitingAndIgnoresLateAnswer()
+{
+    // Accepts the TCP connection and never answers, like a server behind a stalled network.
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    ui::ConnectDialog dialog(&profiles, &secrets);
+    dialog.show();
+    ConnectionSpec spec;
+    spec.host = QStringLiteral("127.0.0.1");
+    spec.port = silent.serverPort();
+    spec.database = QStringLiteral("beacon");
+    spec.user = QStringLiteral("ann");
+    fill(&dialog, spec, QStringLiteral("Stalled"), {}, false, false);
+    dialog.findChild<QComboBox *>(QStringLiteral("sslMode"))->setCurrentText(QStringLiteral("disable"));
+    auto *connectButton = dialog.findChild<QPushButton *>(QStringLiteral("connectButton"));
+    QTest::mouseClick(connectButton, Qt::LeftButton);
+    auto *busy = dialog.findChild<QWidget *>(QStringLiteral("busyIndicator"));
+    QVERIFY(busy->isVisible());
+    QVERIFY(!connectButton->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(silent.hasPendingConnections(), 5000);
+
+    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("cancelButton")), Qt::LeftButton);
+    QVERIFY(!busy->isVisible());
+    QVERIFY(connectButton->isEnabled());
+    QVERIFY(dialog.isVisible());
+
+    // Hanging up now makes the abandoned attempt fail at once; its answer must not reach the dialog.
+    QTcpSocket *peer = silent.nextPendingConnection();
+    peer->abort();
+    delete peer;
+    QTest::qWait(1500);
+    QVERIFY(!dialog.findChild<QLabel *>(QStringLiteral("errorMessage"))->isVisible());
+    QVERIFY(dialog.isVisible());
+    QVERIFY(connectButton->isEnabled());
 }
 
 QTEST_MAIN(TestConnectDialog)
