@@ -25,8 +25,12 @@ private slots:
     void connectTo_financeLogin_statusBarShowsLoginAndGroup();
     void connectTo_serverDown_showsProblemAndEmitsFailed();
     void executable_version_printsVersionWithoutDisplay();
+    void executable_exitWhenReady_connectsThenExitsZero();
+    void executable_exitWhenReady_serverDown_exitsOneWithMessage();
 
 private:
+    // beacon-admin as a smoke test starts it: offscreen, with its settings in a folder of the test's own.
+    void runAdmin(QProcess &process, const QStringList &arguments);
     QTemporaryDir m_folder;
 };
 
@@ -139,6 +143,43 @@ void TestMainWindow::executable_version_printsVersionWithoutDisplay()
     QCOMPARE(process.exitCode(), 0);
     QCOMPARE(QString::fromUtf8(process.readAllStandardOutput()).trimmed(),
              QStringLiteral("beacon-admin " BEACON_VERSION));
+}
+
+void TestMainWindow::runAdmin(QProcess &process, const QStringList &arguments)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    environment.insert(QStringLiteral("XDG_CONFIG_HOME"), m_folder.filePath(QStringLiteral("config")));
+    process.setProcessEnvironment(environment);
+    process.start(qEnvironmentVariable("BEACON_ADMIN"), arguments);
+    QVERIFY(process.waitForFinished(30000));
+}
+
+void TestMainWindow::executable_exitWhenReady_connectsThenExitsZero()
+{
+    test::TestDatabase database(QStringLiteral("ui_exe"));
+    QVERIFY_TESTDB(database);
+    QProcess process;
+    runAdmin(process,
+             {QStringLiteral("--db"), database.spec().displayUri(), QStringLiteral("--exit-when-ready")});
+    const QString output = QString::fromUtf8(process.readAllStandardOutput());
+    QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0,
+             qPrintable(output + QString::fromUtf8(process.readAllStandardError())));
+    QVERIFY2(output.contains(QLatin1String("main window shown")) && output.contains(database.name()),
+             qPrintable(output));
+}
+
+void TestMainWindow::executable_exitWhenReady_serverDown_exitsOneWithMessage()
+{
+    QTemporaryDir noServer;
+    QProcess process;
+    runAdmin(process,
+             {QStringLiteral("--db"), QStringLiteral("postgresql://ann@/beacon?host=%1").arg(noServer.path()),
+              QStringLiteral("--exit-when-ready")});
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 1);
+    const QString errors = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(errors.contains(QLatin1String("No database server answered")), qPrintable(errors));
 }
 
 QTEST_MAIN(TestMainWindow)
