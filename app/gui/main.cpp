@@ -121,11 +121,21 @@ int main(int argc, char **argv)
                                 << Qt::endl;
             return 2;
         }
-        // The password, if remembered, arrives from the keychain asynchronously.
-        secrets.read(profile->secretKey(), [&window, profile](std::optional<QString> password,
-                                                              const QString &) {
-            window.connectTo(profile->spec(password.value_or(QString())), profile->name, profile->production);
-        });
+        if (!profile->rememberPassword) {
+            // No password kept: libpq's own sources (~/.pgpass, PGPASSWORD, trust) are tried, as psql does.
+            window.connectTo(profile->spec({}), profile->name, profile->production);
+        } else {
+            // The password arrives from the keychain asynchronously. Without it the attempt still goes ahead,
+            // since ~/.pgpass may hold it; a refusal is then shown in the window.
+            secrets.read(profile->secretKey(), [&window, profile](std::optional<QString> password,
+                                                                  const QString &keychainError) {
+                if (!keychainError.isEmpty())
+                    QTextStream(stderr) << "beacon-admin: " << ui::SecretStore::unreadableMessage() << " ("
+                                        << keychainError << ")" << Qt::endl;
+                window.connectTo(profile->spec(password.value_or(QString())), profile->name,
+                                 profile->production);
+            });
+        }
     } else {
         QTimer::singleShot(0, &window, &ui::MainWindow::openConnectDialog);
     }

@@ -27,6 +27,8 @@ private slots:
     void executable_version_printsVersionWithoutDisplay();
     void executable_exitWhenReady_connectsThenExitsZero();
     void executable_exitWhenReady_serverDown_exitsOneWithMessage();
+    void executable_profile_connectsWithSavedProfile();
+    void executable_profile_unknown_exitsTwoAndNamesIt();
 
 private:
     // beacon-admin as a smoke test starts it: offscreen, with its settings in a folder of the test's own.
@@ -180,6 +182,42 @@ void TestMainWindow::executable_exitWhenReady_serverDown_exitsOneWithMessage()
     QCOMPARE(process.exitCode(), 1);
     const QString errors = QString::fromUtf8(process.readAllStandardError());
     QVERIFY2(errors.contains(QLatin1String("No database server answered")), qPrintable(errors));
+}
+
+void TestMainWindow::executable_profile_connectsWithSavedProfile()
+{
+    test::TestDatabase database(QStringLiteral("ui_exeprofile"));
+    QVERIFY_TESTDB(database);
+    const QString login = database.createLogin(QStringLiteral("beacon_support"));
+    const ConnectionSpec spec = database.spec(login);
+    // Where beacon-admin's own QSettings (organization Beacon, application Beacon Admin) live under
+    // runAdmin's XDG_CONFIG_HOME.
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("config/Beacon/Beacon Admin.conf")));
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("Support desk");
+    profile.host = spec.host;
+    profile.port = spec.port;
+    profile.database = spec.database;
+    profile.user = spec.user;
+    profiles.save(profile);
+
+    QProcess process;
+    runAdmin(process, {QStringLiteral("--profile"), profile.name, QStringLiteral("--exit-when-ready")});
+    const QString output = QString::fromUtf8(process.readAllStandardOutput());
+    QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0,
+             qPrintable(output + QString::fromUtf8(process.readAllStandardError())));
+    QVERIFY2(output.contains(profile.name) && output.contains(database.name()), qPrintable(output));
+}
+
+void TestMainWindow::executable_profile_unknown_exitsTwoAndNamesIt()
+{
+    QProcess process;
+    runAdmin(process, {QStringLiteral("--profile"), QStringLiteral("Nobody saved me"),
+                       QStringLiteral("--exit-when-ready")});
+    QCOMPARE(process.exitCode(), 2);
+    const QString errors = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(errors.contains(QLatin1String("no saved profile named \"Nobody saved me\"")),
+             qPrintable(errors));
 }
 
 QTEST_MAIN(TestMainWindow)
