@@ -73,19 +73,25 @@ PagedTableModel::PagedTableModel(browse::TableDefinition table, QStringList head
 
 PagedTableModel::~PagedTableModel()
 {
-    if (m_thread) {
-        m_thread->quit();
-        m_thread->wait();
-    }
+    disconnectFromDatabase();
+}
+
+void PagedTableModel::disconnectFromDatabase()
+{
+    if (!m_thread)
+        return;
+    // The worker and its connection are deleted as the thread finishes, on that thread.
+    m_thread->quit();
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+    m_worker = nullptr;
+    ++m_generation; // anything still queued from the old worker is dropped
 }
 
 void PagedTableModel::setConnection(const ConnectionSpec &spec)
 {
-    if (m_thread) {
-        m_thread->quit();
-        m_thread->wait();
-        delete m_thread;
-    }
+    disconnectFromDatabase();
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("browse-worker"));
     m_worker = new PageWorker(spec, m_table);

@@ -29,6 +29,8 @@ public:
 
     // Starts (or restarts) reading from this database. Nothing is read before.
     void setConnection(const ConnectionSpec &spec);
+    // Closes the worker's connection (blocking until its current query ends); the rows read so far stay.
+    void disconnectFromDatabase();
     void setSearch(const QString &text);
     // Narrows the table to the rows of one parent (TableDefinition::scopeColumn); nothing for all rows.
     void setScope(std::optional<qint64> scope);

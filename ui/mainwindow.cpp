@@ -7,6 +7,7 @@
 #include "db/demoenvironment.h"
 #include "db/migrator.h"
 #include "detailpane.h"
+#include "pagedtablemodel.h"
 #include "quickopendialog.h"
 #include "secretstore.h"
 #include "tablepage.h"
@@ -286,8 +287,12 @@ void MainWindow::stopDemo()
 {
     if (m_demoThread)
         m_demoThread->wait();
-    if (m_demo)
-        m_demo->stop();
+    if (!m_demo)
+        return;
+    // Close every table's connection first, so that the server's shutdown cuts nobody off mid-session.
+    for (auto *model : findChildren<models::PagedTableModel *>())
+        model->disconnectFromDatabase();
+    m_demo->stop();
 }
 
 void MainWindow::setSession(const SessionProbe &session, const QString &label, bool production)
