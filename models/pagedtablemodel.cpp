@@ -73,25 +73,32 @@ PagedTableModel::PagedTableModel(browse::TableDefinition table, QStringList head
 
 PagedTableModel::~PagedTableModel()
 {
-    disconnectFromDatabase();
+    disconnectFromDatabase(WorkerShutdown::Wait);
 }
 
-void PagedTableModel::disconnectFromDatabase()
+void PagedTableModel::disconnectFromDatabase(WorkerShutdown shutdown)
 {
     if (!m_thread)
         return;
-    // The worker and its connection are deleted as the thread finishes, on that thread.
-    m_thread->quit();
-    m_thread->wait();
-    delete m_thread;
+    QThread *thread = m_thread;
     m_thread = nullptr;
     m_worker = nullptr;
     ++m_generation; // anything still queued from the old worker is dropped
+    // The worker and its connection are deleted as the thread finishes, on that thread. The thread object
+    // outlives this model if it must: a query still running on the server is not waited for on the GUI
+    // thread unless the caller asks to (at shutdown, before the server it talks to is stopped).
+    thread->setParent(nullptr);
+    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+    thread->quit();
+    if (shutdown == WorkerShutdown::Wait) {
+        thread->wait();
+        delete thread;
+    }
 }
 
 void PagedTableModel::setConnection(const ConnectionSpec &spec)
 {
-    disconnectFromDatabase();
+    disconnectFromDatabase(WorkerShutdown::InBackground);
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("browse-worker"));
     m_worker = new PageWorker(spec, m_table);

@@ -29,8 +29,9 @@ public:
 
     // Starts (or restarts) reading from this database. Nothing is read before.
     void setConnection(const ConnectionSpec &spec);
-    // Closes the worker's connection (blocking until its current query ends); the rows read so far stay.
-    void disconnectFromDatabase();
+    enum class WorkerShutdown { InBackground, Wait };
+    // Closes the worker's connection; the rows read so far stay. Wait blocks until a query under way ends.
+    void disconnectFromDatabase(WorkerShutdown shutdown);
     void setSearch(const QString &text);
     // Narrows the table to the rows of one parent (TableDefinition::scopeColumn); nothing for all rows.
     void setScope(std::optional<qint64> scope);

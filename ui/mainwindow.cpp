@@ -291,7 +291,7 @@ void MainWindow::stopDemo()
         return;
     // Close every table's connection first, so that the server's shutdown cuts nobody off mid-session.
     for (auto *model : findChildren<models::PagedTableModel *>())
-        model->disconnectFromDatabase();
+        model->disconnectFromDatabase(models::PagedTableModel::WorkerShutdown::Wait);
     m_demo->stop();
 }
 
