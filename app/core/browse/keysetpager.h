@@ -26,11 +26,11 @@ struct Column {
 };
 
 struct TableDefinition {
-    QString relation;       // whose planner statistics give the estimated row count, e.g. "public.users"
-    QString from;           // e.g. "public.users AS u"
-    QString id;             // the unique tie-breaker, e.g. "u.id"
-    QList<Column> columns;  // what each row shows
-    QStringList searchable; // expressions matched by substring (ILIKE, served by pg_trgm indexes)
+    QString relation;            // whose planner statistics give the estimated row count, e.g. "public.users"
+    QString from;                // e.g. "public.users AS u"
+    QString id;                  // the unique tie-breaker, e.g. "u.id"
+    QList<Column> columns;       // what each row shows
+    QStringList searchable = {}; // expressions matched by substring (ILIKE, served by pg_trgm indexes)
     // When set, the table can be narrowed to the rows of one parent (the detail pane: one workspace's
     // members).
     QString scopeColumn = {};

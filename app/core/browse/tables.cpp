@@ -6,16 +6,19 @@ namespace {
 
 // Workspaces, Subscriptions and Quotas are three views of the same rows: one FROM, one id, one search, one
 // change channel, and these shared columns.
+Column plainColumn(const char *name, const char *expression, KeyType type, bool nullable = false)
+{
+    return {QLatin1String(name), QLatin1String(expression), type, false, nullable, {}};
+}
+
 TableDefinition workspaceView(QList<Column> columns)
 {
-    TableDefinition table;
-    table.relation = QStringLiteral("public.workspaces");
-    table.from = QStringLiteral("public.workspaces AS w JOIN public.plans AS p ON p.code = w.plan");
-    table.id = QStringLiteral("w.id");
-    table.columns = std::move(columns);
-    table.searchable = {QStringLiteral("w.name"), QStringLiteral("w.slug")};
-    table.changeChannel = QStringLiteral("beacon_workspace_changed");
-    return table;
+    return {.relation = QStringLiteral("public.workspaces"),
+            .from = QStringLiteral("public.workspaces AS w JOIN public.plans AS p ON p.code = w.plan"),
+            .id = QStringLiteral("w.id"),
+            .columns = std::move(columns),
+            .searchable = {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+            .changeChannel = QStringLiteral("beacon_workspace_changed")};
 }
 
 Column workspaceId(const char *name)
@@ -34,16 +37,9 @@ Column workspacePlan()
 }
 Column memberCount()
 {
-    return {QStringLiteral("members"),
-            QStringLiteral("(SELECT count(*) FROM public.memberships AS m WHERE m.workspace_id = w.id)"),
-            KeyType::BigInt,
-            false,
-            false,
-            {}};
-}
-Column plainColumn(const char *name, const char *expression, KeyType type, bool nullable = false)
-{
-    return {QLatin1String(name), QLatin1String(expression), type, false, nullable, {}};
+    return plainColumn("members",
+                       "(SELECT count(*) FROM public.memberships AS m WHERE m.workspace_id = w.id)",
+                       KeyType::BigInt);
 }
 
 } // namespace
@@ -51,34 +47,32 @@ Column plainColumn(const char *name, const char *expression, KeyType type, bool 
 const TableDefinition &usersTable()
 {
     static const TableDefinition table{
-        QStringLiteral("public.users"),
-        QStringLiteral("public.users AS u"),
-        QStringLiteral("u.id"),
-        {
-            {QStringLiteral("id"), QStringLiteral("u.id"), KeyType::BigInt, false, false, {}},
-            {QStringLiteral("email"), QStringLiteral("u.primary_email"), KeyType::Text, true, false,
-             QStringLiteral("primary_email")},
-            {QStringLiteral("name"), QStringLiteral("u.display_name"), KeyType::Text, false, true, {}},
-            {QStringLiteral("provider"), QStringLiteral("u.provider"), KeyType::Text, false, false, {}},
-            {QStringLiteral("created"), QStringLiteral("u.created_at"), KeyType::Timestamp, true, false,
-             QStringLiteral("created_at")},
-            {QStringLiteral("last_login"), QStringLiteral("u.last_login_at"), KeyType::Timestamp, true, true,
-             QStringLiteral("last_login_at")},
-            {QStringLiteral("workspaces"),
-             QStringLiteral("(SELECT count(*) FROM public.memberships AS m WHERE m.user_id = u.id)"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("email_shared"),
-             QStringLiteral("EXISTS (SELECT 1 FROM public.users AS o WHERE lower(o.primary_email) = "
-                            "lower(u.primary_email) AND o.id <> u.id)"),
-             KeyType::Boolean,
-             false,
-             false,
-             {}},
-        },
-        {QStringLiteral("u.primary_email"), QStringLiteral("u.display_name")},
+        .relation = QStringLiteral("public.users"),
+        .from = QStringLiteral("public.users AS u"),
+        .id = QStringLiteral("u.id"),
+        .columns =
+            {
+                plainColumn("id", "u.id", KeyType::BigInt),
+                {QStringLiteral("email"), QStringLiteral("u.primary_email"), KeyType::Text, true, false,
+                 QStringLiteral("primary_email")},
+                plainColumn("name", "u.display_name", KeyType::Text, true),
+                plainColumn("provider", "u.provider", KeyType::Text),
+                {QStringLiteral("created"), QStringLiteral("u.created_at"), KeyType::Timestamp, true, false,
+                 QStringLiteral("created_at")},
+                {QStringLiteral("last_login"), QStringLiteral("u.last_login_at"), KeyType::Timestamp, true,
+                 true, QStringLiteral("last_login_at")},
+                plainColumn("workspaces",
+                            "(SELECT count(*) FROM public.memberships AS m WHERE m.user_id = u.id)",
+                            KeyType::BigInt),
+                {QStringLiteral("email_shared"),
+                 QStringLiteral("EXISTS (SELECT 1 FROM public.users AS o WHERE lower(o.primary_email) = "
+                                "lower(u.primary_email) AND o.id <> u.id)"),
+                 KeyType::Boolean,
+                 false,
+                 false,
+                 {}},
+            },
+        .searchable = {QStringLiteral("u.primary_email"), QStringLiteral("u.display_name")},
     };
     return table;
 }
@@ -86,37 +80,22 @@ const TableDefinition &usersTable()
 const TableDefinition &aiUsageTable()
 {
     static const TableDefinition table{
-        QStringLiteral("public.ai_usage"),
-        QStringLiteral("public.ai_usage AS a"),
-        QStringLiteral("a.id"),
-        {
-            {QStringLiteral("id"), QStringLiteral("a.id"), KeyType::BigInt, false, false, {}},
-            {QStringLiteral("workspace"),
-             QStringLiteral("a.workspace_id"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("user"), QStringLiteral("a.user_id"), KeyType::BigInt, false, true, {}},
-            {QStringLiteral("provider"), QStringLiteral("a.provider"), KeyType::Text, false, false, {}},
-            {QStringLiteral("model"), QStringLiteral("a.model"), KeyType::Text, false, false, {}},
-            {QStringLiteral("input_tokens"),
-             QStringLiteral("a.input_tokens"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("output_tokens"),
-             QStringLiteral("a.output_tokens"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("cost_usd"), QStringLiteral("a.cost_usd"), KeyType::Numeric, false, false, {}},
-            {QStringLiteral("created"), QStringLiteral("a.created_at"), KeyType::Timestamp, true, false,
-             QStringLiteral("created_at")},
-        },
-        {},
+        .relation = QStringLiteral("public.ai_usage"),
+        .from = QStringLiteral("public.ai_usage AS a"),
+        .id = QStringLiteral("a.id"),
+        .columns =
+            {
+                plainColumn("id", "a.id", KeyType::BigInt),
+                plainColumn("workspace", "a.workspace_id", KeyType::BigInt),
+                plainColumn("user", "a.user_id", KeyType::BigInt, true),
+                plainColumn("provider", "a.provider", KeyType::Text),
+                plainColumn("model", "a.model", KeyType::Text),
+                plainColumn("input_tokens", "a.input_tokens", KeyType::BigInt),
+                plainColumn("output_tokens", "a.output_tokens", KeyType::BigInt),
+                plainColumn("cost_usd", "a.cost_usd", KeyType::Numeric),
+                {QStringLiteral("created"), QStringLiteral("a.created_at"), KeyType::Timestamp, true, false,
+                 QStringLiteral("created_at")},
+            },
     };
     return table;
 }
@@ -124,18 +103,19 @@ const TableDefinition &aiUsageTable()
 const TableDefinition &workspaceMembersTable()
 {
     static const TableDefinition table{
-        QStringLiteral("public.memberships"),
-        QStringLiteral("public.memberships AS m JOIN public.users AS u ON u.id = m.user_id"),
-        QStringLiteral("m.user_id"),
-        {
-            {QStringLiteral("user"), QStringLiteral("u.id"), KeyType::BigInt, false, false, {}},
-            {QStringLiteral("email"), QStringLiteral("u.primary_email"), KeyType::Text, false, false, {}},
-            {QStringLiteral("name"), QStringLiteral("u.display_name"), KeyType::Text, false, true, {}},
-            {QStringLiteral("role"), QStringLiteral("m.role"), KeyType::Text, false, false, {}},
-            {QStringLiteral("joined"), QStringLiteral("m.created_at"), KeyType::Timestamp, false, false, {}},
-        },
-        {QStringLiteral("u.primary_email"), QStringLiteral("u.display_name")},
-        QStringLiteral("m.workspace_id"),
+        .relation = QStringLiteral("public.memberships"),
+        .from = QStringLiteral("public.memberships AS m JOIN public.users AS u ON u.id = m.user_id"),
+        .id = QStringLiteral("m.user_id"),
+        .columns =
+            {
+                plainColumn("user", "u.id", KeyType::BigInt),
+                plainColumn("email", "u.primary_email", KeyType::Text),
+                plainColumn("name", "u.display_name", KeyType::Text, true),
+                plainColumn("role", "m.role", KeyType::Text),
+                plainColumn("joined", "m.created_at", KeyType::Timestamp),
+            },
+        .searchable = {QStringLiteral("u.primary_email"), QStringLiteral("u.display_name")},
+        .scopeColumn = QStringLiteral("m.workspace_id"),
     };
     return table;
 }
@@ -143,29 +123,26 @@ const TableDefinition &workspaceMembersTable()
 const TableDefinition &workspaceProjectsTable()
 {
     static const TableDefinition table{
-        QStringLiteral("public.projects"),
-        QStringLiteral("public.projects AS p"),
-        QStringLiteral("p.id"),
-        {
-            {QStringLiteral("project"), QStringLiteral("p.id"), KeyType::BigInt, false, false, {}},
-            {QStringLiteral("name"), QStringLiteral("p.name"), KeyType::Text, false, false, {}},
-            {QStringLiteral("files"),
-             QStringLiteral("(SELECT count(*) FROM public.files AS f WHERE f.project_id = p.id)"),
-             KeyType::BigInt,
-             false,
-             false,
-             {}},
-            {QStringLiteral("bytes"),
-             QStringLiteral(
-                 "(SELECT coalesce(sum(f.size_bytes), 0) FROM public.files AS f WHERE f.project_id = p.id)"),
-             KeyType::Numeric,
-             false,
-             false,
-             {}},
-            {QStringLiteral("created"), QStringLiteral("p.created_at"), KeyType::Timestamp, false, false, {}},
-        },
-        {QStringLiteral("p.name")},
-        QStringLiteral("p.workspace_id"),
+        .relation = QStringLiteral("public.projects"),
+        .from = QStringLiteral("public.projects AS p"),
+        .id = QStringLiteral("p.id"),
+        .columns =
+            {
+                plainColumn("project", "p.id", KeyType::BigInt),
+                plainColumn("name", "p.name", KeyType::Text),
+                plainColumn("files", "(SELECT count(*) FROM public.files AS f WHERE f.project_id = p.id)",
+                            KeyType::BigInt),
+                {QStringLiteral("bytes"),
+                 QStringLiteral("(SELECT coalesce(sum(f.size_bytes), 0) FROM public.files AS f WHERE "
+                                "f.project_id = p.id)"),
+                 KeyType::Numeric,
+                 false,
+                 false,
+                 {}},
+                plainColumn("created", "p.created_at", KeyType::Timestamp),
+            },
+        .searchable = {QStringLiteral("p.name")},
+        .scopeColumn = QStringLiteral("p.workspace_id"),
     };
     return table;
 }
@@ -173,19 +150,20 @@ const TableDefinition &workspaceProjectsTable()
 const TableDefinition &workspaceAuditTable()
 {
     static const TableDefinition table{
-        QStringLiteral("public.audit_log"),
-        QStringLiteral("public.audit_log AS a"),
-        QStringLiteral("a.id"),
-        {
-            {QStringLiteral("entry"), QStringLiteral("a.id"), KeyType::BigInt, false, false, {}},
-            {QStringLiteral("when"), QStringLiteral("a.occurred_at"), KeyType::Timestamp, false, false, {}},
-            {QStringLiteral("actor"), QStringLiteral("a.actor"), KeyType::Text, false, false, {}},
-            {QStringLiteral("login"), QStringLiteral("a.db_user"), KeyType::Text, false, false, {}},
-            {QStringLiteral("action"), QStringLiteral("a.action"), KeyType::Text, false, false, {}},
-            {QStringLiteral("reason"), QStringLiteral("a.reason"), KeyType::Text, false, true, {}},
-        },
-        {QStringLiteral("a.actor"), QStringLiteral("a.action"), QStringLiteral("a.reason")},
-        QStringLiteral("a.workspace_id"),
+        .relation = QStringLiteral("public.audit_log"),
+        .from = QStringLiteral("public.audit_log AS a"),
+        .id = QStringLiteral("a.id"),
+        .columns =
+            {
+                plainColumn("entry", "a.id", KeyType::BigInt),
+                plainColumn("when", "a.occurred_at", KeyType::Timestamp),
+                plainColumn("actor", "a.actor", KeyType::Text),
+                plainColumn("login", "a.db_user", KeyType::Text),
+                plainColumn("action", "a.action", KeyType::Text),
+                plainColumn("reason", "a.reason", KeyType::Text, true),
+            },
+        .searchable = {QStringLiteral("a.actor"), QStringLiteral("a.action"), QStringLiteral("a.reason")},
+        .scopeColumn = QStringLiteral("a.workspace_id"),
     };
     return table;
 }
@@ -255,49 +233,44 @@ const TableDefinition &quotasTable()
 
 const TableDefinition &exportsTable()
 {
-    static const TableDefinition table = [] {
-        TableDefinition definition;
-        definition.relation = QStringLiteral("public.exports");
-        definition.from = QStringLiteral("public.exports AS e");
-        definition.id = QStringLiteral("e.id");
-        definition.columns = {
-            plainColumn("id", "e.id", KeyType::BigInt),
-            plainColumn("workspace", "e.workspace_id", KeyType::BigInt),
-            plainColumn("requested_by", "e.requested_by", KeyType::BigInt, true),
-            plainColumn("status", "e.status", KeyType::Text),
-            plainColumn("size", "e.size_bytes", KeyType::BigInt, true),
-            plainColumn("created", "e.created_at", KeyType::Timestamp),
-            plainColumn("expires", "e.expires_at", KeyType::Timestamp, true),
-            plainColumn("purged", "e.purged_at", KeyType::Timestamp, true),
-        };
-        definition.searchable = {QStringLiteral("e.status")};
-        return definition;
-    }();
+    static const TableDefinition table{
+        .relation = QStringLiteral("public.exports"),
+        .from = QStringLiteral("public.exports AS e"),
+        .id = QStringLiteral("e.id"),
+        .columns =
+            {
+                plainColumn("id", "e.id", KeyType::BigInt),
+                plainColumn("workspace", "e.workspace_id", KeyType::BigInt),
+                plainColumn("requested_by", "e.requested_by", KeyType::BigInt, true),
+                plainColumn("status", "e.status", KeyType::Text),
+                plainColumn("size", "e.size_bytes", KeyType::BigInt, true),
+                plainColumn("created", "e.created_at", KeyType::Timestamp),
+                plainColumn("expires", "e.expires_at", KeyType::Timestamp, true),
+                plainColumn("purged", "e.purged_at", KeyType::Timestamp, true),
+            },
+        .searchable = {QStringLiteral("e.status")}};
     return table;
 }
 
 const TableDefinition &auditLogTable()
 {
-    static const TableDefinition table = [] {
-        TableDefinition definition;
-        definition.relation = QStringLiteral("public.audit_log");
-        definition.from = QStringLiteral("public.audit_log AS a");
-        definition.id = QStringLiteral("a.id");
-        definition.columns = {
-            plainColumn("id", "a.id", KeyType::BigInt),
-            {QStringLiteral("when"), QStringLiteral("a.occurred_at"), KeyType::Timestamp, true, false,
-             QStringLiteral("occurred_at")},
-            plainColumn("actor", "a.actor", KeyType::Text),
-            plainColumn("login", "a.db_user", KeyType::Text),
-            plainColumn("action", "a.action", KeyType::Text),
-            plainColumn("target", "a.target_type || ' ' || coalesce(a.target_id, '')", KeyType::Text),
-            plainColumn("workspace", "a.workspace_id", KeyType::BigInt, true),
-            plainColumn("reason", "a.reason", KeyType::Text, true),
-        };
-        definition.searchable = {QStringLiteral("a.actor"), QStringLiteral("a.action"),
-                                 QStringLiteral("a.reason")};
-        return definition;
-    }();
+    static const TableDefinition table{
+        .relation = QStringLiteral("public.audit_log"),
+        .from = QStringLiteral("public.audit_log AS a"),
+        .id = QStringLiteral("a.id"),
+        .columns =
+            {
+                plainColumn("id", "a.id", KeyType::BigInt),
+                {QStringLiteral("when"), QStringLiteral("a.occurred_at"), KeyType::Timestamp, true, false,
+                 QStringLiteral("occurred_at")},
+                plainColumn("actor", "a.actor", KeyType::Text),
+                plainColumn("login", "a.db_user", KeyType::Text),
+                plainColumn("action", "a.action", KeyType::Text),
+                plainColumn("target", "a.target_type || ' ' || coalesce(a.target_id, '')", KeyType::Text),
+                plainColumn("workspace", "a.workspace_id", KeyType::BigInt, true),
+                plainColumn("reason", "a.reason", KeyType::Text, true),
+            },
+        .searchable = {QStringLiteral("a.actor"), QStringLiteral("a.action"), QStringLiteral("a.reason")}};
     return table;
 }
 
