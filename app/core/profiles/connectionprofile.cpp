@@ -58,25 +58,27 @@ std::optional<ConnectionProfile> ProfileStore::profile(const QString &name) cons
     return found;
 }
 
-void ProfileStore::save(const ConnectionProfile &profile)
-{
-    QList<ConnectionProfile> kept;
-    for (const QString &name : names()) {
-        if (name != profile.name)
-            kept.append(*this->profile(name));
-    }
-    kept.append(profile);
-    writeAll(kept);
-}
-
-void ProfileStore::remove(const QString &name)
+// Every profile but the named one, for rewriting the list.
+QList<ConnectionProfile> ProfileStore::allExcept(const QString &name) const
 {
     QList<ConnectionProfile> kept;
     for (const QString &existing : names()) {
         if (existing != name)
             kept.append(*profile(existing));
     }
-    writeAll(kept);
+    return kept;
+}
+
+void ProfileStore::save(const ConnectionProfile &profile)
+{
+    QList<ConnectionProfile> profiles = allExcept(profile.name);
+    profiles.append(profile);
+    writeAll(profiles);
+}
+
+void ProfileStore::remove(const QString &name)
+{
+    writeAll(allExcept(name));
     if (lastUsed() == name) {
         m_settings->remove(QStringLiteral("lastProfile"));
         m_settings->sync();

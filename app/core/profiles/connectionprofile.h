@@ -45,6 +45,7 @@ public:
     QString fileName() const;
 
 private:
+    QList<ConnectionProfile> allExcept(const QString &name) const;
     void writeAll(QList<ConnectionProfile> profiles);
     std::unique_ptr<QSettings> m_settings;
 };
