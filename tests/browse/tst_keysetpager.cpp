@@ -85,13 +85,7 @@ int TestKeysetPager::columnNamed(const QString &name) const
 
 QList<qint64> TestKeysetPager::oracle(const QString &orderBy, const QString &where)
 {
-    QList<qint64> ids;
-    QSqlQuery query(m_database->db());
-    if (!query.exec(QStringLiteral("SELECT id FROM users AS u WHERE %1 ORDER BY %2").arg(where, orderBy)))
-        qWarning() << query.lastError().text();
-    while (query.next())
-        ids.append(query.value(0).toLongLong());
-    return ids;
+    return test::userIdsInServerOrder(m_database->db(), orderBy, where);
 }
 
 QList<qint64> TestKeysetPager::walkAll(const PageRequest &base, Direction direction)

@@ -58,12 +58,7 @@ void TestPagedTableModel::insertUsers(QSqlDatabase db, int count)
 
 QList<qint64> TestPagedTableModel::oracle(QSqlDatabase db, const QString &orderBy, const QString &where)
 {
-    QList<qint64> ids;
-    QSqlQuery query(db);
-    query.exec(QStringLiteral("SELECT u.id FROM users AS u WHERE %1 ORDER BY %2").arg(where, orderBy));
-    while (query.next())
-        ids.append(query.value(0).toLongLong());
-    return ids;
+    return test::userIdsInServerOrder(db, orderBy, where);
 }
 
 QList<qint64> TestPagedTableModel::scrollAll(PagedTableModel &model)

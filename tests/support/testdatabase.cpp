@@ -146,4 +146,15 @@ QString TestDatabase::createLogin(const QString &groupRole, const QString &passw
     return login;
 }
 
+QList<qint64> userIdsInServerOrder(const QSqlDatabase &db, const QString &orderBy, const QString &where)
+{
+    QList<qint64> ids;
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("SELECT u.id FROM users AS u WHERE %1 ORDER BY %2").arg(where, orderBy)))
+        qWarning() << query.lastError().text();
+    while (query.next())
+        ids.append(query.value(0).toLongLong());
+    return ids;
+}
+
 } // namespace beacon::test

@@ -50,6 +50,11 @@ private:
     std::unique_ptr<Connection> m_connection;
 };
 
+// The ids of `users AS u` in the server's own order: the independent answer paging and models are checked
+// against. The clauses are the test's own fixed text.
+QList<qint64> userIdsInServerOrder(const QSqlDatabase &db, const QString &orderBy,
+                                   const QString &where = QStringLiteral("TRUE"));
+
 } // namespace beacon::test
 
 // QVERIFY for a QSqlQuery call that prints the server's error when it fails.

@@ -26,6 +26,13 @@
 
 using namespace beacon;
 
+// The settings file exactly as it lies on disk, where no password may ever appear.
+static QByteArray settingsOnDisk(const ProfileStore &profiles)
+{
+    QFile file(profiles.fileName());
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
 class TestConnectDialog : public QObject {
     Q_OBJECT
 private slots:
@@ -155,9 +162,7 @@ void TestConnectDialog::connect_supportLogin_savesProfileKeepsPasswordOffDisk()
 
     QTRY_COMPARE(secrets.value(QStringLiteral("profile/Local support")), password);
     QVERIFY(profiles.profile(QStringLiteral("Local support")));
-    QFile file(profiles.fileName());
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    const QByteArray onDisk = file.readAll();
+    const QByteArray onDisk = settingsOnDisk(profiles);
     QVERIFY(onDisk.contains("Local support"));
     QVERIFY2(!onDisk.contains(password.toUtf8()), "the password must never reach the settings file");
 }
@@ -284,9 +289,7 @@ void TestConnectDialog::connect_keychainUnavailable_toldPasswordNotSavedAndNothi
              qPrintable(problem->text()));
     QVERIFY2(problem->text().contains(QLatin1String("org.freedesktop.secrets")), "the details stay readable");
     QVERIFY(!secrets.contains(QStringLiteral("profile/No keychain")));
-    QFile file(profiles.fileName());
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    const QByteArray onDisk = file.readAll();
+    const QByteArray onDisk = settingsOnDisk(profiles);
     QVERIFY(onDisk.contains("No keychain"));
     QVERIFY2(!onDisk.contains(password.toUtf8()), "no fallback to the settings file");
 }
