@@ -62,10 +62,29 @@ std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const Q
                 *error = setupError;
             return nullptr;
         }
+        QSqlQuery pid(db);
+        if (pid.exec(QStringLiteral("SELECT pg_backend_pid()")) && pid.next())
+            connection->m_backendPid = pid.value(0).toInt();
     }
     if (error)
         *error = {};
     return connection;
+}
+
+DbError cancelBackend(const ConnectionSpec &spec, int backendPid)
+{
+    if (backendPid <= 0)
+        return {};
+    DbError error;
+    auto connection = Connection::open(spec, QStringLiteral("cancel"), &error);
+    if (!connection)
+        return error;
+    QSqlQuery query(connection->database());
+    query.prepare(QStringLiteral("SELECT pg_cancel_backend(CAST(:pid AS integer))"));
+    query.bindValue(QStringLiteral(":pid"), backendPid);
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), tr("Stopping a query on the server"));
+    return {};
 }
 
 QSqlDatabase Connection::database() const

@@ -26,12 +26,20 @@ public:
     QSqlDatabase database() const;
     const ConnectionSpec &spec() const { return m_spec; }
     QString name() const { return m_name; }
+    // The server process serving this connection, for cancelBackend() from another thread; 0 if unknown.
+    int backendPid() const { return m_backendPid; }
 
 private:
     Connection(QString name, ConnectionSpec spec);
     QString m_name;
     ConnectionSpec m_spec;
+    int m_backendPid = 0;
 };
+
+// Asks the server to stop the statement `backendPid` is running (pg_cancel_backend), over a short connection
+// of its own: the connection running the statement is busy, and QPSQL cannot cancel from the outside. The
+// cancelled statement fails with SQLSTATE 57014 on its own thread. Blocking: call it from a worker thread.
+DbError cancelBackend(const ConnectionSpec &spec, int backendPid);
 
 // What the status bar and `beaconctl --json` report about a live session.
 struct SessionInfo {
