@@ -51,34 +51,109 @@ struct Scan {
     QString keyCast; // its type, for binding the cursor back
     bool sortsById;  // the key is the id itself: a single run with a plain comparison
     bool keyNullable;
-    QString search;
-    std::optional<qint64> scope;
+    const PageRequest &filter; // search, scope, column filters or an id set
 };
 
-// The filters every query of a scan shares: the parent scope and the search text, both as bound values.
+// The expression a search index is built on: lower case, letters and digits only. The same text folds the
+// search input on the server, so both sides agree on case and on what counts as a letter.
+QString alnumFolded(const QString &expression)
+{
+    return QStringLiteral("regexp_replace(lower(%1), '[^[:alnum:]]+', '', 'g')").arg(expression);
+}
+
+// A Contains filter on a searchable column is narrowed by the same folded trigram index as the search.
+bool foldedIndexServes(const TableDefinition &table, const ColumnFilter &filter)
+{
+    return filter.op == ColumnFilter::Op::Contains && table.searchIndexedByAlnumTrigrams &&
+           filter.column >= 0 && filter.column < table.columns.size() &&
+           table.searchable.contains(table.columns.at(filter.column).expression);
+}
+
+QString filterCondition(const Scan &scan, int index, const ColumnFilter &filter)
+{
+    if (filter.column < 0 || filter.column >= scan.table.columns.size())
+        return QStringLiteral("FALSE");
+    const Column &column = scan.table.columns.at(filter.column);
+    const QString value = QStringLiteral("CAST(:filter%1 AS %2)").arg(index).arg(castName(column.type));
+    switch (filter.op) {
+    case ColumnFilter::Op::Equals:
+        return QStringLiteral("(%1) = %2").arg(column.expression, value);
+    case ColumnFilter::Op::Contains:
+        return QStringLiteral("CAST((%1) AS text) ILIKE :filter%2 ESCAPE '\\'")
+            .arg(column.expression)
+            .arg(index);
+    case ColumnFilter::Op::AtLeast:
+        return QStringLiteral("(%1) >= %2").arg(column.expression, value);
+    case ColumnFilter::Op::Below:
+        return QStringLiteral("(%1) < %2").arg(column.expression, value);
+    case ColumnFilter::Op::IsEmpty:
+        return QStringLiteral("(%1) IS NULL").arg(column.expression);
+    case ColumnFilter::Op::IsNotEmpty:
+        return QStringLiteral("(%1) IS NOT NULL").arg(column.expression);
+    }
+    return QStringLiteral("FALSE");
+}
+
+// The filters every query of a scan shares: the parent scope, then either an id set or the search text and
+// column filters, all as bound values.
 QString searchCondition(const Scan &scan)
 {
+    const PageRequest &filter = scan.filter;
     QString condition;
-    if (scan.scope && !scan.table.scopeColumn.isEmpty())
+    if (filter.scope && !scan.table.scopeColumn.isEmpty())
         condition = QStringLiteral(" AND %1 = CAST(:scope AS bigint)").arg(scan.table.scopeColumn);
-    if (scan.search.isEmpty() || scan.table.searchable.isEmpty())
+    if (filter.onlyIds)
+        return condition + QStringLiteral(" AND %1 = ANY (CAST(:ids AS bigint[]))").arg(scan.table.id);
+    for (int i = 0; i < filter.filters.size(); ++i)
+        condition += QStringLiteral(" AND ") + filterCondition(scan, i, filter.filters.at(i));
+    if (filter.search.isEmpty() || scan.table.searchable.isEmpty())
         return condition;
     QStringList alternatives;
-    for (int i = 0; i < scan.table.searchable.size(); ++i)
+    QStringList folded;
+    for (int i = 0; i < scan.table.searchable.size(); ++i) {
         alternatives.append(
             QStringLiteral("%1 ILIKE :pattern%2 ESCAPE '\\'").arg(scan.table.searchable.at(i)).arg(i));
+        folded.append(QStringLiteral("%1 LIKE '%' || %2 || '%'")
+                          .arg(alnumFolded(scan.table.searchable.at(i)),
+                               alnumFolded(QStringLiteral("CAST(:folded%1 AS text)").arg(i))));
+    }
+    // A necessary condition the indexes answer, then the exact one: a substring of the text is, folded, a
+    // substring of the folded text.
+    if (scan.table.searchIndexedByAlnumTrigrams)
+        condition += QStringLiteral(" AND (%1)").arg(folded.join(QStringLiteral(" OR ")));
     return condition + QStringLiteral(" AND (%1)").arg(alternatives.join(QStringLiteral(" OR ")));
 }
 
 void bindSearch(QSqlQuery &query, const Scan &scan)
 {
-    if (scan.scope && !scan.table.scopeColumn.isEmpty())
-        query.bindValue(QStringLiteral(":scope"), *scan.scope);
-    if (scan.search.isEmpty() || scan.table.searchable.isEmpty())
+    const PageRequest &filter = scan.filter;
+    if (filter.scope && !scan.table.scopeColumn.isEmpty())
+        query.bindValue(QStringLiteral(":scope"), *filter.scope);
+    if (filter.onlyIds) {
+        QStringList ids;
+        ids.reserve(filter.onlyIds->size());
+        for (qint64 id : *filter.onlyIds)
+            ids.append(QString::number(id));
+        query.bindValue(QStringLiteral(":ids"), QStringLiteral("{%1}").arg(ids.join(QLatin1Char(','))));
         return;
-    const QString pattern = containsPattern(scan.search);
+    }
+    for (int i = 0; i < filter.filters.size(); ++i) {
+        const ColumnFilter &columnFilter = filter.filters.at(i);
+        if (columnFilter.op == ColumnFilter::Op::IsEmpty || columnFilter.op == ColumnFilter::Op::IsNotEmpty)
+            continue;
+        const bool contains = columnFilter.op == ColumnFilter::Op::Contains;
+        query.bindValue(QStringLiteral(":filter%1").arg(i),
+                        contains ? containsPattern(columnFilter.value) : columnFilter.value);
+        if (foldedIndexServes(scan.table, columnFilter))
+            query.bindValue(QStringLiteral(":filterFolded%1").arg(i), columnFilter.value);
+    }
+    if (filter.search.isEmpty() || scan.table.searchable.isEmpty())
+        return;
+    const QString pattern = containsPattern(filter.search);
     for (int i = 0; i < scan.table.searchable.size(); ++i)
         query.bindValue(QStringLiteral(":pattern%1").arg(i), pattern);
+    for (int i = 0; scan.table.searchIndexedByAlnumTrigrams && i < scan.table.searchable.size(); ++i)
+        query.bindValue(QStringLiteral(":folded%1").arg(i), filter.search);
 }
 
 // Up to `limit` rows of one run, walking the ascending order forwards or backwards from `after`
@@ -183,8 +258,7 @@ DbError fetchPage(const QSqlDatabase &db, const TableDefinition &table, const Pa
                     byId ? QStringLiteral("bigint") : castName(column->type),
                     byId,
                     !byId && column->nullable,
-                    request.search,
-                    request.scope};
+                    request};
     // Descending display is the ascending order walked the other way; a backward page is read walking away
     // from the cursor and then turned round into display order.
     const bool displayAscending = request.order == Qt::AscendingOrder;
@@ -232,9 +306,13 @@ DbError estimateRowCount(const QSqlDatabase &db, const TableDefinition &table, q
 }
 
 DbError countUpTo(const QSqlDatabase &db, const TableDefinition &table, const QString &search, qint64 cap,
-                  qint64 *count, std::optional<qint64> scope)
+                  qint64 *count, std::optional<qint64> scope, const QList<ColumnFilter> &filters)
 {
-    const Scan scan{table, table.id, QStringLiteral("bigint"), true, false, search, scope};
+    PageRequest filter;
+    filter.search = search;
+    filter.scope = scope;
+    filter.filters = filters;
+    const Scan scan{table, table.id, QStringLiteral("bigint"), true, false, filter};
     QSqlQuery query(db);
     const QString sql =
         QStringLiteral("SELECT count(*) FROM (SELECT 1 FROM %1 WHERE TRUE%2 LIMIT CAST(:cap AS bigint)) "
@@ -247,6 +325,27 @@ DbError countUpTo(const QSqlDatabase &db, const TableDefinition &table, const QS
     if (!query.exec() || !query.next())
         return DbError::fromSql(query.lastError(), tr("Counting rows"));
     *count = query.value(0).toLongLong();
+    return {};
+}
+
+DbError matchingIds(const QSqlDatabase &db, const TableDefinition &table, const PageRequest &request,
+                    qint64 cap, QList<qint64> *ids)
+{
+    ids->clear();
+    const Scan scan{table, table.id, QStringLiteral("bigint"), true, false, request};
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE TRUE%3 LIMIT CAST(:cap AS bigint)")
+                           .arg(table.id, table.from, searchCondition(scan))))
+        return DbError::fromSql(query.lastError(), tr("Searching"));
+    bindSearch(query, scan);
+    query.bindValue(QStringLiteral(":cap"), cap);
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), tr("Searching"));
+    while (query.next())
+        ids->append(query.value(0).toLongLong());
+    if (query.lastError().isValid())
+        return DbError::fromSql(query.lastError(), tr("Searching"));
     return {};
 }
 

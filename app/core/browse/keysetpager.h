@@ -30,7 +30,11 @@ struct TableDefinition {
     QString from;                // e.g. "public.users AS u"
     QString id;                  // the unique tie-breaker, e.g. "u.id"
     QList<Column> columns;       // what each row shows
-    QStringList searchable = {}; // expressions matched by substring (ILIKE, served by pg_trgm indexes)
+    QStringList searchable = {}; // expressions matched by substring (ILIKE)
+    // The schema has a pg_trgm index on alnumFolded(expression) for each searchable expression (see
+    // 0004_search_indexes.sql), so a search narrows by that index first. Plain trigram indexes treat
+    // punctuation as a word break, and "en.nguye" then matches tens of thousands of candidates to recheck.
+    bool searchIndexedByAlnumTrigrams = false;
     // When set, the table can be narrowed to the rows of one parent (the detail pane: one workspace's
     // members).
     QString scopeColumn = {};
@@ -48,6 +52,16 @@ struct Cursor {
 
 enum class Direction { Forward, Backward };
 
+// A condition on one column, typed by the column: its value travels bound and is cast to the column's type
+// on the server, so a time range is two filters (AtLeast and Below) on one timestamp column.
+struct ColumnFilter {
+    enum class Op { Equals, Contains, AtLeast, Below, IsEmpty, IsNotEmpty };
+    int column = 0; // an index into the table's columns
+    Op op = Op::Equals;
+    QString value; // unused by IsEmpty and IsNotEmpty
+    bool operator==(const ColumnFilter &) const = default;
+};
+
 struct PageRequest {
     int sortColumn = -1; // an index into columns; -1 sorts by id alone
     Qt::SortOrder order = Qt::AscendingOrder;
@@ -57,6 +71,10 @@ struct PageRequest {
     int limit = 200;
     QString search;              // plain text; matched as a substring, % _ and \ taken literally
     std::optional<qint64> scope; // only rows whose scopeColumn equals this
+    QList<ColumnFilter> filters; // all must hold
+    // The rows matching search and filters, collected once by matchingIds(): paging then looks rows up by
+    // id instead of rechecking the search on every page. Search and filters are ignored when this is set.
+    std::optional<QList<qint64>> onlyIds;
 };
 
 struct Row {
@@ -83,7 +101,14 @@ DbError estimateRowCount(const QSqlDatabase &db, const TableDefinition &table, q
 
 // The exact number of rows matching `search`, or `cap` when there are at least that many.
 DbError countUpTo(const QSqlDatabase &db, const TableDefinition &table, const QString &search, qint64 cap,
-                  qint64 *count, std::optional<qint64> scope = std::nullopt);
+                  qint64 *count, std::optional<qint64> scope = std::nullopt,
+                  const QList<ColumnFilter> &filters = {});
+
+// The ids of the rows matching the request's search, scope and filters, at most `cap` of them (cap reached
+// means there may be more). One pass over the search indexes; pages of a small result then cost a primary
+// key lookup each (PageRequest::onlyIds).
+DbError matchingIds(const QSqlDatabase &db, const TableDefinition &table, const PageRequest &request,
+                    qint64 cap, QList<qint64> *ids);
 
 // A LIKE pattern that finds `text` anywhere, with LIKE's own wildcards and escape made literal.
 QString containsPattern(const QString &text);
