@@ -5,16 +5,45 @@
 #include <QPointer>
 #include <QSqlDriver>
 #include <QThread>
+#include <QThreadPool>
+
+#include <atomic>
 
 namespace beacon::models {
+
+// What the model, its worker and a cancel request share across threads; it outlives whichever goes first.
+struct WorkerState {
+    std::atomic<quint64> latestGeneration{0};  // the model's current generation
+    std::atomic<quint64> runningGeneration{0}; // the generation of the job on the server now, 0 when idle
+    std::atomic<int> backendPid{0};
+};
 
 // Lives on the model's worker thread and owns that thread's connection.
 class PageWorker : public QObject {
 public:
-    PageWorker(ConnectionSpec spec, browse::TableDefinition table)
+    PageWorker(ConnectionSpec spec, browse::TableDefinition table, std::shared_ptr<WorkerState> state)
         : m_spec(std::move(spec))
         , m_table(std::move(table))
+        , m_state(std::move(state))
     {}
+
+    // Runs one job of `generation` on this thread's connection. A job queued behind a newer reset is skipped
+    // unrun; a job whose statement was cancelled on the server although it is still wanted (the cancel was
+    // meant for the query before it) runs once more.
+    template <typename Job> DbError run(quint64 generation, Job job)
+    {
+        if (generation != m_state->latestGeneration.load())
+            return DbError::make(ErrorKind::Unavailable, QStringLiteral("superseded"));
+        QSqlDatabase db;
+        if (DbError error = database(&db))
+            return error;
+        m_state->runningGeneration = generation;
+        DbError error = job(db);
+        if (error.sqlState == QLatin1String("57014") && generation == m_state->latestGeneration.load())
+            error = job(db);
+        m_state->runningGeneration = 0;
+        return error;
+    }
 
     // Opened on first use, inside the worker thread, as a QSqlDatabase must be.
     DbError database(QSqlDatabase *db)
@@ -24,6 +53,7 @@ public:
             m_connection = Connection::open(m_spec, QStringLiteral("browse"), &error);
             if (!m_connection)
                 return error;
+            m_state->backendPid = m_connection->backendPid();
             listenForChanges();
         }
         *db = m_connection->database();
@@ -60,6 +90,7 @@ private:
 
     ConnectionSpec m_spec;
     browse::TableDefinition m_table;
+    std::shared_ptr<WorkerState> m_state;
     std::unique_ptr<Connection> m_connection;
 };
 
@@ -101,7 +132,9 @@ void PagedTableModel::setConnection(const ConnectionSpec &spec)
     disconnectFromDatabase(WorkerShutdown::InBackground);
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("browse-worker"));
-    m_worker = new PageWorker(spec, m_table);
+    m_spec = spec;
+    m_state = std::make_shared<WorkerState>();
+    m_worker = new PageWorker(spec, m_table, m_state);
     QPointer<PagedTableModel> self(this);
     m_worker->onRowChanged = [self](qint64 id, browse::Row row, bool found) {
         QMetaObject::invokeMethod(
@@ -149,66 +182,156 @@ bool PagedTableModel::isSortable(int column) const
     return column >= 0 && column < m_table.columns.size() && m_table.columns.at(column).sortable;
 }
 
+void PagedTableModel::setFilters(const QList<browse::ColumnFilter> &filters)
+{
+    if (filters == m_filters)
+        return;
+    m_filters = filters;
+    restart();
+}
+
+browse::PageRequest PagedTableModel::baseRequest() const
+{
+    browse::PageRequest request;
+    request.sortColumn = m_sortColumn;
+    request.order = m_sortOrder;
+    request.search = m_search;
+    request.scope = m_scope;
+    request.filters = m_filters;
+    request.onlyIds = m_onlyIds;
+    request.limit = BlockSize;
+    return request;
+}
+
+void PagedTableModel::cancelStaleQuery() const
+{
+    // A search or reset made the statement on the server useless: stop it there rather than wait for it. The
+    // cancel runs on a pool thread (it opens a connection of its own) and checks again just before it fires,
+    // so that it hits the stale statement and not the one that replaced it; if it still does, the worker
+    // runs the wanted job once more.
+    const quint64 running = m_state->runningGeneration.load();
+    if (running == 0 || running == m_generation)
+        return;
+    QThreadPool::globalInstance()->start([state = m_state, spec = m_spec, running] {
+        if (state->runningGeneration.load() != running)
+            return;
+        cancelBackend(spec, state->backendPid.load());
+    });
+}
+
 void PagedTableModel::restart()
 {
     beginResetModel();
     ++m_generation;
     m_blocks.clear();
     m_pending.clear();
+    m_onlyIds.reset();
     m_rowCount = 0;
     m_countEstimated = false;
     endResetModel();
     if (!m_worker)
         return;
+    m_state->latestGeneration = m_generation;
+    cancelStaleQuery();
     m_counting = true;
     const quint64 generation = m_generation;
-    const QString search = m_search;
-    const std::optional<qint64> scope = m_scope;
+    const browse::PageRequest request = baseRequest();
     PageWorker *worker = m_worker;
     QPointer<PagedTableModel> self(this);
-    QMetaObject::invokeMethod(worker, [worker, self, generation, search, scope] {
-        QSqlDatabase db;
-        DbError error = worker->database(&db);
-        qint64 count = 0;
-        bool estimated = false;
-        if (!error && search.isEmpty() && !scope) {
-            error = browse::estimateRowCount(db, worker->table(), &count);
-            estimated = true;
-        }
-        // A small or filtered table gets its exact count; only a big one is left to the estimate.
-        if (!error && (!estimated || count < ExactCountCap)) {
-            error = browse::countUpTo(db, worker->table(), search, ExactCountCap, &count, scope);
-            estimated = count >= ExactCountCap;
-        }
+    // One job counts and reads the first block, so the first page needs one trip to the worker, not two.
+    QMetaObject::invokeMethod(worker, [worker, self, generation, request]() mutable {
+        CountReply reply;
+        reply.error = worker->run(generation, [&](const QSqlDatabase &db) {
+            return countAndReadFirstBlock(db, worker->table(), request, &reply);
+        });
         QMetaObject::invokeMethod(
             self.data(),
-            [self, generation, count, estimated, error] {
+            [self, generation, reply = std::move(reply)]() mutable {
                 if (self)
-                    self->countArrived(generation, count, estimated, error);
+                    self->countArrived(generation, std::move(reply));
             },
             Qt::QueuedConnection);
     });
 }
 
-void PagedTableModel::countArrived(quint64 generation, qint64 count, bool estimated, DbError error)
+DbError PagedTableModel::countAndReadFirstBlock(const QSqlDatabase &db, const browse::TableDefinition &table,
+                                                browse::PageRequest request, CountReply *reply)
+{
+    const bool narrowed = !request.search.isEmpty() || !request.filters.isEmpty();
+    if (narrowed) {
+        // The matches are collected once; a small result is then paged by id, a large one by the search.
+        QList<qint64> ids;
+        if (DbError error = browse::matchingIds(db, table, request, ExactCountCap, &ids))
+            return error;
+        reply->count = ids.size();
+        reply->estimated = ids.size() >= ExactCountCap;
+        if (!reply->estimated) {
+            request.onlyIds = ids;
+            reply->onlyIds = std::move(ids);
+        }
+    } else if (request.scope) {
+        if (DbError error = browse::countUpTo(db, table, {}, ExactCountCap, &reply->count, request.scope))
+            return error;
+        reply->estimated = reply->count >= ExactCountCap;
+    } else {
+        if (DbError error = browse::estimateRowCount(db, table, &reply->count))
+            return error;
+        reply->estimated = true;
+        // A small table gets its exact count; only a big one is left to the estimate.
+        if (reply->count < ExactCountCap) {
+            if (DbError error = browse::countUpTo(db, table, {}, ExactCountCap, &reply->count))
+                return error;
+            reply->estimated = reply->count >= ExactCountCap;
+        }
+    }
+    if (reply->count <= 0)
+        return {};
+    QList<browse::Row> rows;
+    if (DbError error = browse::fetchPage(db, table, request, &rows))
+        return error;
+    reply->firstBlock = std::move(rows);
+    return {};
+}
+
+void PagedTableModel::countArrived(quint64 generation, CountReply reply)
 {
     if (generation != m_generation)
         return;
     m_counting = false;
-    if (error) {
-        emit errorOccurred(error);
+    if (reply.error) {
+        emit errorOccurred(reply.error);
         emit idle();
         return;
+    }
+    m_onlyIds = std::move(reply.onlyIds);
+    qint64 count = reply.count;
+    bool estimated = reply.estimated;
+    // The first block was read from the very first row: a short one is the whole table, whatever the
+    // estimate said, and a full one proves there is at least one row more to ask for.
+    if (reply.firstBlock) {
+        const qint64 read = reply.firstBlock->size();
+        if (read < BlockSize) {
+            count = read;
+            estimated = false;
+        } else if (count <= read) {
+            count = read + 1;
+        }
     }
     const int rows = int(std::clamp<qint64>(count, 0, std::numeric_limits<int>::max()));
     m_countEstimated = estimated;
     if (rows > 0) {
         beginInsertRows({}, 0, rows - 1);
         m_rowCount = rows;
+        if (reply.firstBlock) {
+            Block first;
+            first.exactPosition = true;
+            first.rows = std::move(*reply.firstBlock);
+            m_blocks.insert(0, std::move(first));
+        }
         endInsertRows();
     }
     emit rowCountKnown(count, estimated);
-    if (rows == 0)
+    if (m_pending.isEmpty())
         emit idle();
 }
 
@@ -282,14 +405,10 @@ void PagedTableModel::requestBlock(int block) const
     if (!m_worker || m_pending.contains(block))
         return;
     m_pending.insert(block);
+    m_lastRequestedBlock = block;
     // Where to start reading, by key: after the block above, before the block below, at either end of the
     // table, or at a position estimated from the planner's statistics. Never by OFFSET.
-    browse::PageRequest request;
-    request.sortColumn = m_sortColumn;
-    request.order = m_sortOrder;
-    request.search = m_search;
-    request.scope = m_scope;
-    request.limit = BlockSize;
+    browse::PageRequest request = baseRequest();
     const int lastBlock = (m_rowCount - 1) / BlockSize;
     bool alignToEnd = false;
     bool exactPosition = false;
@@ -317,14 +436,15 @@ void PagedTableModel::requestBlock(int block) const
     QPointer<PagedTableModel> self(const_cast<PagedTableModel *>(this));
     QMetaObject::invokeMethod(worker, [worker, self, generation, block, request, alignToEnd, exactPosition,
                                        jumpFraction]() mutable {
-        QSqlDatabase db;
-        DbError error = worker->database(&db);
-        if (!error && jumpFraction >= 0)
-            error = browse::estimateCursorAt(db, worker->table(), request.sortColumn, request.order,
-                                             jumpFraction, &request.from);
         QList<browse::Row> rows;
-        if (!error)
-            error = browse::fetchPage(db, worker->table(), request, &rows);
+        const DbError error = worker->run(generation, [&](const QSqlDatabase &db) {
+            if (jumpFraction >= 0) {
+                if (DbError estimateError = browse::estimateCursorAt(
+                        db, worker->table(), request.sortColumn, request.order, jumpFraction, &request.from))
+                    return estimateError;
+            }
+            return browse::fetchPage(db, worker->table(), request, &rows);
+        });
         QMetaObject::invokeMethod(
             self.data(),
             [self, generation, block, alignToEnd, exactPosition, asked = request.limit,
@@ -372,11 +492,26 @@ void PagedTableModel::blockArrived(quint64 generation, int block, bool alignToEn
         const int first = block * BlockSize;
         const int last = std::min(m_rowCount, first + BlockSize) - 1;
         m_blocks.insert(block, std::move(entry));
+        evictDistantBlocks();
         if (last >= first)
             emit dataChanged(index(first, 0), index(last, columnCount() - 1), {Qt::DisplayRole});
     }
     if (m_pending.isEmpty())
         emit idle();
+}
+
+void PagedTableModel::evictDistantBlocks()
+{
+    // Memory stays flat however far one scrolls: the blocks farthest from where the view last looked go
+    // first, and come back by key if the view returns to them.
+    while (m_blocks.size() > MaxCachedBlocks) {
+        auto farthest = m_blocks.begin();
+        for (auto it = m_blocks.begin(); it != m_blocks.end(); ++it) {
+            if (std::abs(it.key() - m_lastRequestedBlock) > std::abs(farthest.key() - m_lastRequestedBlock))
+                farthest = it;
+        }
+        m_blocks.erase(farthest);
+    }
 }
 
 void PagedTableModel::rowChangedOnServer(qint64 id, browse::Row row, bool found)

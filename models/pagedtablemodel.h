@@ -14,6 +14,7 @@ class QThread;
 namespace beacon::models {
 
 class PageWorker;
+struct WorkerState;
 
 // A table of any size, read a block of rows at a time by key on a worker thread with its own connection.
 // Rows not read yet show a placeholder; the row count of a big unfiltered table is the planner's estimate,
@@ -23,6 +24,8 @@ class PagedTableModel : public QAbstractTableModel {
 public:
     static constexpr int BlockSize = 200;
     static constexpr qint64 ExactCountCap = 10000;
+    // About 12,800 rows: many screens in each direction, and a few megabytes at most.
+    static constexpr int MaxCachedBlocks = 64;
 
     PagedTableModel(browse::TableDefinition table, QStringList headers, QObject *parent = nullptr);
     ~PagedTableModel() override;
@@ -36,6 +39,9 @@ public:
     // Narrows the table to the rows of one parent (TableDefinition::scopeColumn); nothing for all rows.
     void setScope(std::optional<qint64> scope);
     std::optional<qint64> scope() const { return m_scope; }
+    // Column conditions, all of which must hold (browse::ColumnFilter); an empty list shows every row.
+    void setFilters(const QList<browse::ColumnFilter> &filters);
+    const QList<browse::ColumnFilter> &filters() const { return m_filters; }
     // Drops every row read so far and starts again (after a change elsewhere, or to measure a first page).
     void reload() { restart(); }
     QString search() const { return m_search; }
@@ -62,19 +68,37 @@ signals:
     void rowRefreshed(qint64 id);
 
 private:
+    struct CountReply {
+        qint64 count = 0;
+        bool estimated = false;
+        std::optional<QList<qint64>> onlyIds;
+        std::optional<QList<browse::Row>> firstBlock;
+        DbError error;
+    };
+    static DbError countAndReadFirstBlock(const QSqlDatabase &db, const browse::TableDefinition &table,
+                                          browse::PageRequest request, CountReply *reply);
+    browse::PageRequest baseRequest() const;
+    void cancelStaleQuery() const;
+    void evictDistantBlocks();
     void restart();
     void requestBlock(int block) const;
     void blockArrived(quint64 generation, int block, bool alignToEnd, bool exactPosition, int asked,
                       QList<browse::Row> rows, DbError error);
     void rowChangedOnServer(qint64 id, browse::Row row, bool found);
-    void countArrived(quint64 generation, qint64 count, bool estimated, DbError error);
+    void countArrived(quint64 generation, CountReply reply);
 
     browse::TableDefinition m_table;
     QStringList m_headers;
     QThread *m_thread = nullptr;
     PageWorker *m_worker = nullptr;
+    ConnectionSpec m_spec;
+    std::shared_ptr<WorkerState> m_state;
     QString m_search;
     std::optional<qint64> m_scope;
+    QList<browse::ColumnFilter> m_filters;
+    // The ids matching a search or filter whose result is small (see browse::matchingIds).
+    std::optional<QList<qint64>> m_onlyIds;
+    mutable int m_lastRequestedBlock = 0;
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     quint64 m_generation = 0;
