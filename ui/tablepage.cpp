@@ -1,6 +1,7 @@
 #include "tablepage.h"
 
 #include "pagedtablemodel.h"
+#include "rowwindowmodel.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -10,6 +11,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QScrollBar>
 #include <QSettings>
 #include <QTableView>
 #include <QTimer>
@@ -19,14 +21,19 @@ namespace beacon::ui {
 
 // Long enough that typing a word sends one search, short enough to feel immediate.
 static constexpr int SearchPauseMs = 300;
+// How close to either edge of the window the view may scroll before the window moves to centre on it: more
+// than any page, so a key press or wheel turn never reaches the edge.
+static constexpr int WindowMargin = 2000;
 
 TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, QStringList headers,
                      QWidget *parent)
     : QWidget(parent)
     , m_settingsKey(settingsKey)
     , m_model(new models::PagedTableModel(std::move(table), std::move(headers), this))
+    , m_window(new models::RowWindowModel(m_model, this))
     , m_search(new QLineEdit(this))
     , m_view(new QTableView(this))
+    , m_position(new QScrollBar(Qt::Vertical, this))
     , m_status(new QLabel(this))
     , m_searchPause(new QTimer(this))
 {
@@ -35,7 +42,7 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     m_search->setPlaceholderText(tr("Search (press Enter)"));
     m_search->setClearButtonEnabled(true);
     m_view->setObjectName(QStringLiteral("table"));
-    m_view->setModel(m_model);
+    m_view->setModel(m_window);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->setVisible(false);
@@ -46,6 +53,18 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     m_view->horizontalHeader()->setSortIndicatorShown(true);
     m_view->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
     m_status->setObjectName(QStringLiteral("rowCount"));
+    m_position->setObjectName(QStringLiteral("position"));
+    m_position->setVisible(false);
+
+    // A table bigger than the window gets a scrollbar of its own over the whole table; the view's own
+    // scrollbar, hidden then, still moves with the wheel and the keys within the window.
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &TablePage::viewScrolled);
+    connect(m_position, &QScrollBar::valueChanged, this, &TablePage::positionMoved);
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_model, signal, this, &TablePage::updatePositionRange);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &TablePage::updatePositionRange);
+    m_view->viewport()->installEventFilter(this);
+    m_view->installEventFilter(this);
 
     m_searchPause->setSingleShot(true);
     m_searchPause->setInterval(SearchPauseMs);
@@ -89,15 +108,19 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     m_search->installEventFilter(this);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
-                if (current.isValid() && m_model->isRowLoaded(current.row()))
-                    emit currentIdChanged(m_model->index(current.row(), 0).data().toLongLong());
+                if (current.isValid() && m_model->isRowLoaded(tableRow(current.row())))
+                    emit currentIdChanged(current.siblingAtColumn(0).data().toLongLong());
                 else
                     emit currentIdChanged(std::nullopt);
             });
 
+    auto *tableRowLayout = new QHBoxLayout;
+    tableRowLayout->setSpacing(0);
+    tableRowLayout->addWidget(m_view, 1);
+    tableRowLayout->addWidget(m_position);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_search);
-    layout->addWidget(m_view, 1);
+    layout->addLayout(tableRowLayout, 1);
     layout->addWidget(m_status);
 }
 
@@ -108,6 +131,17 @@ TablePage::~TablePage()
 
 bool TablePage::eventFilter(QObject *watched, QEvent *event)
 {
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+        updatePositionRange();
+    // Ctrl+Home and Ctrl+End mean the ends of the table, not of the window: move the window there first and
+    // let the view go to its first or last row as usual.
+    if (watched == m_view && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if (key->modifiers().testFlag(Qt::ControlModifier) && key->key() == Qt::Key_End)
+            m_window->setWindowStart(m_window->lastWindowStart());
+        else if (key->modifiers().testFlag(Qt::ControlModifier) && key->key() == Qt::Key_Home)
+            m_window->setWindowStart(0);
+    }
     // QLineEdit claims Ctrl+K (delete to end of line); the console's quick open must win, even while typing
     // a search.
     if (watched == m_search && event->type() == QEvent::ShortcutOverride) {
@@ -147,21 +181,85 @@ void TablePage::restoreLayout()
     m_view->horizontalHeader()->setSortIndicator(column, order);
 }
 
+int TablePage::tableRow(int viewRow) const
+{
+    return m_window->sourceRow(viewRow);
+}
+
+int TablePage::visibleRows() const
+{
+    return std::max(1, m_view->viewport()->height() /
+                           std::max(1, m_view->verticalHeader()->defaultSectionSize()));
+}
+
+void TablePage::updatePositionRange()
+{
+    const int rows = m_model->rowCount();
+    const bool windowed = rows > models::RowWindowModel::WindowRows;
+    m_view->setVerticalScrollBarPolicy(windowed ? Qt::ScrollBarAlwaysOff : Qt::ScrollBarAsNeeded);
+    m_position->setVisible(windowed);
+    const QSignalBlocker blocker(m_position);
+    m_position->setRange(0, std::max(0, rows - visibleRows()));
+    m_position->setPageStep(visibleRows());
+    m_position->setValue(m_window->windowStart() + m_view->verticalScrollBar()->value());
+}
+
+void TablePage::viewScrolled(int windowTop)
+{
+    if (m_syncingScroll)
+        return;
+    const int tableTop = m_window->windowStart() + windowTop;
+    {
+        const QSignalBlocker blocker(m_position);
+        m_position->setValue(tableTop);
+    }
+    // Near an edge of the window, with more table beyond it: move the window to centre on this place. Done
+    // after the view has finished its own scrolling, never inside it.
+    const int lastTop = m_window->rowCount() - visibleRows();
+    const bool nearTop = windowTop < WindowMargin && m_window->windowStart() > 0;
+    const bool nearBottom =
+        windowTop > lastTop - WindowMargin && m_window->windowStart() < m_window->lastWindowStart();
+    if (nearTop || nearBottom)
+        QMetaObject::invokeMethod(
+            this, [this] { positionMoved(m_position->value()); }, Qt::QueuedConnection);
+}
+
+void TablePage::positionMoved(int tableTop)
+{
+    const int windowTop = tableTop - m_window->windowStart();
+    const int lastTop = m_window->rowCount() - visibleRows();
+    const bool inside = windowTop >= WindowMargin && windowTop <= lastTop - WindowMargin;
+    const bool pinned = (windowTop >= 0 && windowTop < WindowMargin && m_window->windowStart() == 0) ||
+                        (windowTop <= lastTop && windowTop > lastTop - WindowMargin &&
+                         m_window->windowStart() == m_window->lastWindowStart());
+    m_syncingScroll = true;
+    if (!inside && !pinned)
+        m_window->setWindowStart(tableTop - models::RowWindowModel::WindowRows / 2);
+    m_view->verticalScrollBar()->setValue(tableTop - m_window->windowStart());
+    m_syncingScroll = false;
+}
+
+void TablePage::scrollToRow(int row)
+{
+    m_position->setValue(row);
+    positionMoved(row); // also when the scrollbar already showed this value
+}
+
 void TablePage::copyCell()
 {
     const QModelIndex current = m_view->currentIndex();
-    if (current.isValid() && m_model->isRowLoaded(current.row()))
+    if (current.isValid() && m_model->isRowLoaded(tableRow(current.row())))
         QGuiApplication::clipboard()->setText(current.data().toString());
 }
 
 void TablePage::copyRow()
 {
     const QModelIndex current = m_view->currentIndex();
-    if (!current.isValid() || !m_model->isRowLoaded(current.row()))
+    if (!current.isValid() || !m_model->isRowLoaded(tableRow(current.row())))
         return;
     QStringList cells;
-    for (int column = 0; column < m_model->columnCount(); ++column)
-        cells.append(m_model->index(current.row(), column).data().toString());
+    for (int column = 0; column < m_window->columnCount(); ++column)
+        cells.append(current.siblingAtColumn(column).data().toString());
     // Tab-separated, so that it pastes into a spreadsheet as one row.
     QGuiApplication::clipboard()->setText(cells.join(QLatin1Char('\t')));
 }

@@ -9,12 +9,14 @@
 
 class QLabel;
 class QLineEdit;
+class QScrollBar;
 class QTableView;
 class QTimer;
 
 namespace beacon::models {
 class PagedTableModel;
-}
+class RowWindowModel;
+} // namespace beacon::models
 
 namespace beacon::ui {
 
@@ -28,6 +30,13 @@ public:
     ~TablePage() override;
     void setConnection(const ConnectionSpec &spec);
     models::PagedTableModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+    // The scrollbar that spans the whole table (the view's own one spans only the window it is shown).
+    QScrollBar *positionBar() const { return m_position; }
+    // Scrolls so that the table's `row` is the top row on screen, as dragging the scrollbar there would.
+    void scrollToRow(int row);
+    // The table row behind a row of the view, which shows a window of the table.
+    int tableRow(int viewRow) const;
     // Puts `text` in the search box and searches, as if typed.
     void showSearch(const QString &text);
 
@@ -45,11 +54,18 @@ private:
     void saveLayout() const;
     void restoreLayout();
     void showCount(qint64 rows, bool estimated);
+    void updatePositionRange();
+    void viewScrolled(int windowTop);
+    void positionMoved(int tableTop);
+    int visibleRows() const;
 
     QString m_settingsKey;
     models::PagedTableModel *m_model;
+    models::RowWindowModel *m_window;
     QLineEdit *m_search;
     QTableView *m_view;
+    QScrollBar *m_position;
+    bool m_syncingScroll = false;
     QLabel *m_status;
     QTimer *m_searchPause;
     int m_lastSortColumn = -1;

@@ -206,7 +206,7 @@ void TestTablePage::copyCellAndRow_keyboard_putTextOnClipboard()
     m_window->findChild<QListWidget *>(QStringLiteral("navigation"))->setCurrentRow(1);
     auto *view = users->findChild<QTableView *>(QStringLiteral("table"));
     view->setFocus();
-    view->setCurrentIndex(users->model()->index(0, 1));
+    view->setCurrentIndex(view->model()->index(0, 1));
     QTest::keyClick(view, Qt::Key_C, Qt::ControlModifier);
     QCOMPARE(QGuiApplication::clipboard()->text(), email);
     QTest::keyClick(view, Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
@@ -251,7 +251,7 @@ void TestTablePage::selectWorkspace_detailPaneShowsItsMembersAndProjects()
     }
     QVERIFY(row >= 0);
     auto *view = workspaces->findChild<QTableView *>(QStringLiteral("table"));
-    view->setCurrentIndex(workspaces->model()->index(row, 1));
+    view->setCurrentIndex(view->model()->index(row, 1));
     QTRY_COMPARE_WITH_TIMEOUT(detail->members()->scope(), std::optional<qint64>(id), 5000);
     QTRY_VERIFY_WITH_TIMEOUT(!detail->members()->isBusy() && !detail->projects()->isBusy(), 10000);
     QCOMPARE(detail->members()->rowCount(), query.value(1).toInt());
