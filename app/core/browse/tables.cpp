@@ -18,6 +18,7 @@ TableDefinition workspaceView(QList<Column> columns)
             .id = QStringLiteral("w.id"),
             .columns = std::move(columns),
             .searchable = {QStringLiteral("w.name"), QStringLiteral("w.slug")},
+            .searchIndexedByAlnumTrigrams = true,
             .changeChannel = QStringLiteral("beacon_workspace_changed")};
 }
 
@@ -73,6 +74,7 @@ const TableDefinition &usersTable()
                  {}},
             },
         .searchable = {QStringLiteral("u.primary_email"), QStringLiteral("u.display_name")},
+        .searchIndexedByAlnumTrigrams = true,
     };
     return table;
 }
