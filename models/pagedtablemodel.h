@@ -53,6 +53,8 @@ public:
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
     bool isSortable(int column) const;
+    const browse::TableDefinition &table() const { return m_table; }
+    QString columnTitle(int column) const { return m_headers.value(column); }
     bool isCountEstimated() const { return m_countEstimated; }
     bool isRowLoaded(int row) const;
     bool isBusy() const { return !m_pending.isEmpty() || m_counting; }

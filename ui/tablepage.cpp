@@ -1,5 +1,7 @@
 #include "tablepage.h"
 
+#include "celldelegate.h"
+#include "columnfilterdialog.h"
 #include "pagedtablemodel.h"
 #include "rowwindowmodel.h"
 
@@ -11,6 +13,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
 #include <QTableView>
@@ -24,6 +28,8 @@ static constexpr int SearchPauseMs = 300;
 // How close to either edge of the window the view may scroll before the window moves to centre on it: more
 // than any page, so a key press or wheel turn never reaches the edge.
 static constexpr int WindowMargin = 2000;
+// The longest a jump may leave the old rows on screen while the new ones are read.
+static constexpr int PaintHoldMs = 150;
 
 TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, QStringList headers,
                      QWidget *parent)
@@ -35,7 +41,10 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     , m_view(new QTableView(this))
     , m_position(new QScrollBar(Qt::Vertical, this))
     , m_status(new QLabel(this))
+    , m_filterBar(new QWidget(this))
+    , m_filterSummary(new QLabel(m_filterBar))
     , m_searchPause(new QTimer(this))
+    , m_paintHold(new QTimer(this))
 {
     setObjectName(settingsKey + QStringLiteral("Page"));
     m_search->setObjectName(QStringLiteral("search"));
@@ -43,6 +52,7 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     m_search->setClearButtonEnabled(true);
     m_view->setObjectName(QStringLiteral("table"));
     m_view->setModel(m_window);
+    m_view->setItemDelegate(new CellDelegate(m_view));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->setVisible(false);
@@ -65,6 +75,13 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     connect(m_model, &QAbstractItemModel::modelReset, this, &TablePage::updatePositionRange);
     m_view->viewport()->installEventFilter(this);
     m_view->installEventFilter(this);
+    m_paintHold->setSingleShot(true);
+    m_paintHold->setInterval(PaintHoldMs);
+    connect(m_paintHold, &QTimer::timeout, this, &TablePage::releasePaint);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] {
+        if (m_paintHold->isActive() && screenLoaded())
+            releasePaint();
+    });
 
     m_searchPause->setSingleShot(true);
     m_searchPause->setInterval(SearchPauseMs);
@@ -102,7 +119,33 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     copyRowAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     copyRowAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(copyRowAction, &QAction::triggered, this, &TablePage::copyRow);
-    m_view->addActions({copyCellAction, copyRowAction});
+    auto *filterAction = new QAction(tr("&Filter by this column…"), m_view);
+    filterAction->setObjectName(QStringLiteral("filterColumn"));
+    filterAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    filterAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(filterAction, &QAction::triggered, this, [this] {
+        const QModelIndex current = m_view->currentIndex();
+        const bool loaded = current.isValid() && m_model->isRowLoaded(tableRow(current.row()));
+        openFilterDialog(current.isValid() ? current.column() : 0,
+                         loaded ? current.data().toString() : QString());
+    });
+    auto *clearFiltersAction = new QAction(tr("C&lear filters"), m_view);
+    clearFiltersAction->setObjectName(QStringLiteral("clearFilters"));
+    connect(clearFiltersAction, &QAction::triggered, this, &TablePage::clearFilters);
+    m_view->addActions({copyCellAction, copyRowAction, filterAction, clearFiltersAction});
+    // The header offers the same filter for the column clicked, with no value suggested.
+    m_view->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view->horizontalHeader(), &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        const int column = m_view->horizontalHeader()->logicalIndexAt(at);
+        if (column < 0)
+            return;
+        QMenu menu(this);
+        menu.addAction(tr("&Filter by %1…").arg(m_model->columnTitle(column)), this,
+                       [this, column] { openFilterDialog(column, {}); });
+        if (!m_model->filters().isEmpty())
+            menu.addAction(tr("C&lear filters"), this, &TablePage::clearFilters);
+        menu.exec(m_view->horizontalHeader()->mapToGlobal(at));
+    });
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     restoreLayout();
     m_search->installEventFilter(this);
@@ -118,8 +161,21 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     tableRowLayout->setSpacing(0);
     tableRowLayout->addWidget(m_view, 1);
     tableRowLayout->addWidget(m_position);
+    m_filterBar->setObjectName(QStringLiteral("filterBar"));
+    m_filterSummary->setObjectName(QStringLiteral("filterSummary"));
+    m_filterSummary->setWordWrap(true);
+    auto *clearButton = new QPushButton(tr("C&lear filters"), m_filterBar);
+    clearButton->setObjectName(QStringLiteral("clearFiltersButton"));
+    connect(clearButton, &QPushButton::clicked, this, &TablePage::clearFilters);
+    auto *filterLayout = new QHBoxLayout(m_filterBar);
+    filterLayout->setContentsMargins(0, 0, 0, 0);
+    filterLayout->addWidget(m_filterSummary, 1);
+    filterLayout->addWidget(clearButton);
+    m_filterBar->setVisible(false);
+
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_search);
+    layout->addWidget(m_filterBar);
     layout->addLayout(tableRowLayout, 1);
     layout->addWidget(m_status);
 }
@@ -204,10 +260,54 @@ void TablePage::updatePositionRange()
     m_position->setValue(m_window->windowStart() + m_view->verticalScrollBar()->value());
 }
 
+bool TablePage::tableRowsLoaded(int tableTop) const
+{
+    const int bottom = std::min(tableTop + visibleRows(), m_model->rowCount() - 1);
+    return bottom < tableTop || (m_model->isRowLoaded(tableTop) && m_model->isRowLoaded(bottom));
+}
+
+bool TablePage::screenLoaded() const
+{
+    return tableRowsLoaded(tableRow(m_view->verticalScrollBar()->value()));
+}
+
+// A jump lands on rows not read yet. Painting them as placeholders costs a whole frame on the GUI thread
+// just as the real rows arrive, and flashes; instead the old picture stays up until they are in, or for
+// PaintHoldMs at most. Decided before the view moves, so that not even the move is painted.
+void TablePage::holdPaintUnlessLoaded(int tableTop)
+{
+    if (tableRowsLoaded(tableTop) || m_paintHold->isActive())
+        return;
+    m_view->setUpdatesEnabled(false);
+    m_paintHold->start();
+}
+
+// Asks for the rows on screen now, rather than when a paint would have asked: their reading starts at once.
+void TablePage::requestScreenRows() const
+{
+    const int top = m_view->verticalScrollBar()->value();
+    const int bottom = std::min(top + visibleRows(), m_window->rowCount() - 1);
+    if (bottom < top)
+        return;
+    m_window->index(top, 0).data();
+    m_window->index(bottom, 0).data();
+}
+
+void TablePage::releasePaint()
+{
+    m_paintHold->stop();
+    m_view->setUpdatesEnabled(true); // and repaints
+}
+
 void TablePage::viewScrolled(int windowTop)
 {
     if (m_syncingScroll)
         return;
+    // Keys and the wheel scroll the view itself; a long way (Ctrl+End) lands on rows not read yet.
+    if (!screenLoaded()) {
+        holdPaintUnlessLoaded(m_window->windowStart() + windowTop);
+        requestScreenRows();
+    }
     const int tableTop = m_window->windowStart() + windowTop;
     {
         const QSignalBlocker blocker(m_position);
@@ -232,17 +332,60 @@ void TablePage::positionMoved(int tableTop)
     const bool pinned = (windowTop >= 0 && windowTop < WindowMargin && m_window->windowStart() == 0) ||
                         (windowTop <= lastTop && windowTop > lastTop - WindowMargin &&
                          m_window->windowStart() == m_window->lastWindowStart());
+    holdPaintUnlessLoaded(tableTop);
     m_syncingScroll = true;
     if (!inside && !pinned)
         m_window->setWindowStart(tableTop - models::RowWindowModel::WindowRows / 2);
     m_view->verticalScrollBar()->setValue(tableTop - m_window->windowStart());
     m_syncingScroll = false;
+    requestScreenRows();
 }
 
 void TablePage::scrollToRow(int row)
 {
     m_position->setValue(row);
     positionMoved(row); // also when the scrollbar already showed this value
+}
+
+void TablePage::openFilterDialog(int column, const QString &value)
+{
+    if (column < 0 || column >= m_model->table().columns.size())
+        return;
+    auto *dialog = new ColumnFilterDialog(m_model->table().columns.at(column), column,
+                                          m_model->columnTitle(column), value, this);
+    dialog->setObjectName(QStringLiteral("columnFilterDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { addFilter(dialog->filter()); });
+    dialog->open();
+}
+
+void TablePage::addFilter(const browse::ColumnFilter &filter)
+{
+    QList<browse::ColumnFilter> filters = m_model->filters();
+    if (filters.contains(filter))
+        return;
+    filters.append(filter);
+    m_status->setText(tr("Filtering…"));
+    m_model->setFilters(filters);
+    filtersChanged();
+}
+
+void TablePage::clearFilters()
+{
+    if (m_model->filters().isEmpty())
+        return;
+    m_model->setFilters({});
+    filtersChanged();
+}
+
+void TablePage::filtersChanged()
+{
+    QStringList words;
+    for (const browse::ColumnFilter &filter : m_model->filters())
+        words.append(ColumnFilterDialog::describe(filter, m_model->table().columns.at(filter.column),
+                                                  m_model->columnTitle(filter.column)));
+    m_filterSummary->setText(tr("Only rows where %1").arg(words.join(tr(", and "))));
+    m_filterBar->setVisible(!words.isEmpty());
 }
 
 void TablePage::copyCell()
@@ -286,7 +429,7 @@ void TablePage::applySearch()
 void TablePage::showCount(qint64 rows, bool estimated)
 {
     const QString number = QLocale().toString(rows);
-    if (!m_model->search().isEmpty())
+    if (!m_model->search().isEmpty() || !m_model->filters().isEmpty())
         m_status->setText(estimated ? tr("At least %1 matching rows").arg(number)
                                     : tr("%1 matching rows").arg(number));
     else

@@ -37,6 +37,11 @@ public:
     void scrollToRow(int row);
     // The table row behind a row of the view, which shows a window of the table.
     int tableRow(int viewRow) const;
+    // Column filters narrow the table on the server, all together and with the search.
+    void addFilter(const browse::ColumnFilter &filter);
+    void clearFilters();
+    // Asks for a filter on `column`, suggesting `value` (the selected cell's).
+    void openFilterDialog(int column, const QString &value);
     // Puts `text` in the search box and searches, as if typed.
     void showSearch(const QString &text);
 
@@ -54,10 +59,16 @@ private:
     void saveLayout() const;
     void restoreLayout();
     void showCount(qint64 rows, bool estimated);
+    void filtersChanged();
     void updatePositionRange();
     void viewScrolled(int windowTop);
     void positionMoved(int tableTop);
     int visibleRows() const;
+    bool tableRowsLoaded(int tableTop) const;
+    bool screenLoaded() const;
+    void holdPaintUnlessLoaded(int tableTop);
+    void requestScreenRows() const;
+    void releasePaint();
 
     QString m_settingsKey;
     models::PagedTableModel *m_model;
@@ -67,7 +78,10 @@ private:
     QScrollBar *m_position;
     bool m_syncingScroll = false;
     QLabel *m_status;
+    QWidget *m_filterBar;
+    QLabel *m_filterSummary;
     QTimer *m_searchPause;
+    QTimer *m_paintHold;
     int m_lastSortColumn = -1;
     Qt::SortOrder m_lastSortOrder = Qt::AscendingOrder;
 };
