@@ -1,4 +1,5 @@
 #include "browsebench.h"
+#include "stallmeter.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -11,10 +12,20 @@ using namespace beacon;
 
 int main(int argc, char **argv)
 {
+    // The offscreen platform warns on every top-level show; it says nothing about what is measured.
+    static QtMessageHandler standardHandler = nullptr;
+    standardHandler =
+        qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &context, const QString &message) {
+            if (!message.contains(QLatin1String("propagateSizeHints")))
+                standardHandler(type, context, message);
+        });
     // The views are painted offscreen unless a display is asked for explicitly.
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    bench::StallMeteringApplication app(argc, argv);
+    // The table pages remember their layout; the bench keeps its own settings apart from the console's.
+    QCoreApplication::setOrganizationName(QStringLiteral("Beacon"));
+    QCoreApplication::setApplicationName(QStringLiteral("beacon-bench"));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Measures Beacon Admin against its baselines on a `beaconctl seed --size large` database."));
@@ -24,7 +35,11 @@ int main(int argc, char **argv)
     const QCommandLineOption onlyOption(QStringLiteral("only"), QStringLiteral("browse or actions."),
                                         QStringLiteral("group"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print one JSON array."));
-    parser.addOptions({dbOption, onlyOption, jsonOption});
+    QCommandLineOption probeOption(QStringLiteral("memory-probe"),
+                                   QStringLiteral("Internal: one memory scenario in this process."),
+                                   QStringLiteral("ours|baseline"));
+    probeOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({dbOption, onlyOption, jsonOption, probeOption});
     parser.process(app);
     QTextStream out(stdout);
     QTextStream err(stderr);
@@ -35,6 +50,11 @@ int main(int argc, char **argv)
         err << "beacon-bench: " << (parser.isSet(dbOption) ? reason : QStringLiteral("--db URI is required."))
             << Qt::endl;
         return 2;
+    }
+    if (parser.isSet(probeOption)) {
+        const double megabytes = bench::memoryProbe(*spec, parser.value(probeOption));
+        out << megabytes << Qt::endl;
+        return megabytes < 0 ? 1 : 0;
     }
     const QString only = parser.value(onlyOption);
     if (!only.isEmpty() && only != QLatin1String("browse") && only != QLatin1String("actions")) {
@@ -48,7 +68,7 @@ int main(int argc, char **argv)
 
     QList<bench::Figure> figures;
     if (only.isEmpty() || only == QLatin1String("browse")) {
-        if (const DbError error = bench::runBrowseBench(*spec, &figures)) {
+        if (const DbError error = bench::runBrowseBench(*spec, parser.value(dbOption), &figures)) {
             err << "beacon-bench: " << error.fullText() << Qt::endl;
             return error.exitCode();
         }
@@ -69,19 +89,23 @@ int main(int argc, char **argv)
         out << QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact)) << Qt::endl;
         return 0;
     }
-    out << QStringLiteral("%1 %2 %3 %4 %5\n")
-               .arg(QStringLiteral("scenario"), -40)
-               .arg(QStringLiteral("ours ms"), 10)
-               .arg(QStringLiteral("baseline ms"), 12)
-               .arg(QStringLiteral("ratio"), 9)
-               .arg(QStringLiteral("target"), 8);
+    out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n")
+               .arg(QStringLiteral("scenario"), -46)
+               .arg(QStringLiteral("ours"), 10)
+               .arg(QStringLiteral("baseline"), 10)
+               .arg(QStringLiteral("unit"), -4)
+               .arg(QStringLiteral("ratio"), 8)
+               .arg(QStringLiteral("target"), 8)
+               .arg(QStringLiteral("bar"), 8);
     for (const auto &figure : std::as_const(figures))
-        out << QStringLiteral("%1 %2 %3 %4 %5\n")
-                   .arg(figure.scenario, -40)
+        out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n")
+                   .arg(figure.scenario, -46)
                    .arg(figure.ours, 10, 'f', 2)
-                   .arg(figure.baseline, 12, 'f', 1)
-                   .arg(QStringLiteral("%1x").arg(figure.ratio(), 0, 'f', 1), 9)
-                   .arg(QStringLiteral("≥%1x").arg(figure.targetRatio), 8);
+                   .arg(figure.baseline, 10, 'f', 1)
+                   .arg(figure.unit, -4)
+                   .arg(QStringLiteral("%1x").arg(figure.ratio(), 0, 'f', 1), 8)
+                   .arg(QStringLiteral("≥%1x").arg(figure.targetRatio), 8)
+                   .arg(QStringLiteral("≤%1").arg(figure.target), 8);
     out.flush();
     return 0;
 }
