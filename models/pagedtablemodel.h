@@ -57,6 +57,8 @@ public:
     QString columnTitle(int column) const { return m_headers.value(column); }
     bool isCountEstimated() const { return m_countEstimated; }
     bool isRowLoaded(int row) const;
+    // How many blocks of rows are held now (at most MaxCachedBlocks).
+    int cachedBlockCount() const { return int(m_blocks.size()); }
     bool isBusy() const { return !m_pending.isEmpty() || m_counting; }
     int sortColumn() const { return m_sortColumn; }
     Qt::SortOrder sortOrder() const { return m_sortOrder; }

@@ -189,14 +189,19 @@ bool TablePage::eventFilter(QObject *watched, QEvent *event)
 {
     if (watched == m_view->viewport() && event->type() == QEvent::Resize)
         updatePositionRange();
-    // Ctrl+Home and Ctrl+End mean the ends of the table, not of the window: move the window there first and
-    // let the view go to its first or last row as usual.
+    // Ctrl+Home and Ctrl+End mean the ends of the table, not of the window: move the window there, then go
+    // to its first or last row.
     if (watched == m_view && event->type() == QEvent::KeyPress) {
         const auto *key = static_cast<QKeyEvent *>(event);
-        if (key->modifiers().testFlag(Qt::ControlModifier) && key->key() == Qt::Key_End)
-            m_window->setWindowStart(m_window->lastWindowStart());
-        else if (key->modifiers().testFlag(Qt::ControlModifier) && key->key() == Qt::Key_Home)
-            m_window->setWindowStart(0);
+        const bool toEnd = key->key() == Qt::Key_End;
+        if (key->modifiers() == Qt::ControlModifier && (toEnd || key->key() == Qt::Key_Home)) {
+            m_window->setWindowStart(toEnd ? m_window->lastWindowStart() : 0);
+            const QModelIndex target = m_window->index(toEnd ? m_window->rowCount() - 1 : 0,
+                                                       std::max(0, m_view->currentIndex().column()));
+            m_view->setCurrentIndex(target);
+            m_view->scrollTo(target);
+            return true;
+        }
     }
     // QLineEdit claims Ctrl+K (delete to end of line); the console's quick open must win, even while typing
     // a search.

@@ -12,6 +12,7 @@ using namespace beacon;
 using namespace beacon::browse;
 
 Q_DECLARE_METATYPE(const beacon::browse::TableDefinition *)
+Q_DECLARE_METATYPE(QList<beacon::browse::ColumnFilter>)
 
 class TestKeysetPager : public QObject {
     Q_OBJECT
@@ -25,6 +26,10 @@ private slots:
     void search_takesInputLiterally_data();
     void search_takesInputLiterally();
     void counts_estimateAndCappedExact();
+    void columnFilters_selectWhatTheirSqlSelects_data();
+    void columnFilters_selectWhatTheirSqlSelects();
+    void matchingIds_pagedById_sameRowsAsTheSearch_data();
+    void matchingIds_pagedById_sameRowsAsTheSearch();
     void jumpEstimate_middle_landsNearTheMiddle_data();
     void jumpEstimate_middle_landsNearTheMiddle();
     void unsortableColumn_refused();
@@ -264,6 +269,104 @@ void TestKeysetPager::search_takesInputLiterally()
     QCOMPARE(ids, oracle(QStringLiteral("u.id"), where));
     if (where != QLatin1String("FALSE"))
         QVERIFY(!ids.isEmpty());
+}
+
+void TestKeysetPager::columnFilters_selectWhatTheirSqlSelects_data()
+{
+    QTest::addColumn<QList<ColumnFilter>>("filters");
+    QTest::addColumn<QString>("search");
+    QTest::addColumn<QString>("where");
+    auto filter = [this](const char *column, ColumnFilter::Op op, const QString &value = {}) {
+        ColumnFilter result;
+        result.column = columnNamed(QLatin1String(column));
+        result.op = op;
+        result.value = value;
+        return result;
+    };
+    using Op = ColumnFilter::Op;
+    QTest::newRow("text is") << QList{filter("provider", Op::Equals, QStringLiteral("google"))} << QString()
+                             << "u.provider = 'google'";
+    QTest::newRow("text is, nothing")
+        << QList{filter("provider", Op::Equals, QStringLiteral("github"))} << QString() << "FALSE";
+    QTest::newRow("contains, quote, other case")
+        << QList{filter("email", Op::Contains, QStringLiteral("O'BRIEN1"))} << QString()
+        << "u.primary_email LIKE 'o''brien1@%'";
+    QTest::newRow("contains, wildcards literally")
+        << QList{filter("email", Op::Contains, QStringLiteral("1%_s"))} << QString() << "FALSE";
+    QTest::newRow("contains, percent and underscore")
+        << QList{filter("email", Op::Contains, QStringLiteral("%_sure1"))} << QString()
+        << "u.primary_email LIKE '100\\%\\_sure1@%'";
+    QTest::newRow("number range") << QList{filter("id", Op::AtLeast, QStringLiteral("50")),
+                                           filter("id", Op::Below, QStringLiteral("60"))}
+                                  << QString() << "u.id >= 50 AND u.id < 60";
+    QTest::newRow("time range, microseconds")
+        << QList{filter("created", Op::AtLeast, QStringLiteral("2026-01-01T00:00:00.000002Z")),
+                 filter("created", Op::Below, QStringLiteral("2026-01-01T00:00:00.000004Z"))}
+        << QString()
+        << "u.created_at >= '2026-01-01 00:00:00.000002+00' AND u.created_at < '2026-01-01 "
+           "00:00:00.000004+00'";
+    QTest::newRow("empty") << QList{filter("last_login", Op::IsEmpty)} << QString()
+                           << "u.last_login_at IS NULL";
+    QTest::newRow("not empty, with a search")
+        << QList{filter("last_login", Op::IsNotEmpty)} << QStringLiteral("user3")
+        << "u.last_login_at IS NOT NULL AND (u.primary_email LIKE '%user3%' OR u.display_name ILIKE "
+           "'%user3%')";
+    QTest::newRow("yes or no") << QList{filter("email_shared", Op::Equals, QStringLiteral("false"))}
+                               << QString() << "FALSE";
+}
+
+void TestKeysetPager::columnFilters_selectWhatTheirSqlSelects()
+{
+    QFETCH(QList<ColumnFilter>, filters);
+    QFETCH(QString, search);
+    QFETCH(QString, where);
+    PageRequest request;
+    request.filters = filters;
+    request.search = search;
+    request.limit = 1000;
+    QList<Row> rows;
+    const DbError error = fetchPage(m_database->db(), usersTable(), request, &rows);
+    QVERIFY2(!error, qPrintable(error.fullText()));
+    QList<qint64> ids;
+    for (const Row &row : std::as_const(rows))
+        ids.append(row.cursor.id);
+    const QList<qint64> expected = oracle(QStringLiteral("u.id"), where);
+    QCOMPARE(ids, expected);
+    qint64 count = 0;
+    QVERIFY(!countUpTo(m_database->db(), usersTable(), search, 1000, &count, std::nullopt, filters));
+    QCOMPARE(count, qint64(expected.size()));
+}
+
+void TestKeysetPager::matchingIds_pagedById_sameRowsAsTheSearch_data()
+{
+    search_takesInputLiterally_data();
+}
+
+void TestKeysetPager::matchingIds_pagedById_sameRowsAsTheSearch()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, where);
+    PageRequest request;
+    request.search = text;
+    QList<qint64> ids;
+    QVERIFY(!matchingIds(m_database->db(), usersTable(), request, 1000, &ids));
+    // Paged in the email order, backwards from the end, a few rows at a time.
+    request.onlyIds = ids;
+    request.sortColumn = columnNamed(QStringLiteral("email"));
+    request.direction = Direction::Backward;
+    request.limit = 7;
+    QList<qint64> walked;
+    for (;;) {
+        QList<Row> rows;
+        const DbError error = fetchPage(m_database->db(), usersTable(), request, &rows);
+        QVERIFY2(!error, qPrintable(error.fullText()));
+        if (rows.isEmpty())
+            break;
+        for (auto row = rows.crbegin(); row != rows.crend(); ++row)
+            walked.prepend(row->cursor.id);
+        request.from = rows.first().cursor;
+    }
+    QCOMPARE(walked, oracle(QStringLiteral("u.primary_email, u.id"), where));
 }
 
 void TestKeysetPager::counts_estimateAndCappedExact()

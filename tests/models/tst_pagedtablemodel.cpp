@@ -21,6 +21,8 @@ private slots:
     void bigTable_estimatedCount_jumpToLastRowReadsOnlyTheTail();
     void staleEstimate_scrollToEnd_correctsRowCount();
     void search_resetsToExactCountOfMatches();
+    void searchAndFilters_pageExactlyTheMatches();
+    void searchBeyondExactCap_scrollsEveryMatchWithBoundedCache();
     void liveRefresh_anotherConnectionChangesWorkspace_rowUpdatesWithoutReload();
 
 private:
@@ -177,6 +179,64 @@ void TestPagedTableModel::search_resetsToExactCountOfMatches()
         oracle(database.db(), QStringLiteral("u.id"), QStringLiteral("u.primary_email LIKE '%user42@%'"));
     QCOMPARE(model.rowCount(), expected.size());
     QCOMPARE(scrollAll(model), expected);
+}
+
+void TestPagedTableModel::searchAndFilters_pageExactlyTheMatches()
+{
+    test::TestDatabase database(QStringLiteral("model_filters"));
+    QVERIFY_TESTDB(database);
+    insertUsers(database.db(), 3000);
+    PagedTableModel model(browse::usersTable(), headers());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
+    model.sort(int(headers().indexOf(QStringLiteral("email"))), Qt::DescendingOrder);
+    model.setConnection(database.spec());
+    QVERIFY(counted.wait(20000));
+    browse::ColumnFilter neverLoggedIn;
+    neverLoggedIn.column = int(headers().indexOf(QStringLiteral("last_login")));
+    neverLoggedIn.op = browse::ColumnFilter::Op::IsEmpty;
+    browse::ColumnFilter fromId;
+    fromId.column = int(headers().indexOf(QStringLiteral("id")));
+    fromId.op = browse::ColumnFilter::Op::AtLeast;
+    fromId.value = QStringLiteral("1000");
+    model.setFilters({neverLoggedIn, fromId});
+    model.setSearch(QStringLiteral("user4"));
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isBusy() && counted.size() >= 2, 20000);
+    const QList<qint64> expected = oracle(database.db(), QStringLiteral("u.primary_email DESC, u.id DESC"),
+                                          QStringLiteral("u.last_login_at IS NULL AND u.id >= 1000 AND "
+                                                         "u.primary_email LIKE '%user4%'"));
+    QVERIFY(!expected.isEmpty());
+    QCOMPARE(model.rowCount(), expected.size());
+    QVERIFY(!model.isCountEstimated());
+    QCOMPARE(scrollAll(model), expected);
+
+    model.setFilters({});
+    model.setSearch({});
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isBusy() && model.rowCount() == 3000, 20000);
+}
+
+void TestPagedTableModel::searchBeyondExactCap_scrollsEveryMatchWithBoundedCache()
+{
+    // More matches than the exact count goes to, and more blocks than the cache keeps: paged by the search
+    // itself, every match once and in order, while old blocks are let go.
+    test::TestDatabase database(QStringLiteral("model_bigsearch"));
+    QVERIFY_TESTDB(database);
+    const int users = (PagedTableModel::MaxCachedBlocks + 6) * PagedTableModel::BlockSize;
+    insertUsers(database.db(), users);
+    PagedTableModel model(browse::usersTable(), headers());
+    QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
+    model.setConnection(database.spec());
+    QVERIFY(counted.wait(20000));
+    model.setSearch(QStringLiteral("@example.com"));
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isBusy() && counted.size() >= 2, 20000);
+    QVERIFY(model.isCountEstimated()); // "at least 10,000"
+    QCOMPARE(model.rowCount(), int(PagedTableModel::ExactCountCap));
+    const QList<qint64> ids = scrollAll(model);
+    QCOMPARE(ids.size(), users);
+    QCOMPARE(ids, oracle(database.db(), QStringLiteral("u.id")));
+    QCOMPARE(model.rowCount(), users);
+    QVERIFY2(model.cachedBlockCount() <= PagedTableModel::MaxCachedBlocks,
+             qPrintable(QString::number(model.cachedBlockCount())));
 }
 
 void TestPagedTableModel::liveRefresh_anotherConnectionChangesWorkspace_rowUpdatesWithoutReload()
