@@ -4,6 +4,7 @@
 #include "testdatabase.h"
 
 #include "browse/tables.h"
+#include "db/database.h"
 #include "pagedtablemodel.h"
 
 #include <QAbstractItemModelTester>
@@ -23,6 +24,7 @@ private slots:
     void search_resetsToExactCountOfMatches();
     void searchAndFilters_pageExactlyTheMatches();
     void searchBeyondExactCap_scrollsEveryMatchWithBoundedCache();
+    void newerSearch_cancelsTheOneStillRunningOnTheServer();
     void liveRefresh_anotherConnectionChangesWorkspace_rowUpdatesWithoutReload();
 
 private:
@@ -237,6 +239,52 @@ void TestPagedTableModel::searchBeyondExactCap_scrollsEveryMatchWithBoundedCache
     QCOMPARE(model.rowCount(), users);
     QVERIFY2(model.cachedBlockCount() <= PagedTableModel::MaxCachedBlocks,
              qPrintable(QString::number(model.cachedBlockCount())));
+}
+
+void TestPagedTableModel::newerSearch_cancelsTheOneStillRunningOnTheServer()
+{
+    test::TestDatabase database(QStringLiteral("model_cancel"));
+    QVERIFY_TESTDB(database);
+    insertUsers(database.db(), 500);
+    PagedTableModel model(browse::usersTable(), headers());
+    QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
+    QSignalSpy failed(&model, &PagedTableModel::errorOccurred);
+    model.setConnection(database.spec());
+    QVERIFY(counted.wait(20000));
+
+    // Another session holds the table, so the search waits on the server until it is cancelled.
+    DbError error;
+    auto holder = Connection::open(database.spec(), QStringLiteral("holder"), &error);
+    QVERIFY2(holder, qPrintable(error.fullText()));
+    QSqlDatabase held = holder->database();
+    QVERIFY(held.transaction());
+    QSqlQuery lock(held);
+    QVERIFY_SQL(lock, exec(QStringLiteral("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")));
+    // The browse worker's session: the only other client session of this database.
+    auto waitingSince = [&]() -> QString {
+        QSqlQuery activity(database.db());
+        activity.exec(QStringLiteral("SELECT query_start::text FROM pg_stat_activity WHERE datname = "
+                                     "current_database() AND wait_event_type = 'Lock' AND pid <> "
+                                     "pg_backend_pid()"));
+        return activity.next() ? activity.value(0).toString() : QString();
+    };
+    model.setSearch(QStringLiteral("user1"));
+    QTRY_VERIFY_WITH_TIMEOUT(!waitingSince().isEmpty(), 10000);
+    const QString first = waitingSince();
+
+    // The newer search may not wait for the lock holder to finish with the old one: the old statement is
+    // cancelled, and the new one is the one waiting now.
+    model.setSearch(QStringLiteral("user42@"));
+    QTRY_VERIFY_WITH_TIMEOUT(!waitingSince().isEmpty() && waitingSince() != first, 10000);
+    QVERIFY(model.isBusy());
+
+    QVERIFY(held.rollback());
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isBusy(), 10000);
+    QVERIFY2(failed.isEmpty(), "our own cancel is not an error for the person");
+    const QList<qint64> expected =
+        oracle(database.db(), QStringLiteral("u.id"), QStringLiteral("u.primary_email LIKE '%user42@%'"));
+    QCOMPARE(model.rowCount(), expected.size());
+    QCOMPARE(scrollAll(model), expected);
 }
 
 void TestPagedTableModel::liveRefresh_anotherConnectionChangesWorkspace_rowUpdatesWithoutReload()
