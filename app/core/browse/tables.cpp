@@ -11,6 +11,13 @@ Column plainColumn(const char *name, const char *expression, KeyType type, bool 
     return {QLatin1String(name), QLatin1String(expression), type, false, nullable, {}};
 }
 
+// A column that sorts: only where an index on (expression, id), or on (scope, expression, id) for a table
+// always read within one scope, makes a page cheap. `attribute` is the column whose statistics place a jump.
+Column indexedColumn(const char *name, const char *expression, KeyType type, const char *attribute)
+{
+    return {QLatin1String(name), QLatin1String(expression), type, true, false, QLatin1String(attribute)};
+}
+
 TableDefinition workspaceView(QList<Column> columns)
 {
     return {.relation = QStringLiteral("public.workspaces"),
@@ -41,6 +48,58 @@ Column memberCount()
     return plainColumn("members",
                        "(SELECT count(*) FROM public.memberships AS m WHERE m.workspace_id = w.id)",
                        KeyType::BigInt);
+}
+
+// The Subscriptions table and the workspace detail pane's Subscription tab show the same columns.
+QList<Column> subscriptionColumns()
+{
+    return {
+        workspaceId("workspace"),
+        workspaceName(),
+        workspacePlan(),
+        plainColumn("monthly_price", "round(p.monthly_price_cents / 100.0, 2)", KeyType::Numeric),
+        plainColumn("status", "w.subscription_status", KeyType::Text, true),
+        plainColumn("stripe_customer", "w.stripe_customer_id", KeyType::Text, true),
+        plainColumn("stripe_subscription", "w.stripe_subscription_id", KeyType::Text, true),
+        plainColumn("period_end", "w.current_period_end", KeyType::Timestamp, true),
+        plainColumn("read_only", "w.read_only", KeyType::Boolean),
+        plainColumn("mismatch",
+                    "coalesce((w.subscription_status = 'canceled' AND NOT w.read_only) OR "
+                    "(w.subscription_status = 'active' AND w.read_only), false)",
+                    KeyType::Boolean),
+    };
+}
+
+// ai_usage has an index on (workspace_id, created_at, id) and one on (user_id, created_at, id): within one
+// workspace or one user, a page by time is an index range.
+Column usageCreated()
+{
+    return indexedColumn("created", "a.created_at", KeyType::Timestamp, "created_at");
+}
+
+QList<Column> usageMeasures()
+{
+    return {
+        plainColumn("provider", "a.provider", KeyType::Text),
+        plainColumn("model", "a.model", KeyType::Text),
+        plainColumn("input_tokens", "a.input_tokens", KeyType::BigInt),
+        plainColumn("output_tokens", "a.output_tokens", KeyType::BigInt),
+        plainColumn("cost_usd", "a.cost_usd", KeyType::Numeric),
+    };
+}
+
+// Shared by the audit log's scoped views; sortable by time, which audit_log's (occurred_at, id) and
+// (workspace_id, occurred_at, id) indexes serve.
+QList<Column> auditHistoryColumns()
+{
+    return {
+        plainColumn("entry", "a.id", KeyType::BigInt),
+        indexedColumn("when", "a.occurred_at", KeyType::Timestamp, "occurred_at"),
+        plainColumn("actor", "a.actor", KeyType::Text),
+        plainColumn("login", "a.db_user", KeyType::Text),
+        plainColumn("action", "a.action", KeyType::Text),
+        plainColumn("reason", "a.reason", KeyType::Text, true),
+    };
 }
 
 } // namespace
@@ -155,17 +214,97 @@ const TableDefinition &workspaceAuditTable()
         .relation = QStringLiteral("public.audit_log"),
         .from = QStringLiteral("public.audit_log AS a"),
         .id = QStringLiteral("a.id"),
-        .columns =
-            {
-                plainColumn("entry", "a.id", KeyType::BigInt),
-                plainColumn("when", "a.occurred_at", KeyType::Timestamp),
-                plainColumn("actor", "a.actor", KeyType::Text),
-                plainColumn("login", "a.db_user", KeyType::Text),
-                plainColumn("action", "a.action", KeyType::Text),
-                plainColumn("reason", "a.reason", KeyType::Text, true),
-            },
+        .columns = auditHistoryColumns(),
         .searchable = {QStringLiteral("a.actor"), QStringLiteral("a.action"), QStringLiteral("a.reason")},
         .scopeColumn = QStringLiteral("a.workspace_id"),
+    };
+    return table;
+}
+
+const TableDefinition &workspaceAiUsageTable()
+{
+    static const TableDefinition table{
+        .relation = QStringLiteral("public.ai_usage"),
+        .from = QStringLiteral("public.ai_usage AS a LEFT JOIN public.users AS u ON u.id = a.user_id"),
+        .id = QStringLiteral("a.id"),
+        .columns = QList<Column>{plainColumn("id", "a.id", KeyType::BigInt), usageCreated(),
+                                 plainColumn("user", "a.user_id", KeyType::BigInt, true),
+                                 plainColumn("email", "u.primary_email", KeyType::Text, true)} +
+                   usageMeasures(),
+        .scopeColumn = QStringLiteral("a.workspace_id"),
+    };
+    return table;
+}
+
+const TableDefinition &projectFilesTable()
+{
+    static const TableDefinition table{
+        .relation = QStringLiteral("public.files"),
+        .from = QStringLiteral("public.files AS f"),
+        .id = QStringLiteral("f.id"),
+        .columns =
+            {
+                plainColumn("id", "f.id", KeyType::BigInt),
+                plainColumn("name", "f.name", KeyType::Text),
+                plainColumn("size_bytes", "f.size_bytes", KeyType::BigInt),
+                plainColumn("created", "f.created_at", KeyType::Timestamp),
+            },
+        // files_project_id_idx finds the project's files; they are then few enough to order by id.
+        .scopeColumn = QStringLiteral("f.project_id"),
+    };
+    return table;
+}
+
+const TableDefinition &userMembershipsTable()
+{
+    static const TableDefinition table{
+        .relation = QStringLiteral("public.memberships"),
+        .from =
+            QStringLiteral("public.memberships AS m JOIN public.workspaces AS w ON w.id = m.workspace_id"),
+        // Unique within one user's memberships, which is all the scope ever shows.
+        .id = QStringLiteral("m.workspace_id"),
+        .columns =
+            {
+                plainColumn("workspace", "w.id", KeyType::BigInt),
+                plainColumn("name", "w.name", KeyType::Text),
+                plainColumn("slug", "w.slug", KeyType::Text),
+                plainColumn("plan", "w.plan", KeyType::Text),
+                plainColumn("role", "m.role", KeyType::Text),
+                plainColumn("joined", "m.created_at", KeyType::Timestamp),
+            },
+        .scopeColumn = QStringLiteral("m.user_id"),
+    };
+    return table;
+}
+
+const TableDefinition &userAiUsageTable()
+{
+    static const TableDefinition table{
+        .relation = QStringLiteral("public.ai_usage"),
+        .from = QStringLiteral("public.ai_usage AS a JOIN public.workspaces AS w ON w.id = a.workspace_id"),
+        .id = QStringLiteral("a.id"),
+        .columns = QList<Column>{plainColumn("id", "a.id", KeyType::BigInt), usageCreated(),
+                                 plainColumn("workspace", "a.workspace_id", KeyType::BigInt),
+                                 plainColumn("workspace_name", "w.name", KeyType::Text)} +
+                   usageMeasures(),
+        .scopeColumn = QStringLiteral("a.user_id"),
+    };
+    return table;
+}
+
+const TableDefinition &userAuditTable()
+{
+    static const TableDefinition table{
+        .relation = QStringLiteral("public.audit_log"),
+        .from = QStringLiteral("public.audit_log AS a"),
+        .id = QStringLiteral("a.id"),
+        .columns = auditHistoryColumns(),
+        .searchable = {QStringLiteral("a.actor"), QStringLiteral("a.action"), QStringLiteral("a.reason")},
+        // The scope is compared as a bigint, and target_id is free text ("7", "ws-12", a UUID). The guard
+        // lets through only the canonical spelling of a number that fits a bigint, so a cast never fails
+        // and "007" is not taken for user 7; CASE does not evaluate THEN when WHEN is false.
+        .scopeColumn = QStringLiteral("(CASE WHEN a.target_type = 'user' AND a.target_id ~ "
+                                      "'^(0|[1-9][0-9]{0,17})$' THEN CAST(a.target_id AS bigint) END)"),
     };
     return table;
 }
@@ -192,21 +331,17 @@ const TableDefinition &workspacesTable()
 
 const TableDefinition &subscriptionsTable()
 {
-    static const TableDefinition table = workspaceView({
-        workspaceId("workspace"),
-        workspaceName(),
-        workspacePlan(),
-        plainColumn("monthly_price", "round(p.monthly_price_cents / 100.0, 2)", KeyType::Numeric),
-        plainColumn("status", "w.subscription_status", KeyType::Text, true),
-        plainColumn("stripe_customer", "w.stripe_customer_id", KeyType::Text, true),
-        plainColumn("stripe_subscription", "w.stripe_subscription_id", KeyType::Text, true),
-        plainColumn("period_end", "w.current_period_end", KeyType::Timestamp, true),
-        plainColumn("read_only", "w.read_only", KeyType::Boolean),
-        plainColumn("mismatch",
-                    "coalesce((w.subscription_status = 'canceled' AND NOT w.read_only) OR "
-                    "(w.subscription_status = 'active' AND w.read_only), false)",
-                    KeyType::Boolean),
-    });
+    static const TableDefinition table = workspaceView(subscriptionColumns());
+    return table;
+}
+
+const TableDefinition &workspaceSubscriptionTable()
+{
+    static const TableDefinition table = [] {
+        TableDefinition one = workspaceView(subscriptionColumns());
+        one.scopeColumn = QStringLiteral("w.id");
+        return one;
+    }();
     return table;
 }
 
@@ -230,6 +365,25 @@ const TableDefinition &quotasTable()
                     KeyType::Numeric),
         plainColumn("ai_monthly_tokens", "p.ai_monthly_tokens", KeyType::BigInt),
     });
+    return table;
+}
+
+const TableDefinition &filesTable()
+{
+    static const TableDefinition table{
+        .relation = QStringLiteral("public.files"),
+        .from = QStringLiteral("public.files AS f"),
+        .id = QStringLiteral("f.id"),
+        .columns =
+            {
+                plainColumn("id", "f.id", KeyType::BigInt),
+                plainColumn("workspace", "f.workspace_id", KeyType::BigInt),
+                plainColumn("project", "f.project_id", KeyType::BigInt),
+                plainColumn("name", "f.name", KeyType::Text),
+                plainColumn("size_bytes", "f.size_bytes", KeyType::BigInt),
+                plainColumn("created", "f.created_at", KeyType::Timestamp),
+            },
+    };
     return table;
 }
 
