@@ -435,14 +435,18 @@ void TestSchema::index_forListSortOrSearch_exists_data()
     row("users", "btree (last_login_at, id)");
     row("users", "btree (primary_email, id)");
     row("users", "btree (lower(primary_email))");
-    row("users", "gin (regexp_replace(lower(primary_email), '[^[:alnum:]]+'::text, ''::text, 'g'::text) gin_trgm_ops)");
-    row("users", "gin (regexp_replace(lower(display_name), '[^[:alnum:]]+'::text, ''::text, 'g'::text) gin_trgm_ops)");
+    row("users", "gin (regexp_replace(lower(primary_email), '[^[:alnum:]]+'::text, ''::text, 'g'::text) "
+                 "gin_trgm_ops)");
+    row("users",
+        "gin (regexp_replace(lower(display_name), '[^[:alnum:]]+'::text, ''::text, 'g'::text) gin_trgm_ops)");
     row("workspaces", "btree (created_at, id)");
     row("workspaces", "btree (name, id)");
     row("workspaces", "btree (slug, id)");
     row("workspaces", "btree (plan, id)");
-    row("workspaces", "gin (regexp_replace(lower(name), '[^[:alnum:]]+'::text, ''::text, 'g'::text) gin_trgm_ops)");
-    row("workspaces", "gin (regexp_replace(lower(slug), '[^[:alnum:]]+'::text, ''::text, 'g'::text) gin_trgm_ops)");
+    row("workspaces",
+        "gin (regexp_replace(lower(name), '[^[:alnum:]]+'::text, ''::text, 'g'::text) gin_trgm_ops)");
+    row("workspaces",
+        "gin (regexp_replace(lower(slug), '[^[:alnum:]]+'::text, ''::text, 'g'::text) gin_trgm_ops)");
     row("ai_usage", "btree (workspace_id, created_at");
     row("ai_usage", "btree (user_id, created_at");
     row("ai_usage", "btree (created_at");
@@ -453,6 +457,9 @@ void TestSchema::index_forListSortOrSearch_exists_data()
     row("audit_log", "btree (occurred_at");
     row("audit_log", "btree (workspace_id, occurred_at");
     row("audit_log", "btree (actor, occurred_at");
+    row("audit_log", "btree ((\nCASE\n    WHEN ((target_type = 'user'::text) AND (target_id ~ "
+                     "'^(0|[1-9][0-9]{0,17})$'::text)) THEN (target_id)::bigint\n    ELSE "
+                     "NULL::bigint\nEND), occurred_at, id)");
     row("audit_log", "UNIQUE INDEX audit_log_action_id_key ON public.audit_log USING btree (action_id)");
     row("ai_usage", "UNIQUE INDEX ai_usage_request_id_key ON public.ai_usage USING btree (request_id)");
 }
