@@ -82,7 +82,7 @@ void QuickOpenDialog::showHits(const QString &text, const QList<browse::QuickFin
     }
     for (const auto &hit : hits) {
         const QString kind = hit.kind == browse::QuickFindHit::Kind::User ? tr("User") : tr("Workspace");
-        m_results->addItem(QStringLiteral("%1 %2 — %3").arg(kind).arg(hit.id).arg(hit.label));
+        m_results->addItem(tr("%1 %2 — %3").arg(kind).arg(hit.id).arg(hit.label));
     }
     if (hits.isEmpty()) {
         m_status->setText(tr("Nothing has exactly that id, slug, e-mail or Stripe id."));

@@ -63,12 +63,13 @@ void TestBigTablePage::initTestCase()
     m_database = std::make_unique<test::TestDatabase>(QStringLiteral("ui_bigtable"));
     QVERIFY_TESTDB(*m_database);
     QSqlQuery query(m_database->db());
-    QVERIFY_SQL(query, prepare(QStringLiteral(
-                           "INSERT INTO users (provider, provider_user_id, primary_email, last_login_at) "
-                           "SELECT 'google', 'g' || n, 'user' || n || '@example.com', "
-                           "       CASE WHEN n % 10 = 0 THEN NULL ELSE TIMESTAMPTZ '2026-01-01 00:00+00' + n * "
-                           "INTERVAL '1 minute' END "
-                           "  FROM generate_series(1, :count) AS n")));
+    QVERIFY_SQL(query,
+                prepare(QStringLiteral(
+                    "INSERT INTO users (provider, provider_user_id, primary_email, last_login_at) "
+                    "SELECT 'google', 'g' || n, 'user' || n || '@example.com', "
+                    "       CASE WHEN n % 10 = 0 THEN NULL ELSE TIMESTAMPTZ '2026-01-01 00:00+00' + n * "
+                    "INTERVAL '1 minute' END "
+                    "  FROM generate_series(1, :count) AS n")));
     query.bindValue(QStringLiteral(":count"), Users);
     QVERIFY_SQL(query, exec());
     QVERIFY_SQL(query, exec(QStringLiteral("ANALYZE users")));
