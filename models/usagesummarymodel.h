@@ -46,6 +46,8 @@ public:
     void setRequest(const browse::UsageSummaryRequest &request);
     // Stops the summary being read, on the server too. The rows stay empty; nothing is reported.
     void cancel();
+    // Closes the worker's connection, waiting for it (before the server it talks to is stopped).
+    void disconnectFromDatabase() { shutDownWorker(true); }
     bool isBusy() const { return m_busy; }
     const browse::UsageSummaryRequest &request() const { return m_request; }
     const QList<browse::UsageSummaryRow> &summaryRows() const { return m_rows; }

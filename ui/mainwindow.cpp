@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "auditdiffview.h"
 #include "browse/tables.h"
 #include "buildinfo.h"
 #include "connectdialog.h"
@@ -11,6 +12,9 @@
 #include "quickopendialog.h"
 #include "secretstore.h"
 #include "tablepage.h"
+#include "usagesummarymodel.h"
+#include "usagesummarypage.h"
+#include "userdetailpane.h"
 
 #include <QApplication>
 #include <QHBoxLayout>
@@ -97,54 +101,73 @@ void MainWindow::buildUi()
     m_navigation->setObjectName(QStringLiteral("navigation"));
     m_navigation->setMaximumWidth(220);
     m_pages = new QStackedWidget(central);
-    // Workspaces and Users browse for real; the rest arrive with the browsing issue's remaining work.
-    m_tablePages = {
-        new TablePage(QStringLiteral("workspaces"), browse::workspacesTable(),
-                      {tr("Id"), tr("Name"), tr("Slug"), tr("Plan"), tr("Subscription"), tr("Read-only"),
-                       tr("Members"), tr("Member limit"), tr("Storage used (bytes)"),
-                       tr("Storage quota (bytes)"), tr("Created")},
-                      central),
-        new TablePage(QStringLiteral("users"), browse::usersTable(),
-                      {tr("Id"), tr("E-mail"), tr("Name"), tr("Provider"), tr("Created"), tr("Last login"),
-                       tr("Workspaces"), tr("E-mail shared")},
-                      central),
+    // Workspaces and Users come first: quick open goes to them by position.
+    auto table = [this, central](const char *key, const browse::TableDefinition &definition,
+                                 const QStringList &headers) {
+        auto *page = new TablePage(QLatin1String(key), definition, headers, central);
+        m_tablePages.append(page);
+        return page;
     };
-    m_tablePages.append(new TablePage(QStringLiteral("subscriptions"), browse::subscriptionsTable(),
-                                      {tr("Workspace"), tr("Name"), tr("Plan"), tr("Monthly price ($)"),
-                                       tr("Status"), tr("Stripe customer"), tr("Stripe subscription"),
-                                       tr("Period end"), tr("Read-only"), tr("Mismatch")},
-                                      central));
-    m_tablePages.append(
-        new TablePage(QStringLiteral("quotas"), browse::quotasTable(),
-                      {tr("Workspace"), tr("Name"), tr("Plan"), tr("Members"), tr("Member limit"),
-                       tr("Storage used (bytes)"), tr("Storage quota (bytes)"), tr("Storage drift (bytes)"),
-                       tr("AI tokens this month"), tr("AI tokens per month")},
-                      central));
-    m_tablePages.append(new TablePage(QStringLiteral("ai_usage"), browse::aiUsageTable(),
-                                      {tr("Id"), tr("Workspace"), tr("User"), tr("Provider"), tr("Model"),
-                                       tr("Input tokens"), tr("Output tokens"), tr("Cost (USD)"), tr("When")},
-                                      central));
-    m_tablePages.append(new TablePage(QStringLiteral("exports"), browse::exportsTable(),
-                                      {tr("Id"), tr("Workspace"), tr("Requested by"), tr("Status"),
-                                       tr("Size (bytes)"), tr("Created"), tr("Expires"), tr("Purged")},
-                                      central));
-    m_tablePages.append(new TablePage(QStringLiteral("audit"), browse::auditLogTable(),
-                                      {tr("Id"), tr("When"), tr("Actor"), tr("Login"), tr("Action"),
-                                       tr("Target"), tr("Workspace"), tr("Reason")},
-                                      central));
-    const QStringList pageTitles = {tr("Workspaces"), tr("Users"),   tr("Subscriptions"), tr("Quotas"),
-                                    tr("AI usage"),   tr("Exports"), tr("Audit log")};
-    // The selected workspace's members, projects and audit history sit under the Workspaces table.
+    TablePage *workspaces = table("workspaces", browse::workspacesTable(),
+                                  {tr("Id"), tr("Name"), tr("Slug"), tr("Plan"), tr("Subscription"),
+                                   tr("Read-only"), tr("Members"), tr("Member limit"),
+                                   tr("Storage used (bytes)"), tr("Storage quota (bytes)"), tr("Created")});
+    TablePage *users = table("users", browse::usersTable(),
+                             {tr("Id"), tr("E-mail"), tr("Name"), tr("Provider"), tr("Created"),
+                              tr("Last login"), tr("Workspaces"), tr("E-mail shared")});
+    TablePage *subscriptions = table("subscriptions", browse::subscriptionsTable(),
+                                     {tr("Workspace"), tr("Name"), tr("Plan"), tr("Monthly price ($)"),
+                                      tr("Status"), tr("Stripe customer"), tr("Stripe subscription"),
+                                      tr("Period end"), tr("Read-only"), tr("Mismatch")});
+    TablePage *quotas =
+        table("quotas", browse::quotasTable(),
+              {tr("Workspace"), tr("Name"), tr("Plan"), tr("Members"), tr("Member limit"),
+               tr("Storage used (bytes)"), tr("Storage quota (bytes)"), tr("Storage drift (bytes)"),
+               tr("AI tokens this month"), tr("AI tokens per month")});
+    TablePage *aiRequests = table("ai_usage", browse::aiUsageTable(),
+                                  {tr("Id"), tr("Workspace"), tr("User"), tr("Provider"), tr("Model"),
+                                   tr("Input tokens"), tr("Output tokens"), tr("Cost (USD)"), tr("When")});
+    TablePage *files =
+        table("files", browse::filesTable(),
+              {tr("Id"), tr("Workspace"), tr("Project"), tr("Name"), tr("Size (bytes)"), tr("Created")});
+    TablePage *exports = table("exports", browse::exportsTable(),
+                               {tr("Id"), tr("Workspace"), tr("Requested by"), tr("Status"),
+                                tr("Size (bytes)"), tr("Created"), tr("Expires"), tr("Purged")});
+    TablePage *audit = table("audit", browse::auditLogTable(),
+                             {tr("Id"), tr("When"), tr("Actor"), tr("Login"), tr("Action"), tr("Target"),
+                              tr("Workspace"), tr("Reason")});
+    m_usageSummary = new UsageSummaryPage(central);
+
+    // The selected workspace's or user's related tables sit under its table; the selected audit entry's
+    // before/after beside the audit log.
+    auto split = [central](Qt::Orientation orientation, QWidget *first, QWidget *second) {
+        auto *splitter = new QSplitter(orientation, central);
+        splitter->addWidget(first);
+        splitter->addWidget(second);
+        splitter->setStretchFactor(0, 3);
+        splitter->setStretchFactor(1, 2);
+        return splitter;
+    };
     m_detailPane = new DetailPane(central);
-    auto *workspacesSplit = new QSplitter(Qt::Vertical, central);
-    workspacesSplit->addWidget(m_tablePages.at(0));
-    workspacesSplit->addWidget(m_detailPane);
-    workspacesSplit->setStretchFactor(0, 3);
-    workspacesSplit->setStretchFactor(1, 1);
-    connect(m_tablePages.at(0), &TablePage::currentIdChanged, m_detailPane, &DetailPane::showWorkspace);
-    for (int i = 0; i < m_tablePages.size(); ++i) {
-        m_navigation->addItem(pageTitles.at(i));
-        m_pages->addWidget(i == 0 ? static_cast<QWidget *>(workspacesSplit) : m_tablePages.at(i));
+    m_userDetailPane = new UserDetailPane(central);
+    m_auditDiff = new AuditDiffView(central);
+    connect(workspaces, &TablePage::currentIdChanged, m_detailPane, &DetailPane::showWorkspace);
+    connect(users, &TablePage::currentIdChanged, m_userDetailPane, &UserDetailPane::showUser);
+    connect(audit, &TablePage::currentIdChanged, m_auditDiff, &AuditDiffView::showEntry);
+    const QList<std::pair<QString, QWidget *>> pages = {
+        {tr("Workspaces"), split(Qt::Vertical, workspaces, m_detailPane)},
+        {tr("Users"), split(Qt::Vertical, users, m_userDetailPane)},
+        {tr("Subscriptions"), subscriptions},
+        {tr("Quotas"), quotas},
+        {tr("AI usage by period"), m_usageSummary},
+        {tr("AI requests"), aiRequests},
+        {tr("Files"), files},
+        {tr("Exports"), exports},
+        {tr("Audit log"), split(Qt::Horizontal, audit, m_auditDiff)},
+    };
+    for (const auto &[title, page] : pages) {
+        m_navigation->addItem(title);
+        m_pages->addWidget(page);
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     m_navigation->setCurrentRow(0);
@@ -292,6 +315,7 @@ void MainWindow::stopDemo()
     // Close every table's connection first, so that the server's shutdown cuts nobody off mid-session.
     for (auto *model : findChildren<models::PagedTableModel *>())
         model->disconnectFromDatabase(models::PagedTableModel::WorkerShutdown::Wait);
+    m_usageSummary->model()->disconnectFromDatabase();
     m_demo->stop();
 }
 
@@ -317,6 +341,9 @@ void MainWindow::setSession(const SessionProbe &session, const QString &label, b
         for (TablePage *page : std::as_const(m_tablePages))
             page->setConnection(session.spec);
         m_detailPane->setConnection(session.spec);
+        m_userDetailPane->setConnection(session.spec);
+        m_auditDiff->setConnection(session.spec);
+        m_usageSummary->setConnection(session.spec);
     }
     if (session.schemaError) {
         m_schemaBanner->setText(session.schemaError.message + QLatin1Char(' ') +

@@ -22,8 +22,11 @@ class DemoEnvironment;
 namespace beacon::ui {
 
 class SecretStore;
+class AuditDiffView;
 class DetailPane;
 class TablePage;
+class UsageSummaryPage;
+class UserDetailPane;
 
 // The console's window: the navigation list of tables, the status bar that says where you are connected and
 // as whom, and the banners nobody may miss (production, unknown schema).
@@ -77,6 +80,9 @@ private:
     QStackedWidget *m_pages = nullptr;
     QList<TablePage *> m_tablePages;
     DetailPane *m_detailPane = nullptr;
+    UserDetailPane *m_userDetailPane = nullptr;
+    AuditDiffView *m_auditDiff = nullptr;
+    UsageSummaryPage *m_usageSummary = nullptr;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusDatabase = nullptr;
     QLabel *m_statusRole = nullptr;

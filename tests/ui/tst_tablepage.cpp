@@ -2,12 +2,14 @@
 // narrows them after Enter, and a header click sorts by an indexed column and ignores the others.
 #include "testdatabase.h"
 
+#include "auditdiffview.h"
 #include "detailpane.h"
 #include "mainwindow.h"
 #include "pagedtablemodel.h"
 #include "secretstore.h"
 #include "seed/seeder.h"
 #include "tablepage.h"
+#include "userdetailpane.h"
 
 #include <QClipboard>
 #include <QDialog>
@@ -19,6 +21,7 @@
 #include <QLocale>
 #include <QSettings>
 #include <QSqlQuery>
+#include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -37,6 +40,9 @@ private slots:
     void copyCellAndRow_keyboard_putTextOnClipboard();
     void liveRefresh_anotherConnectionRenames_visibleRowUpdates();
     void selectWorkspace_detailPaneShowsItsMembersAndProjects();
+    void selectUser_userPaneShowsTheirWorkspaces();
+    void selectAuditEntry_diffShowsWhatChanged();
+    void navigation_everyPageReachable();
     void quickOpen_data();
     void quickOpen();
     void sortOrder_rememberedForTheNextWindow();
@@ -267,6 +273,71 @@ void TestTablePage::selectWorkspace_detailPaneShowsItsMembersAndProjects()
         QCOMPARE(detail->members()->data(detail->members()->index(i, 0)).toLongLong(),
                  member.value(0).toLongLong());
     }
+}
+
+void TestTablePage::selectUser_userPaneShowsTheirWorkspaces()
+{
+    ui::TablePage *users = page(QStringLiteral("users"));
+    users->showSearch({});
+    QTRY_VERIFY_WITH_TIMEOUT(!users->model()->isBusy() && users->model()->rowCount() > 0, 15000);
+    auto *pane = m_window->findChild<ui::UserDetailPane *>(QStringLiteral("userDetailPane"));
+    QVERIFY(pane);
+    const qint64 id = cell(users, 0, 0).toLongLong();
+    QSqlQuery query(m_database->db());
+    QVERIFY_SQL(query, prepare(QStringLiteral("SELECT count(*) FROM memberships WHERE user_id = :id")));
+    query.bindValue(QStringLiteral(":id"), id);
+    QVERIFY_SQL(query, exec());
+    QVERIFY(query.next());
+    auto *view = users->findChild<QTableView *>(QStringLiteral("table"));
+    view->setCurrentIndex(view->model()->index(0, 1));
+    QTRY_COMPARE_WITH_TIMEOUT(pane->memberships()->scope(), std::optional<qint64>(id), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!pane->memberships()->isBusy(), 10000);
+    QCOMPARE(pane->memberships()->rowCount(), query.value(0).toInt());
+}
+
+void TestTablePage::selectAuditEntry_diffShowsWhatChanged()
+{
+    QSqlQuery query(m_database->db());
+    QVERIFY_SQL(
+        query, exec(QStringLiteral("INSERT INTO audit_log (actor, action, action_id, target_type, target_id, "
+                                   "workspace_id, reason, before, after) VALUES ('ana', 'plan-change', "
+                                   "gen_random_uuid(), 'workspace', '1', 1, 'T-1', '{\"plan\": \"free\"}', "
+                                   "'{\"plan\": \"team\"}') RETURNING id")));
+    QVERIFY(query.next());
+    const qint64 entry = query.value(0).toLongLong();
+    ui::TablePage *audit = page(QStringLiteral("audit"));
+    audit->model()->reload();
+    QTRY_VERIFY_WITH_TIMEOUT(!audit->model()->isBusy() && audit->model()->rowCount() > 0, 15000);
+    int row = -1;
+    for (int candidate = 0; candidate < audit->model()->rowCount() && row < 0; ++candidate) {
+        if (cell(audit, candidate, 0).toLongLong() == entry)
+            row = candidate;
+    }
+    QVERIFY(row >= 0);
+    auto *view = audit->findChild<QTableView *>(QStringLiteral("table"));
+    view->setCurrentIndex(view->model()->index(row, 1));
+    auto *diff = m_window->findChild<ui::AuditDiffView *>(QStringLiteral("auditDiffView"));
+    QVERIFY(diff);
+    QTRY_COMPARE_WITH_TIMEOUT(diff->shownEntry(), std::optional<qint64>(entry), 10000);
+    auto *fields = diff->changes();
+    QCOMPARE(fields->rowCount(), 1);
+    QCOMPARE(fields->index(0, 0).data().toString(), QStringLiteral("plan"));
+    QVERIFY(fields->index(0, 2).data().toString().contains(QStringLiteral("free")));
+    QVERIFY(fields->index(0, 3).data().toString().contains(QStringLiteral("team")));
+}
+
+void TestTablePage::navigation_everyPageReachable()
+{
+    auto *navigation = m_window->findChild<QListWidget *>(QStringLiteral("navigation"));
+    auto *pages = m_window->findChild<QStackedWidget *>();
+    QVERIFY(navigation && pages);
+    QCOMPARE(navigation->count(), pages->count());
+    for (int i = 0; i < navigation->count(); ++i) {
+        navigation->setCurrentRow(i);
+        QCOMPARE(pages->currentIndex(), i);
+        QVERIFY(!navigation->item(i)->text().isEmpty());
+    }
+    navigation->setCurrentRow(0);
 }
 
 void TestTablePage::quickOpen_data()
