@@ -1,27 +1,18 @@
 #include "pagedtablemodel.h"
 
 #include "db/database.h"
+#include "db/workersession.h"
 
 #include <QPointer>
 #include <QSqlDriver>
 #include <QThread>
-#include <QThreadPool>
-
-#include <atomic>
 
 namespace beacon::models {
-
-// What the model, its worker and a cancel request share across threads; it outlives whichever goes first.
-struct WorkerState {
-    std::atomic<quint64> latestGeneration{0};  // the model's current generation
-    std::atomic<quint64> runningGeneration{0}; // the generation of the job on the server now, 0 when idle
-    std::atomic<int> backendPid{0};
-};
 
 // Lives on the model's worker thread and owns that thread's connection.
 class PageWorker : public QObject {
 public:
-    PageWorker(ConnectionSpec spec, browse::TableDefinition table, std::shared_ptr<WorkerState> state)
+    PageWorker(ConnectionSpec spec, browse::TableDefinition table, std::shared_ptr<WorkerSession> state)
         : m_spec(std::move(spec))
         , m_table(std::move(table))
         , m_state(std::move(state))
@@ -90,7 +81,7 @@ private:
 
     ConnectionSpec m_spec;
     browse::TableDefinition m_table;
-    std::shared_ptr<WorkerState> m_state;
+    std::shared_ptr<WorkerSession> m_state;
     std::unique_ptr<Connection> m_connection;
 };
 
@@ -133,7 +124,7 @@ void PagedTableModel::setConnection(const ConnectionSpec &spec)
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("browse-worker"));
     m_spec = spec;
-    m_state = std::make_shared<WorkerState>();
+    m_state = std::make_shared<WorkerSession>();
     m_worker = new PageWorker(spec, m_table, m_state);
     QPointer<PagedTableModel> self(this);
     m_worker->onRowChanged = [self](qint64 id, browse::Row row, bool found) {
@@ -203,22 +194,6 @@ browse::PageRequest PagedTableModel::baseRequest() const
     return request;
 }
 
-void PagedTableModel::cancelStaleQuery() const
-{
-    // A search or reset made the statement on the server useless: stop it there rather than wait for it. The
-    // cancel runs on a pool thread (it opens a connection of its own) and checks again just before it fires,
-    // so that it hits the stale statement and not the one that replaced it; if it still does, the worker
-    // runs the wanted job once more.
-    const quint64 running = m_state->runningGeneration.load();
-    if (running == 0 || running == m_generation)
-        return;
-    QThreadPool::globalInstance()->start([state = m_state, spec = m_spec, running] {
-        if (state->runningGeneration.load() != running)
-            return;
-        cancelBackend(spec, state->backendPid.load());
-    });
-}
-
 void PagedTableModel::restart()
 {
     beginResetModel();
@@ -232,7 +207,7 @@ void PagedTableModel::restart()
     if (!m_worker)
         return;
     m_state->latestGeneration = m_generation;
-    cancelStaleQuery();
+    WorkerSession::cancelStale(m_state, m_spec, m_generation);
     m_counting = true;
     const quint64 generation = m_generation;
     const browse::PageRequest request = baseRequest();

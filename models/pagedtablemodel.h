@@ -3,6 +3,7 @@
 #include "browse/keysetpager.h"
 #include "db/connectionspec.h"
 #include "db/dberror.h"
+#include "db/workersession.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -14,7 +15,6 @@ class QThread;
 namespace beacon::models {
 
 class PageWorker;
-struct WorkerState;
 
 // A table of any size, read a block of rows at a time by key on a worker thread with its own connection.
 // Rows not read yet show a placeholder; the row count of a big unfiltered table is the planner's estimate,
@@ -82,7 +82,6 @@ private:
     static DbError countAndReadFirstBlock(const QSqlDatabase &db, const browse::TableDefinition &table,
                                           browse::PageRequest request, CountReply *reply);
     browse::PageRequest baseRequest() const;
-    void cancelStaleQuery() const;
     void evictDistantBlocks();
     void restart();
     void requestBlock(int block) const;
@@ -96,7 +95,7 @@ private:
     QThread *m_thread = nullptr;
     PageWorker *m_worker = nullptr;
     ConnectionSpec m_spec;
-    std::shared_ptr<WorkerState> m_state;
+    std::shared_ptr<WorkerSession> m_state;
     QString m_search;
     std::optional<qint64> m_scope;
     QList<browse::ColumnFilter> m_filters;

@@ -1,6 +1,7 @@
 #include "usagesummarymodel.h"
 
 #include "db/database.h"
+#include "db/workersession.h"
 
 #include <QCoreApplication>
 #include <QLocale>
@@ -8,27 +9,13 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
-#include <QThreadPool>
-
-#include <atomic>
 
 namespace beacon::models {
-
-// What the model, its worker and a cancel on a pool thread share; it outlives whichever goes first.
-struct UsageSummaryState {
-    std::atomic<quint64> latestGeneration{0};  // the model's current request
-    std::atomic<quint64> runningGeneration{0}; // the request on the server now, 0 when idle
-    // pg_cancel_backend calls begun and completed: a statement that fails with 57014 while no cancel was
-    // under way was stopped by the statement timeout (or an administrator), not by us.
-    std::atomic<quint64> cancelsStarted{0};
-    std::atomic<quint64> cancelsFinished{0};
-    std::atomic<int> backendPid{0};
-};
 
 // Lives on the model's worker thread and owns that thread's connection.
 class UsageSummaryWorker : public QObject {
 public:
-    UsageSummaryWorker(ConnectionSpec spec, int statementTimeoutMs, std::shared_ptr<UsageSummaryState> state)
+    UsageSummaryWorker(ConnectionSpec spec, int statementTimeoutMs, std::shared_ptr<WorkerSession> state)
         : m_spec(std::move(spec))
         , m_statementTimeoutMs(statementTimeoutMs)
         , m_state(std::move(state))
@@ -129,7 +116,7 @@ private:
 
     ConnectionSpec m_spec;
     int m_statementTimeoutMs;
-    std::shared_ptr<UsageSummaryState> m_state;
+    std::shared_ptr<WorkerSession> m_state;
     std::unique_ptr<Connection> m_connection;
 };
 
@@ -168,7 +155,7 @@ void UsageSummaryModel::setConnection(const ConnectionSpec &spec)
 {
     shutDownWorker(false);
     m_spec = spec;
-    m_state = std::make_shared<UsageSummaryState>();
+    m_state = std::make_shared<WorkerSession>();
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("usage-summary-worker"));
     m_worker = new UsageSummaryWorker(spec, m_statementTimeoutMs, m_state);
@@ -235,22 +222,7 @@ void UsageSummaryModel::cancel()
 
 void UsageSummaryModel::stopStaleQuery() const
 {
-    // The statement on the server serves a request nobody wants any more: stop it there rather than let it
-    // run on. The cancel opens a connection of its own, so it runs on a pool thread, and looks again just
-    // before it fires so that it hits the stale statement and not the one that replaced it (if it still
-    // does, the worker runs that one again).
-    if (!m_state)
-        return;
-    const quint64 running = m_state->runningGeneration.load();
-    if (running == 0 || running == m_generation)
-        return;
-    QThreadPool::globalInstance()->start([state = m_state, spec = m_spec, running] {
-        if (state->runningGeneration.load() != running)
-            return;
-        ++state->cancelsStarted;
-        cancelBackend(spec, state->backendPid.load());
-        ++state->cancelsFinished;
-    });
+    WorkerSession::cancelStale(m_state, m_spec, m_generation);
 }
 
 void UsageSummaryModel::replyArrived(quint64 generation, Reply reply)

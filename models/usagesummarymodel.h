@@ -3,6 +3,7 @@
 #include "browse/usagesummary.h"
 #include "db/connectionspec.h"
 #include "db/dberror.h"
+#include "db/workersession.h"
 
 #include <QAbstractTableModel>
 
@@ -13,7 +14,6 @@ class QThread;
 namespace beacon::models {
 
 class UsageSummaryWorker;
-struct UsageSummaryState;
 
 // AI usage summed per period and group (browse::fetchUsageSummary), read on a worker thread with its own
 // connection. Each request replaces the rows of the one before. A newer request or cancel() stops the
@@ -82,7 +82,7 @@ private:
     QThread *m_thread = nullptr;
     UsageSummaryWorker *m_worker = nullptr;
     ConnectionSpec m_spec;
-    std::shared_ptr<UsageSummaryState> m_state;
+    std::shared_ptr<WorkerSession> m_state;
     int m_statementTimeoutMs = DefaultStatementTimeoutMs;
     browse::UsageSummaryRequest m_request;
     QList<browse::UsageSummaryRow> m_rows;
