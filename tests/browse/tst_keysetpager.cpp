@@ -40,6 +40,8 @@ private:
     QList<qint64> oracle(const QString &orderBy, const QString &where = QStringLiteral("TRUE"));
     QList<qint64> walkAll(const PageRequest &base, Direction direction);
     int columnNamed(const QString &name) const;
+    // The ids of the first page of up to 1,000 users for `request`; false (with a test failure) on an error.
+    bool firstThousandIds(PageRequest request, QList<qint64> *ids);
 
     std::unique_ptr<test::TestDatabase> m_database;
 };
@@ -230,6 +232,21 @@ void TestKeysetPager::scrollWhileAnotherConnectionWrites_noRowTwice()
     initTestCase();
 }
 
+bool TestKeysetPager::firstThousandIds(PageRequest request, QList<qint64> *ids)
+{
+    request.limit = 1000;
+    QList<Row> rows;
+    const DbError error = fetchPage(m_database->db(), usersTable(), request, &rows);
+    if (error) {
+        QTest::qFail(qPrintable(error.fullText()), __FILE__, __LINE__);
+        return false;
+    }
+    ids->clear();
+    for (const Row &row : std::as_const(rows))
+        ids->append(row.cursor.id);
+    return true;
+}
+
 void TestKeysetPager::search_takesInputLiterally_data()
 {
     QTest::addColumn<QString>("text");
@@ -259,13 +276,8 @@ void TestKeysetPager::search_takesInputLiterally()
     QFETCH(QString, where);
     PageRequest request;
     request.search = text;
-    request.limit = 1000;
-    QList<Row> rows;
-    const DbError error = fetchPage(m_database->db(), usersTable(), request, &rows);
-    QVERIFY2(!error, qPrintable(error.fullText()));
     QList<qint64> ids;
-    for (const Row &row : std::as_const(rows))
-        ids.append(row.cursor.id);
+    QVERIFY(firstThousandIds(request, &ids));
     QCOMPARE(ids, oracle(QStringLiteral("u.id"), where));
     if (where != QLatin1String("FALSE"))
         QVERIFY(!ids.isEmpty());
@@ -323,13 +335,8 @@ void TestKeysetPager::columnFilters_selectWhatTheirSqlSelects()
     PageRequest request;
     request.filters = filters;
     request.search = search;
-    request.limit = 1000;
-    QList<Row> rows;
-    const DbError error = fetchPage(m_database->db(), usersTable(), request, &rows);
-    QVERIFY2(!error, qPrintable(error.fullText()));
     QList<qint64> ids;
-    for (const Row &row : std::as_const(rows))
-        ids.append(row.cursor.id);
+    QVERIFY(firstThousandIds(request, &ids));
     const QList<qint64> expected = oracle(QStringLiteral("u.id"), where);
     QCOMPARE(ids, expected);
     qint64 count = 0;

@@ -253,13 +253,8 @@ void TestPagedTableModel::newerSearch_cancelsTheOneStillRunningOnTheServer()
     QVERIFY(counted.wait(20000));
 
     // Another session holds the table, so the search waits on the server until it is cancelled.
-    DbError error;
-    auto holder = Connection::open(database.spec(), QStringLiteral("holder"), &error);
-    QVERIFY2(holder, qPrintable(error.fullText()));
-    QSqlDatabase held = holder->database();
-    QVERIFY(held.transaction());
-    QSqlQuery lock(held);
-    QVERIFY_SQL(lock, exec(QStringLiteral("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")));
+    test::TableLock lock(database.spec(), QStringLiteral("users"));
+    QVERIFY(lock.isHeld());
     // The browse worker's session: the only other client session of this database.
     auto waitingSince = [&]() -> QString {
         QSqlQuery activity(database.db());
@@ -278,7 +273,7 @@ void TestPagedTableModel::newerSearch_cancelsTheOneStillRunningOnTheServer()
     QTRY_VERIFY_WITH_TIMEOUT(!waitingSince().isEmpty() && waitingSince() != first, 10000);
     QVERIFY(model.isBusy());
 
-    QVERIFY(held.rollback());
+    lock.release();
     QTRY_VERIFY_WITH_TIMEOUT(!model.isBusy(), 10000);
     QVERIFY2(failed.isEmpty(), "our own cancel is not an error for the person");
     const QList<qint64> expected =

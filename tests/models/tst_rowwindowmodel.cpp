@@ -31,12 +31,34 @@ private:
 
 static constexpr int Users = RowWindowModel::WindowRows + 5000;
 
+// The users table through a window, under the model tester, connected.
+struct Shown {
+    explicit Shown(const ConnectionSpec &spec)
+        : table(browse::usersTable(), usersHeaders())
+        , window(&table)
+        , tester(&window, QAbstractItemModelTester::FailureReportingMode::QtTest)
+    {
+        table.setConnection(spec);
+    }
+    bool counted()
+    {
+        return QTest::qWaitFor([this] { return !table.isBusy() && table.rowCount() > 0; }, 20000);
+    }
+    static QStringList usersHeaders()
+    {
+        QStringList names;
+        for (const auto &column : browse::usersTable().columns)
+            names.append(column.name);
+        return names;
+    }
+    PagedTableModel table;
+    RowWindowModel window;
+    QAbstractItemModelTester tester;
+};
+
 QStringList TestRowWindowModel::headers()
 {
-    QStringList names;
-    for (const auto &column : browse::usersTable().columns)
-        names.append(column.name);
-    return names;
+    return Shown::usersHeaders();
 }
 
 void TestRowWindowModel::initTestCase()
@@ -59,12 +81,10 @@ void TestRowWindowModel::cleanupTestCase()
 
 void TestRowWindowModel::bigTable_windowIsBounded_andShowsTheTableFromItsStart()
 {
-    PagedTableModel table(browse::usersTable(), headers());
-    RowWindowModel window(&table);
-    QAbstractItemModelTester tester(&window, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QSignalSpy counted(&table, &PagedTableModel::rowCountKnown);
-    table.setConnection(m_database->spec());
-    QVERIFY(counted.wait(20000));
+    Shown shown(m_database->spec());
+    QVERIFY(shown.counted());
+    PagedTableModel &table = shown.table;
+    RowWindowModel &window = shown.window;
     QCOMPARE(table.rowCount(), Users);
     QCOMPARE(window.rowCount(), RowWindowModel::WindowRows);
     QCOMPARE(window.columnCount(), table.columnCount());
@@ -85,12 +105,10 @@ void TestRowWindowModel::bigTable_windowIsBounded_andShowsTheTableFromItsStart()
 
 void TestRowWindowModel::moveWindow_rowsShift_persistentIndexFollowsOrIsDropped()
 {
-    PagedTableModel table(browse::usersTable(), headers());
-    RowWindowModel window(&table);
-    QAbstractItemModelTester tester(&window, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QSignalSpy counted(&table, &PagedTableModel::rowCountKnown);
-    table.setConnection(m_database->spec());
-    QVERIFY(counted.wait(20000));
+    Shown shown(m_database->spec());
+    QVERIFY(shown.counted());
+    PagedTableModel &table = shown.table;
+    RowWindowModel &window = shown.window;
 
     const QPersistentModelIndex followed(window.index(3000, 2));
     const QPersistentModelIndex leftBehind(window.index(10, 0));

@@ -30,33 +30,6 @@ browse::UsageSummaryRequest marchRequest(browse::UsageGrouping grouping)
     return request;
 }
 
-// Another session that holds ai_usage locked until release(), so that any summary waits on the server.
-class TableLock {
-public:
-    explicit TableLock(const ConnectionSpec &spec)
-    {
-        DbError error;
-        m_connection = Connection::open(spec, QStringLiteral("locker"), &error);
-        if (!m_connection)
-            return;
-        const QSqlDatabase db = m_connection->database();
-        m_held = !execPlain(db, QStringLiteral("BEGIN"), {}) &&
-                 !execPlain(db, QStringLiteral("LOCK TABLE ai_usage IN ACCESS EXCLUSIVE MODE"), {});
-    }
-    ~TableLock() { release(); }
-    bool isHeld() const { return m_held; }
-    void release()
-    {
-        if (m_held)
-            execPlain(m_connection->database(), QStringLiteral("ROLLBACK"), {});
-        m_held = false;
-    }
-
-private:
-    std::unique_ptr<Connection> m_connection;
-    bool m_held = false;
-};
-
 } // namespace
 
 class TestUsageSummaryModel : public QObject {
@@ -239,7 +212,7 @@ void TestUsageSummaryModel::newerRequest_stopsOlderOnServer_onlyNewerReplyLands(
     QSignalSpy finished(&model, &UsageSummaryModel::finished);
     QSignalSpy errors(&model, &UsageSummaryModel::errorOccurred);
     model.setConnection(m_database->spec());
-    TableLock lock(m_database->spec());
+    test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
     QVERIFY(lock.isHeld());
 
     model.setRequest(marchRequest(browse::UsageGrouping::Workspace));
@@ -273,7 +246,7 @@ void TestUsageSummaryModel::cancel_stopsStatementOnServer_noErrorReported()
     QSignalSpy errors(&model, &UsageSummaryModel::errorOccurred);
     QSignalSpy busy(&model, &UsageSummaryModel::busyChanged);
     model.setConnection(m_database->spec());
-    TableLock lock(m_database->spec());
+    test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
     QVERIFY(lock.isHeld());
 
     model.setRequest(marchRequest(browse::UsageGrouping::Workspace));
@@ -307,7 +280,7 @@ void TestUsageSummaryModel::statementTimeout_reportedAsBusyError()
     QSignalSpy errors(&model, &UsageSummaryModel::errorOccurred);
     model.setStatementTimeout(300);
     model.setConnection(m_database->spec());
-    TableLock lock(m_database->spec());
+    test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
     QVERIFY(lock.isHeld());
     model.setRequest(marchRequest(browse::UsageGrouping::Workspace));
     QVERIFY(errors.wait(10000));

@@ -6,6 +6,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QRegularExpression>
+#include <QSqlDriver>
 #include <QSqlQuery>
 
 #include "testconfig.h"
@@ -155,6 +156,28 @@ QList<qint64> userIdsInServerOrder(const QSqlDatabase &db, const QString &orderB
     while (query.next())
         ids.append(query.value(0).toLongLong());
     return ids;
+}
+
+TableLock::TableLock(const ConnectionSpec &spec, const QString &table)
+{
+    DbError error;
+    m_connection = Connection::open(spec, QStringLiteral("locker"), &error);
+    if (!m_connection)
+        return;
+    const QSqlDatabase db = m_connection->database();
+    // The table name is the test's own constant, quoted as an identifier.
+    m_held = !execPlain(db, QStringLiteral("BEGIN"), {}) &&
+             !execPlain(db,
+                        QStringLiteral("LOCK TABLE %1 IN ACCESS EXCLUSIVE MODE")
+                            .arg(db.driver()->escapeIdentifier(table, QSqlDriver::TableName)),
+                        {});
+}
+
+void TableLock::release()
+{
+    if (m_held)
+        execPlain(m_connection->database(), QStringLiteral("ROLLBACK"), {});
+    m_held = false;
 }
 
 } // namespace beacon::test

@@ -55,6 +55,22 @@ private:
 QList<qint64> userIdsInServerOrder(const QSqlDatabase &db, const QString &orderBy,
                                    const QString &where = QStringLiteral("TRUE"));
 
+// Another session holding `table` in ACCESS EXCLUSIVE mode until release() or destruction, so that any
+// query of it waits on the server: the way to make a query slow on purpose, to test that it is cancelled.
+class TableLock {
+public:
+    TableLock(const ConnectionSpec &spec, const QString &table);
+    ~TableLock() { release(); }
+    TableLock(const TableLock &) = delete;
+    TableLock &operator=(const TableLock &) = delete;
+    bool isHeld() const { return m_held; }
+    void release();
+
+private:
+    std::unique_ptr<Connection> m_connection;
+    bool m_held = false;
+};
+
 } // namespace beacon::test
 
 // QVERIFY for a QSqlQuery call that prints the server's error when it fails.

@@ -27,31 +27,6 @@ QDate todayUtc()
     return QDateTime::currentDateTimeUtc().date();
 }
 
-// Another session that holds ai_usage locked while it lives, so that a summary waits on the server.
-class TableLock {
-public:
-    explicit TableLock(const ConnectionSpec &spec)
-    {
-        DbError error;
-        m_connection = Connection::open(spec, QStringLiteral("locker"), &error);
-        if (!m_connection)
-            return;
-        const QSqlDatabase db = m_connection->database();
-        m_held = !execPlain(db, QStringLiteral("BEGIN"), {}) &&
-                 !execPlain(db, QStringLiteral("LOCK TABLE ai_usage IN ACCESS EXCLUSIVE MODE"), {});
-    }
-    ~TableLock()
-    {
-        if (m_held)
-            execPlain(m_connection->database(), QStringLiteral("ROLLBACK"), {});
-    }
-    bool isHeld() const { return m_held; }
-
-private:
-    std::unique_ptr<Connection> m_connection;
-    bool m_held = false;
-};
-
 } // namespace
 
 class TestUsageSummaryPage : public QObject {
@@ -363,7 +338,7 @@ void TestUsageSummaryPage::cancelButton_enabledOnlyWhileRunning()
     QVERIFY(!progress->isVisible());
     QSignalSpy errors(m_page->model(), &UsageSummaryModel::errorOccurred);
     {
-        TableLock lock(m_database->spec());
+        test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
         QVERIFY(lock.isHeld());
         press("showButton");
         QVERIFY(m_page->model()->isBusy());
@@ -384,7 +359,7 @@ void TestUsageSummaryPage::cancelButton_enabledOnlyWhileRunning()
 
     // Escape cancels too.
     {
-        TableLock lock(m_database->spec());
+        test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
         QVERIFY(lock.isHeld());
         press("showButton");
         QVERIFY(cancel->isEnabled());
@@ -408,7 +383,7 @@ void TestUsageSummaryPage::serverError_wordsThenDetailsForSupport()
     m_page->model()->setStatementTimeout(200);
     m_page->setConnection(m_database->spec());
     QSignalSpy errors(m_page->model(), &UsageSummaryModel::errorOccurred);
-    TableLock lock(m_database->spec());
+    test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
     QVERIFY(lock.isHeld());
     press("showButton");
     QVERIFY(errors.wait(10000));
