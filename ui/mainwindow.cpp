@@ -16,6 +16,7 @@
 #include "usagesummarypage.h"
 #include "userdetailpane.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -108,10 +109,11 @@ void MainWindow::buildUi()
         m_tablePages.append(page);
         return page;
     };
-    TablePage *workspaces = table("workspaces", browse::workspacesTable(),
-                                  {tr("Id"), tr("Name"), tr("Slug"), tr("Plan"), tr("Subscription"),
-                                   tr("Read-only"), tr("Members"), tr("Member limit"),
-                                   tr("Storage used (bytes)"), tr("Storage quota (bytes)"), tr("Created")});
+    TablePage *workspaces =
+        table("workspaces", browse::workspacesTable(),
+              {tr("Id"), tr("Name"), tr("Slug"), tr("Plan"), tr("Subscription"), tr("Read-only"),
+               tr("Members"), tr("Member limit"), tr("Storage used (bytes)"), tr("Storage quota (bytes)"),
+               tr("Storage used (%)"), tr("Created")});
     TablePage *users = table("users", browse::usersTable(),
                              {tr("Id"), tr("E-mail"), tr("Name"), tr("Provider"), tr("Created"),
                               tr("Last login"), tr("Workspaces"), tr("E-mail shared")});
@@ -166,8 +168,18 @@ void MainWindow::buildUi()
         {tr("Audit log"), split(Qt::Horizontal, audit, m_auditDiff)},
     };
     for (const auto &[title, page] : pages) {
+        const int number = m_pages->count() + 1;
         m_navigation->addItem(title);
         m_pages->addWidget(page);
+        // Ctrl+1 to Ctrl+9 go to the pages in the order of the list, from anywhere in the window.
+        if (number > 9)
+            continue;
+        auto *goTo = new QAction(title, this);
+        goTo->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_0 + number)));
+        goTo->setShortcutContext(Qt::WindowShortcut);
+        connect(goTo, &QAction::triggered, this, [this, number] { m_navigation->setCurrentRow(number - 1); });
+        addAction(goTo);
+        m_navigation->item(number - 1)->setToolTip(goTo->shortcut().toString(QKeySequence::NativeText));
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     m_navigation->setCurrentRow(0);

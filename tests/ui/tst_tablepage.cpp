@@ -337,7 +337,13 @@ void TestTablePage::navigation_everyPageReachable()
         QCOMPARE(pages->currentIndex(), i);
         QVERIFY(!navigation->item(i)->text().isEmpty());
     }
-    navigation->setCurrentRow(0);
+    // And from the keyboard, wherever the focus is.
+    m_window->activateWindow();
+    page(QStringLiteral("users"))->findChild<QLineEdit *>(QStringLiteral("search"))->setFocus();
+    QTest::keyClick(m_window.get(), Qt::Key_3, Qt::ControlModifier);
+    QCOMPARE(pages->currentIndex(), 2);
+    QTest::keyClick(m_window.get(), Qt::Key_1, Qt::ControlModifier);
+    QCOMPARE(pages->currentIndex(), 0);
 }
 
 void TestTablePage::quickOpen_data()

@@ -323,6 +323,10 @@ const TableDefinition &workspacesTable()
         plainColumn("member_limit", "p.max_members", KeyType::BigInt),
         plainColumn("storage_used", "w.storage_used_bytes", KeyType::BigInt),
         plainColumn("storage_quota", "p.storage_quota_bytes", KeyType::BigInt),
+        // Empty for a plan without a quota.
+        plainColumn("storage_percent",
+                    "round(100.0 * w.storage_used_bytes / nullif(p.storage_quota_bytes, 0), 1)",
+                    KeyType::Numeric, true),
         {QStringLiteral("created"), QStringLiteral("w.created_at"), KeyType::Timestamp, true, false,
          QStringLiteral("created_at")},
     });
