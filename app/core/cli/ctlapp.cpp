@@ -1,7 +1,9 @@
 #include "cli/ctlapp.h"
 
+#include "actions/actionengine.h"
 #include "buildinfo.h"
 #include "check/anomalycheck.h"
+#include "cli/actioncommand.h"
 #include "db/database.h"
 #include "db/demoenvironment.h"
 #include "db/migrator.h"
@@ -17,6 +19,8 @@
 
 #ifdef Q_OS_UNIX
 #include <csignal>
+#include <pwd.h>
+#include <unistd.h>
 #include <pthread.h>
 #endif
 
@@ -49,7 +53,13 @@ const QList<Command> &commands()
          {QStringLiteral("workspace")},
          tr("Find data anomalies without changing anything [--workspace ID]; exits 3 when any are found.")},
     };
-    return list;
+    static const QList<Command> withActions = [] {
+        QList<Command> all = list;
+        for (actions::ActionKind kind : actions::allActions())
+            all.append({actions::actionName(kind), actionOptionNames(kind), actionSynopsis(kind)});
+        return all;
+    }();
+    return withActions;
 }
 
 // Everything a command prints goes through here, so that --json always yields exactly one object.
@@ -82,8 +92,11 @@ public:
             m_object.insert(QStringLiteral("ok"), !error.isError() && code == 0);
             m_object.insert(QStringLiteral("exit_code"), code);
             if (error) {
-                m_object.insert(QStringLiteral("outcome"), kindName(error.kind));
-                m_object.insert(QStringLiteral("message"), error.message);
+                // An action has set its own outcome and message (the contract's words); keep them.
+                if (!m_object.contains(QStringLiteral("outcome")))
+                    m_object.insert(QStringLiteral("outcome"), kindName(error.kind));
+                if (!m_object.contains(QStringLiteral("message")))
+                    m_object.insert(QStringLiteral("message"), error.message);
                 m_object.insert(QStringLiteral("error"),
                                 QJsonObject{{QStringLiteral("kind"), kindName(error.kind)},
                                             {QStringLiteral("message"), error.message},
@@ -129,6 +142,60 @@ std::unique_ptr<Connection> connect(const QCommandLineParser &parser, Reporter &
         return nullptr;
     reporter.set(QStringLiteral("database"), spec.displayUri());
     return Connection::open(spec, QStringLiteral("ctl"), error);
+}
+
+// Who is acting: --actor, or else the login name of the person running beaconctl.
+QString actorFrom(const QCommandLineParser &parser)
+{
+    if (parser.isSet(QStringLiteral("actor")))
+        return parser.value(QStringLiteral("actor")).trimmed();
+    for (const char *variable : {"USER", "LOGNAME", "USERNAME"}) {
+        const QString user = qEnvironmentVariable(variable);
+        if (!user.trimmed().isEmpty())
+            return user;
+    }
+#ifdef Q_OS_UNIX
+    if (const passwd *account = getpwuid(getuid()))
+        return QString::fromLocal8Bit(account->pw_name);
+#endif
+    return {};
+}
+
+int runAction(actions::ActionKind kind, const QCommandLineParser &parser, Reporter &reporter)
+{
+    actions::ActionRequest request;
+    DbError error = actionRequestFromOptions(kind, parser, actorFrom(parser), &request);
+    reporter.set(QStringLiteral("action"), actions::actionName(kind));
+    reporter.set(QStringLiteral("action_id"), request.actionId.toString(QUuid::WithoutBraces));
+    if (error) {
+        reporter.set(QStringLiteral("outcome"), QStringLiteral("refused"));
+        return reporter.finish(error);
+    }
+    auto connection = connect(parser, reporter, &error);
+    if (!connection) {
+        reporter.set(QStringLiteral("outcome"), QStringLiteral("unavailable"));
+        return reporter.finish(error);
+    }
+    // Schema drift would make every statement's meaning uncertain: refuse before touching anything.
+    if (const DbError schema = Migrator::checkVersion(connection->database())) {
+        reporter.set(QStringLiteral("outcome"), QStringLiteral("refused"));
+        return reporter.finish(schema);
+    }
+    const ActionReport report = runActionCommand(connection->database(), request);
+    for (auto field = report.fields.constBegin(); field != report.fields.constEnd(); ++field)
+        reporter.set(field.key(), field.value());
+    if (!report.text.isEmpty())
+        reporter.say(report.text);
+    const QJsonObject preview = report.fields.value(QStringLiteral("preview")).toObject();
+    if (request.dryRun && !report.error) {
+        for (auto item = preview.constBegin(); item != preview.constEnd(); ++item)
+            reporter.say(QStringLiteral("  %1: %2")
+                             .arg(item.key(), item.value().isObject()
+                                                  ? QString::fromUtf8(QJsonDocument(item.value().toObject())
+                                                                          .toJson(QJsonDocument::Compact))
+                                                  : item.value().toVariant().toString()));
+    }
+    return reporter.finish(report.error);
 }
 
 int runMigrate(const QCommandLineParser &parser, Reporter &reporter)
@@ -318,12 +385,14 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
          QStringLiteral("name")},
         {QStringLiteral("size"), tr("seed: tiny, small, medium or large."), QStringLiteral("size")},
         {QStringLiteral("seed"), tr("seed: the random seed (default 1)."), QStringLiteral("n")},
-        {QStringLiteral("workspace"), tr("check: only this workspace."), QStringLiteral("id")},
+        {QStringLiteral("workspace"), tr("check: only this workspace; actions: the workspace acted on."),
+         QStringLiteral("id")},
         {QStringLiteral("version"), tr("Print the version and exit.")},
         {{QStringLiteral("h"), QStringLiteral("help")}, tr("Print this help and exit.")},
     };
     parser.addOptions(options);
-    parser.addPositionalArgument(QStringLiteral("command"), tr("migrate, seed, demo or check"));
+    parser.addOptions(actionOptions());
+    parser.addPositionalArgument(QStringLiteral("command"), tr("migrate, seed, demo, check, or an action"));
 
     const bool json = arguments.contains(QStringLiteral("--json"));
     auto usage = [&](const QString &text) {
@@ -344,7 +413,7 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
     if (parser.isSet(QStringLiteral("help"))) {
         out << parser.helpText() << Qt::endl << tr("Commands:") << Qt::endl;
         for (const Command &command : commands())
-            out << "  " << command.name.leftJustified(10) << command.summary << Qt::endl;
+            out << "  " << command.name.leftJustified(15) << command.summary << Qt::endl;
         out << Qt::endl
             << tr("Exit codes: 0 ok, 1 internal error, 2 usage or bad input, 3 refused or anomalies found, 4 "
                   "busy, "
@@ -375,6 +444,8 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
         return usage(tr("seed needs --size tiny, small, medium or large."));
 
     Reporter reporter(out, err, json, name);
+    if (const auto kind = actions::actionFromName(name))
+        return runAction(*kind, parser, reporter);
     if (name == QLatin1String("migrate"))
         return runMigrate(parser, reporter);
     if (name == QLatin1String("seed"))

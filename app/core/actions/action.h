@@ -1,0 +1,95 @@
+#pragma once
+
+#include "db/dberror.h"
+
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QString>
+#include <QStringList>
+#include <QUuid>
+
+#include <optional>
+
+namespace beacon::actions {
+
+// Every change the console makes is one of these, run by runAction() as one short transaction.
+enum class ActionKind {
+    PlanChange,
+    MemberAdd,
+    MemberRemove,
+    MemberRole,
+    ProjectDelete,
+    FileDelete,
+    QuotaRepair,
+    ReadOnly,
+    UserMerge,
+    ExportsPurge,
+};
+
+// The name used on the command line and in the audit log, e.g. "plan-change".
+QString actionName(ActionKind kind);
+std::optional<ActionKind> actionFromName(const QString &name);
+QList<ActionKind> allActions();
+// The Beacon group roles whose grants allow this action (0002_roles.sql), for "denied" messages and for
+// switching actions off in the GUI.
+QStringList rolesAllowedFor(ActionKind kind);
+// Actions that delete or cut off access: the GUI asks for the workspace slug to be typed.
+bool isDestructive(ActionKind kind);
+
+// The membership roles, strongest first.
+const QStringList &memberRoles();
+
+struct ActionRequest {
+    ActionKind kind = ActionKind::QuotaRepair;
+    // Chosen by the caller before it acts, so that a retry after a lost connection is recognised.
+    QUuid actionId = QUuid::createUuid();
+    QString actor;  // the person at the console, recorded beside the database login
+    QString reason; // required: a ticket reference or a sentence
+    QString client; // "beaconctl" or "beacon-admin", recorded with the version
+    bool dryRun = false;
+    // The workspace version the person saw; the action stops with a conflict if the row has moved on.
+    std::optional<qint64> expectVersion;
+    int lockTimeoutMs = 3000;
+    int statementTimeoutMs = 30000;
+
+    // What the action works on; which ones are needed depends on the kind (see validate()).
+    std::optional<qint64> workspaceId;
+    std::optional<qint64> userId;
+    QString userEmail; // member-add may name the user by e-mail instead of id
+    std::optional<qint64> projectId;
+    std::optional<qint64> fileId;
+    std::optional<qint64> keepUserId;
+    std::optional<qint64> mergeUserId;
+    QString plan;
+    QString role;
+    bool allowOverQuota = false;
+    std::optional<bool> readOnly;
+    int olderThanDays = -1;
+    int limit = 1000;
+};
+
+// Malformed input (no reason, a missing option, an unknown role): refused before any database work, as
+// ErrorKind::Usage. Empty when the request is well formed.
+DbError validate(const ActionRequest &request);
+
+// What happened. `error` carries refused, busy, conflict, denied, unavailable or an internal error; without
+// one the action was applied, already applied earlier (the same action id), or previewed (dryRun).
+struct ActionResult {
+    QUuid actionId;
+    ActionKind kind = ActionKind::QuotaRepair;
+    DbError error;
+    bool alreadyApplied = false;
+    bool dryRun = false;
+    QString message;     // what was done, or would be done, in words
+    QJsonValue before;   // the rows changed, as they were
+    QJsonValue after;    // and as they are now (null where a row was deleted)
+    QJsonObject preview; // rows affected, bytes freed, members before and after, new limits
+    int attempts = 0;    // how many transactions it took (deadlocks and serialization failures are retried)
+
+    bool ok() const { return !error.isError(); }
+    // applied, already-applied, refused, busy, conflict, denied, unavailable or error.
+    QString outcome() const;
+    int exitCode() const { return error.exitCode(); }
+};
+
+} // namespace beacon::actions

@@ -1,0 +1,84 @@
+#pragma once
+
+#include "actions/action.h"
+
+#include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QVariantMap>
+
+#include <functional>
+
+namespace beacon::actions {
+
+// A test seam: called after each write an action makes, inside its transaction. An error returned here
+// aborts the action as a failed statement would, which proves that nothing of it remains.
+struct ActionHooks {
+    std::function<DbError(int writeNumber)> afterWrite;
+};
+
+// What one attempt of an action works with and fills in. The action's function runs inside the engine's
+// transaction: it locks what it touches in the global order, checks its preconditions on the locked rows,
+// changes them, and describes the change here; the engine writes the audit row and commits.
+//
+// The global lock order, the same for every action so that two of them never wait on each other in a
+// circle: workspaces by ascending id; then memberships, projects and files; then users by ascending id.
+// Rows outside it (exports) are locked on their own, never together with these.
+class ActionContext {
+public:
+    ActionContext(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks)
+        : m_db(db)
+        , m_request(request)
+        , m_hooks(hooks)
+    {}
+
+    const ActionRequest &request() const { return m_request; }
+    const QSqlDatabase &db() const { return m_db; }
+
+    // Runs one statement with these bound values; `doing` says what, for the error a person reads.
+    DbError exec(QSqlQuery &query, const QString &sql, const QVariantMap &values, const QString &doing);
+    // The same, for a statement that yields one JSON document (to_jsonb of a row, or an array of rows):
+    // *found is false when it yields no row.
+    DbError json(const QString &sql, const QVariantMap &values, const QString &doing, QJsonValue *result,
+                 bool *found = nullptr);
+    // To call after every write: the test seam of ActionHooks.
+    DbError wrote();
+
+    // Locks the workspace row (the first lock of any action on a workspace), refuses a workspace that does
+    // not exist, and stops with a conflict when the person saw another version of it. *row is the row.
+    DbError lockWorkspace(qint64 id, QJsonObject *row);
+    // Locks several workspaces, in ascending id order whatever order they are given in.
+    DbError lockWorkspaces(QList<qint64> ids, QList<QJsonObject> *rows);
+
+    // The audit row's fields, filled by the action.
+    QString targetType;
+    QString targetId;
+    std::optional<qint64> workspaceId;
+    QJsonValue before;
+    QJsonValue after;
+    QJsonObject preview;
+    QString message;
+
+private:
+    const QSqlDatabase &m_db;
+    const ActionRequest &m_request;
+    const ActionHooks &m_hooks;
+    int m_writes = 0;
+};
+
+// A refusal on the data, in words that say what to do.
+DbError refuse(const QString &message);
+
+// The actions, one function each (actions_*.cpp).
+DbError runPlanChange(ActionContext &context);
+DbError runReadOnly(ActionContext &context);
+DbError runQuotaRepair(ActionContext &context);
+DbError runMemberAdd(ActionContext &context);
+DbError runMemberRemove(ActionContext &context);
+DbError runMemberRole(ActionContext &context);
+DbError runUserMerge(ActionContext &context);
+DbError runProjectDelete(ActionContext &context);
+DbError runFileDelete(ActionContext &context);
+DbError runExportsPurge(ActionContext &context);
+
+} // namespace beacon::actions

@@ -1,0 +1,494 @@
+#include "actions/actionengine.h"
+
+#include "buildinfo.h"
+#include "db/database.h"
+
+#include <QCoreApplication>
+#include <QHostInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSqlError>
+#include <QThread>
+
+namespace beacon::actions {
+
+static QString tr(const char *text)
+{
+    return QCoreApplication::translate("beacon::actions", text);
+}
+
+// Enough for the contention this console meets (a handful of people and the backend on one workspace);
+// past it the person is told it is busy and can try again.
+static constexpr int MaxAttempts = 6;
+static constexpr int BackoffBaseMs = 15;
+
+namespace {
+
+struct KindInfo {
+    ActionKind kind;
+    const char *name;
+    QStringList roles;
+    bool destructive;
+};
+
+const QList<KindInfo> &kinds()
+{
+    static const QList<KindInfo> list = {
+        {ActionKind::PlanChange,
+         "plan-change",
+         {QStringLiteral("beacon_finance"), QStringLiteral("beacon_admin")},
+         false},
+        {ActionKind::MemberAdd,
+         "member-add",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         false},
+        {ActionKind::MemberRemove,
+         "member-remove",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         true},
+        {ActionKind::MemberRole,
+         "member-role",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         false},
+        {ActionKind::ProjectDelete,
+         "project-delete",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         true},
+        {ActionKind::FileDelete,
+         "file-delete",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         true},
+        {ActionKind::QuotaRepair,
+         "quota-repair",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         false},
+        {ActionKind::ReadOnly,
+         "read-only",
+         {QStringLiteral("beacon_finance"), QStringLiteral("beacon_admin")},
+         true},
+        {ActionKind::UserMerge, "user-merge", {QStringLiteral("beacon_admin")}, true},
+        {ActionKind::ExportsPurge, "exports-purge", {QStringLiteral("beacon_admin")}, true},
+    };
+    return list;
+}
+
+const KindInfo &infoOf(ActionKind kind)
+{
+    for (const KindInfo &info : kinds()) {
+        if (info.kind == kind)
+            return info;
+    }
+    Q_UNREACHABLE();
+}
+
+DbError usage(const QString &message)
+{
+    return DbError::make(ErrorKind::Usage, message);
+}
+
+QString jsonText(const QJsonValue &value)
+{
+    if (value.isObject())
+        return QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+    if (value.isArray())
+        return QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
+    return {};
+}
+
+QJsonValue parseJson(const QVariant &text)
+{
+    if (text.isNull())
+        return QJsonValue::Null;
+    const QJsonDocument document = QJsonDocument::fromJson(text.toString().toUtf8());
+    if (document.isObject())
+        return document.object();
+    if (document.isArray())
+        return document.array();
+    return QJsonValue::Null;
+}
+
+// The earlier outcome of this action id, if it was applied.
+DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, ActionResult *result, bool *found)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT action, before::text, after::text, reason FROM public.audit_log "
+                                 "WHERE action_id = CAST(:id AS uuid)"));
+    query.bindValue(QStringLiteral(":id"), request.actionId.toString(QUuid::WithoutBraces));
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), tr("Looking for an earlier run of this action"));
+    *found = query.next();
+    if (!*found)
+        return {};
+    if (query.value(0).toString() != actionName(request.kind))
+        return usage(tr("The action id %1 was already used for %2; give each action its own id.")
+                         .arg(request.actionId.toString(QUuid::WithoutBraces), query.value(0).toString()));
+    result->alreadyApplied = true;
+    result->before = parseJson(query.value(1));
+    result->after = parseJson(query.value(2));
+    result->message = tr("Already applied: this action id is in the audit log; nothing was changed again.");
+    return {};
+}
+
+DbError setLocal(const QSqlDatabase &db, const QString &setting, int milliseconds)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT set_config(:setting, :value, true)"));
+    query.bindValue(QStringLiteral(":setting"), setting);
+    query.bindValue(QStringLiteral(":value"), QStringLiteral("%1ms").arg(milliseconds));
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), tr("Preparing the transaction"));
+    return {};
+}
+
+DbError writeAudit(const QSqlDatabase &db, const ActionRequest &request, const ActionContext &context)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral(
+        "INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, workspace_id, "
+        "reason, "
+        "before, after, client) VALUES (:actor, :action, CAST(:id AS uuid), :target_type, :target_id, "
+        "CAST(:workspace AS bigint), :reason, CAST(:before AS jsonb), CAST(:after AS jsonb), "
+        "CAST(:client AS jsonb))"));
+    query.bindValue(QStringLiteral(":actor"), request.actor);
+    query.bindValue(QStringLiteral(":action"), actionName(request.kind));
+    query.bindValue(QStringLiteral(":id"), request.actionId.toString(QUuid::WithoutBraces));
+    query.bindValue(QStringLiteral(":target_type"), context.targetType);
+    query.bindValue(QStringLiteral(":target_id"), context.targetId);
+    query.bindValue(QStringLiteral(":workspace"), context.workspaceId
+                                                      ? QVariant(*context.workspaceId)
+                                                      : QVariant(QMetaType(QMetaType::LongLong)));
+    query.bindValue(QStringLiteral(":reason"), request.reason);
+    const QString before = jsonText(context.before);
+    const QString after = jsonText(context.after);
+    query.bindValue(QStringLiteral(":before"),
+                    before.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : before);
+    query.bindValue(QStringLiteral(":after"),
+                    after.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : after);
+    // Which program and version acted, and from where; nothing secret.
+    const QJsonObject client{{QStringLiteral("program"), request.client},
+                             {QStringLiteral("version"), applicationVersion()},
+                             {QStringLiteral("host"), QHostInfo::localHostName()},
+                             {QStringLiteral("dry_run"), request.dryRun}};
+    query.bindValue(QStringLiteral(":client"), jsonText(client));
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), tr("Writing the audit record"));
+    return {};
+}
+
+DbError runBody(ActionContext &context)
+{
+    switch (context.request().kind) {
+    case ActionKind::PlanChange:
+        return runPlanChange(context);
+    case ActionKind::MemberAdd:
+        return runMemberAdd(context);
+    case ActionKind::MemberRemove:
+        return runMemberRemove(context);
+    case ActionKind::MemberRole:
+        return runMemberRole(context);
+    case ActionKind::ProjectDelete:
+        return runProjectDelete(context);
+    case ActionKind::FileDelete:
+        return runFileDelete(context);
+    case ActionKind::QuotaRepair:
+        return runQuotaRepair(context);
+    case ActionKind::ReadOnly:
+        return runReadOnly(context);
+    case ActionKind::UserMerge:
+        return runUserMerge(context);
+    case ActionKind::ExportsPurge:
+        return runExportsPurge(context);
+    }
+    return DbError::make(ErrorKind::Internal, tr("Unknown action."));
+}
+
+// Words for a missing privilege that say who has it.
+DbError explainDenied(DbError error, ActionKind kind)
+{
+    error.message =
+        tr("Your database login may not run %1. It needs the role %2; ask an administrator to grant "
+           "it, or ask someone who has it.")
+            .arg(actionName(kind), rolesAllowedFor(kind).join(tr(" or ")));
+    return error;
+}
+
+bool isDuplicateActionId(const DbError &error)
+{
+    return error.sqlState == QLatin1String("23505") && error.details.contains(QLatin1String("action_id"));
+}
+
+} // namespace
+
+QString actionName(ActionKind kind)
+{
+    return QLatin1String(infoOf(kind).name);
+}
+
+std::optional<ActionKind> actionFromName(const QString &name)
+{
+    for (const KindInfo &info : kinds()) {
+        if (name == QLatin1String(info.name))
+            return info.kind;
+    }
+    return std::nullopt;
+}
+
+QList<ActionKind> allActions()
+{
+    QList<ActionKind> list;
+    for (const KindInfo &info : kinds())
+        list.append(info.kind);
+    return list;
+}
+
+QStringList rolesAllowedFor(ActionKind kind)
+{
+    return infoOf(kind).roles;
+}
+
+bool isDestructive(ActionKind kind)
+{
+    return infoOf(kind).destructive;
+}
+
+const QStringList &memberRoles()
+{
+    static const QStringList roles = {QStringLiteral("owner"), QStringLiteral("admin"),
+                                      QStringLiteral("member"), QStringLiteral("viewer")};
+    return roles;
+}
+
+QString ActionResult::outcome() const
+{
+    if (!error)
+        return alreadyApplied ? QStringLiteral("already-applied") : QStringLiteral("applied");
+    if (error.kind == ErrorKind::Usage)
+        return QStringLiteral("refused");
+    return kindName(error.kind);
+}
+
+DbError validate(const ActionRequest &request)
+{
+    if (request.reason.trimmed().isEmpty())
+        return usage(
+            tr("Give a reason (for example a ticket reference); every change is recorded with one."));
+    if (request.actor.trimmed().isEmpty())
+        return usage(tr("Say who is acting (--actor); the audit log records the person beside the login."));
+    if (request.actionId.isNull())
+        return usage(tr("The action id must be a UUID other than the nil UUID."));
+    if (request.lockTimeoutMs <= 0 || request.statementTimeoutMs <= 0)
+        return usage(tr("Timeouts must be positive numbers of milliseconds."));
+    const auto need = [](bool present, const QString &what) {
+        return present ? DbError() : usage(tr("This action needs %1.").arg(what));
+    };
+    switch (request.kind) {
+    case ActionKind::PlanChange:
+        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
+            return error;
+        return need(!request.plan.trimmed().isEmpty(), QStringLiteral("--plan CODE"));
+    case ActionKind::MemberAdd:
+    case ActionKind::MemberRole:
+        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
+            return error;
+        if (DbError error =
+                need(request.userId || !request.userEmail.trimmed().isEmpty(), QStringLiteral("--user ID")))
+            return error;
+        if (!memberRoles().contains(request.role))
+            return usage(tr("--role must be one of %1.").arg(memberRoles().join(QStringLiteral(", "))));
+        return {};
+    case ActionKind::MemberRemove:
+        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
+            return error;
+        return need(request.userId.has_value(), QStringLiteral("--user ID"));
+    case ActionKind::ProjectDelete:
+        return need(request.projectId.has_value(), QStringLiteral("--project ID"));
+    case ActionKind::FileDelete:
+        return need(request.fileId.has_value(), QStringLiteral("--file ID"));
+    case ActionKind::QuotaRepair:
+        return need(request.workspaceId.has_value(), QStringLiteral("--workspace ID"));
+    case ActionKind::ReadOnly:
+        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
+            return error;
+        return need(request.readOnly.has_value(), QStringLiteral("--on or --off"));
+    case ActionKind::UserMerge:
+        if (DbError error =
+                need(request.keepUserId && request.mergeUserId, QStringLiteral("--keep ID and --merge ID")))
+            return error;
+        if (*request.keepUserId == *request.mergeUserId)
+            return usage(tr("--keep and --merge name the same user; give two different users."));
+        return {};
+    case ActionKind::ExportsPurge:
+        if (request.olderThanDays < 0)
+            return usage(tr("This action needs --older-than DAYS (0 or more)."));
+        if (request.limit <= 0)
+            return usage(tr("--limit must be a positive number."));
+        return {};
+    }
+    return {};
+}
+
+DbError refuse(const QString &message)
+{
+    return DbError::make(ErrorKind::Refused, message);
+}
+
+DbError ActionContext::exec(QSqlQuery &query, const QString &sql, const QVariantMap &values,
+                            const QString &doing)
+{
+    query = QSqlQuery(m_db);
+    if (!query.prepare(sql))
+        return DbError::fromSql(query.lastError(), doing);
+    for (auto value = values.cbegin(); value != values.cend(); ++value)
+        query.bindValue(QLatin1Char(':') + value.key(), value.value());
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), doing);
+    return {};
+}
+
+DbError ActionContext::json(const QString &sql, const QVariantMap &values, const QString &doing,
+                            QJsonValue *result, bool *found)
+{
+    QSqlQuery query(m_db);
+    if (DbError error = exec(query, sql, values, doing))
+        return error;
+    const bool any = query.next();
+    if (found)
+        *found = any;
+    *result = any ? parseJson(query.value(0)) : QJsonValue(QJsonValue::Null);
+    return {};
+}
+
+DbError ActionContext::wrote()
+{
+    ++m_writes;
+    if (m_hooks.afterWrite)
+        return m_hooks.afterWrite(m_writes);
+    return {};
+}
+
+DbError ActionContext::lockWorkspace(qint64 id, QJsonObject *row)
+{
+    QJsonValue value;
+    bool found = false;
+    if (DbError error = json(QStringLiteral("SELECT to_jsonb(w) FROM public.workspaces AS w WHERE w.id = "
+                                            "CAST(:id AS bigint) FOR UPDATE"),
+                             {{QStringLiteral("id"), id}}, tr("Locking the workspace"), &value, &found))
+        return error;
+    if (!found)
+        return refuse(tr("Workspace %1 does not exist (it may have been deleted).").arg(id));
+    *row = value.toObject();
+    if (m_request.expectVersion &&
+        qint64(row->value(QStringLiteral("version")).toDouble()) != *m_request.expectVersion)
+        return DbError::make(
+            ErrorKind::Conflict,
+            tr("Workspace %1 changed since you looked at it (version %2, now %3): plan %4, read-only %5, "
+               "storage %6 bytes. Look at it again, then repeat the action if it still makes sense.")
+                .arg(id)
+                .arg(*m_request.expectVersion)
+                .arg(qint64(row->value(QStringLiteral("version")).toDouble()))
+                .arg(row->value(QStringLiteral("plan")).toString())
+                .arg(row->value(QStringLiteral("read_only")).toBool() ? tr("yes") : tr("no"))
+                .arg(qint64(row->value(QStringLiteral("storage_used_bytes")).toDouble())),
+            QString::fromUtf8(QJsonDocument(*row).toJson(QJsonDocument::Compact)));
+    return {};
+}
+
+DbError ActionContext::lockWorkspaces(QList<qint64> ids, QList<QJsonObject> *rows)
+{
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    rows->clear();
+    for (qint64 id : std::as_const(ids)) {
+        QJsonValue value;
+        bool found = false;
+        if (DbError error = json(QStringLiteral("SELECT to_jsonb(w) FROM public.workspaces AS w WHERE w.id = "
+                                                "CAST(:id AS bigint) FOR UPDATE"),
+                                 {{QStringLiteral("id"), id}}, tr("Locking the workspaces"), &value, &found))
+            return error;
+        if (found)
+            rows->append(value.toObject());
+    }
+    return {};
+}
+
+ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks)
+{
+    ActionResult result;
+    result.actionId = request.actionId;
+    result.kind = request.kind;
+    result.dryRun = request.dryRun;
+    if ((result.error = validate(request)))
+        return result;
+    const QString doing = tr("Running %1").arg(actionName(request.kind));
+    for (int attempt = 1; attempt <= MaxAttempts; ++attempt) {
+        result.attempts = attempt;
+        ActionContext context(db, request, hooks);
+        DbError error = execPlain(db, QStringLiteral("BEGIN ISOLATION LEVEL READ COMMITTED"), doing);
+        bool applied = false;
+        if (!error)
+            error = setLocal(db, QStringLiteral("lock_timeout"), request.lockTimeoutMs);
+        if (!error)
+            error = setLocal(db, QStringLiteral("statement_timeout"), request.statementTimeoutMs);
+        if (!error)
+            error = findApplied(db, request, &result, &applied);
+        if (!error && !applied)
+            error = runBody(context);
+        if (!error && !applied)
+            error = writeAudit(db, request, context);
+        const bool commit = !error && !applied && !request.dryRun;
+        if (commit) {
+            error =
+                execPlain(db, QStringLiteral("COMMIT"), tr("Committing %1").arg(actionName(request.kind)));
+        } else {
+            // Nothing of a failed, already applied or previewed action may remain.
+            execPlain(db, QStringLiteral("ROLLBACK"), doing);
+        }
+        if (applied)
+            return result;
+        if (!error) {
+            result.before = context.before;
+            result.after = context.after;
+            result.preview = context.preview;
+            result.message =
+                request.dryRun ? tr("Preview only, nothing was changed. If applied: %1").arg(context.message) : context.message;
+            return result;
+        }
+        if (isDuplicateActionId(error)) {
+            // The same action id committed by someone else a moment ago: report that outcome.
+            bool found = false;
+            if (DbError lookup = findApplied(db, request, &result, &found); lookup || !found)
+                result.error = lookup ? lookup : error;
+            return result;
+        }
+        if (error.isRetryable() && attempt < MaxAttempts) {
+            // Jittered, growing backoff: two actions that deadlocked must not meet again at once.
+            const int ms =
+                BackoffBaseMs * attempt + int(QRandomGenerator::global()->bounded(BackoffBaseMs * attempt));
+            QThread::msleep(ulong(ms));
+            continue;
+        }
+        if (error.kind == ErrorKind::Denied)
+            error = explainDenied(error, request.kind);
+        else if (error.sqlState == QLatin1String("55P03"))
+            error.message = tr("Someone else is changing the same rows right now, and they stayed locked for "
+                               "longer than %1 ms. Nothing was changed; try again in a moment.")
+                                .arg(request.lockTimeoutMs);
+        else if (error.kind == ErrorKind::Unavailable)
+            error.message +=
+                QLatin1Char(' ') +
+                tr("Whether the change was applied is unknown. Run it again with the same action id "
+                   "(%1): that is safe, and it reports what happened.")
+                    .arg(request.actionId.toString(QUuid::WithoutBraces));
+        else if (error.isRetryable())
+            error.message =
+                tr("The change kept colliding with others (%1 attempts). Nothing was changed; try "
+                   "again in a moment.")
+                    .arg(attempt);
+        result.error = error;
+        return result;
+    }
+    return result;
+}
+
+} // namespace beacon::actions

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "actions/action.h"
+#include "actions/actioncontext.h"
+
+#include <QSqlDatabase>
+
+namespace beacon::actions {
+
+// Runs one action as one short transaction on `db` (READ COMMITTED, which the team-size trigger needs):
+// lock in the global order, check on the locked rows, change, write exactly one audit row with the before
+// and after, commit. Any failure rolls everything back.
+// - The same action id already in the audit log: nothing is done, and the original outcome is reported.
+// - A deadlock or serialization failure is retried, a bounded number of times, with jittered backoff.
+// - A lock not obtained within the request's lock timeout is reported as busy; a missing privilege as
+//   denied, naming the roles that have it.
+// - A dry run takes the same path through the checks and the change, then rolls back.
+// Blocking: run it on a worker thread with its own connection. No row lock is ever held across anything but
+// this database's own statements; an action that must call Stripe will do it between transactions.
+ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks = {});
+
+} // namespace beacon::actions

@@ -1,0 +1,282 @@
+// The actions on memberships: add, remove, change of role, and the merge of a duplicate user into the one
+// kept. Each locks the workspace row first: the backend's team-size trigger takes the same lock before it
+// counts, so the count checked here cannot change before the commit.
+#include "actions/actioncontext.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace beacon::actions {
+
+static QString tr(const char *text)
+{
+    return QCoreApplication::translate("beacon::actions", text);
+}
+
+namespace {
+
+// The membership row of one user in one workspace, locked; *found false when there is none.
+DbError lockMembership(ActionContext &context, qint64 workspace, qint64 user, QJsonObject *row, bool *found)
+{
+    QJsonValue value;
+    if (DbError error =
+            context.json(QStringLiteral("SELECT to_jsonb(m) FROM public.memberships AS m "
+                                        "WHERE m.workspace_id = CAST(:w AS bigint) AND m.user_id = "
+                                        "CAST(:u AS bigint) FOR UPDATE"),
+                         {{QStringLiteral("w"), workspace}, {QStringLiteral("u"), user}},
+                         tr("Locking the membership"), &value, found))
+        return error;
+    *row = value.toObject();
+    return {};
+}
+
+// The other owners of the workspace, locked, so that two removals of two owners cannot both see the other.
+DbError countOtherOwners(ActionContext &context, qint64 workspace, qint64 user, qint64 *owners)
+{
+    QSqlQuery query;
+    if (DbError error = context.exec(
+            query,
+            QStringLiteral("SELECT user_id FROM public.memberships WHERE workspace_id = "
+                           "CAST(:w AS bigint) AND role = 'owner' AND user_id <> "
+                           "CAST(:u AS bigint) ORDER BY user_id FOR UPDATE"),
+            {{QStringLiteral("w"), workspace}, {QStringLiteral("u"), user}}, tr("Counting the owners")))
+        return error;
+    *owners = 0;
+    while (query.next())
+        ++*owners;
+    return {};
+}
+
+DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members)
+{
+    QSqlQuery query;
+    if (DbError error =
+            context.exec(query,
+                         QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = "
+                                        "CAST(:w AS bigint)"),
+                         {{QStringLiteral("w"), workspace}}, tr("Counting the members"));
+        error || !query.next())
+        return error ? error : DbError::make(ErrorKind::Internal, tr("Counting the members gave no answer."));
+    *members = query.value(0).toLongLong();
+    return {};
+}
+
+// The user named by id or by e-mail (case-insensitive, as sign-in treats it).
+DbError resolveUser(ActionContext &context, QJsonObject *user)
+{
+    const ActionRequest &request = context.request();
+    QSqlQuery query;
+    DbError error =
+        request.userId
+            ? context.exec(query,
+                           QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE u.id = "
+                                          "CAST(:id AS bigint)"),
+                           {{QStringLiteral("id"), *request.userId}}, tr("Finding the user"))
+            : context.exec(query,
+                           QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE "
+                                          "lower(u.primary_email) = lower(:email) ORDER BY u.id"),
+                           {{QStringLiteral("email"), request.userEmail.trimmed()}}, tr("Finding the user"));
+    if (error)
+        return error;
+    QList<QJsonObject> matches;
+    while (query.next())
+        matches.append(QJsonDocument::fromJson(query.value(0).toString().toUtf8()).object());
+    const QString named = request.userId ? QString::number(*request.userId) : request.userEmail.trimmed();
+    if (matches.isEmpty())
+        return refuse(tr("There is no user %1.").arg(named));
+    if (matches.size() > 1) {
+        QStringList ids;
+        for (const QJsonObject &match : std::as_const(matches))
+            ids.append(QString::number(qint64(match.value(QStringLiteral("id")).toDouble())));
+        return refuse(tr("Several users have the e-mail %1 (ids %2). Name the user by id; merging the "
+                         "duplicates (user-merge) may be due.")
+                          .arg(named, ids.join(QStringLiteral(", "))));
+    }
+    *user = matches.first();
+    if (!user->value(QStringLiteral("disabled_at")).isNull())
+        return refuse(tr("User %1 is disabled (merged or closed); add the user it was merged into instead.")
+                          .arg(qint64(user->value(QStringLiteral("id")).toDouble())));
+    return {};
+}
+
+void describeMembership(ActionContext &context, qint64 workspace, qint64 user)
+{
+    context.targetType = QStringLiteral("membership");
+    context.targetId = QStringLiteral("%1/%2").arg(workspace).arg(user);
+    context.workspaceId = workspace;
+}
+
+} // namespace
+
+DbError runMemberAdd(ActionContext &context)
+{
+    const ActionRequest &request = context.request();
+    const qint64 workspaceId = *request.workspaceId;
+    QJsonObject workspace;
+    if (DbError error = context.lockWorkspace(workspaceId, &workspace))
+        return error;
+    QJsonObject user;
+    if (DbError error = resolveUser(context, &user))
+        return error;
+    const qint64 userId = qint64(user.value(QStringLiteral("id")).toDouble());
+    QJsonObject existing;
+    bool member = false;
+    if (DbError error = lockMembership(context, workspaceId, userId, &existing, &member))
+        return error;
+    if (member)
+        return refuse(tr("User %1 is already a member of workspace %2 (as %3).")
+                          .arg(userId)
+                          .arg(workspaceId)
+                          .arg(existing.value(QStringLiteral("role")).toString()));
+    qint64 members = 0;
+    if (DbError error = memberCount(context, workspaceId, &members))
+        return error;
+    QSqlQuery limit;
+    if (DbError error =
+            context.exec(limit, QStringLiteral("SELECT max_members FROM public.plans WHERE code = :plan"),
+                         {{QStringLiteral("plan"), workspace.value(QStringLiteral("plan")).toString()}},
+                         tr("Reading the plan"));
+        error || !limit.next())
+        return error ? error : DbError::make(ErrorKind::Internal, tr("The workspace's plan is missing."));
+    const qint64 maxMembers = limit.value(0).toLongLong();
+    if (members >= maxMembers)
+        return refuse(tr("The team is full: workspace %1 on the %2 plan has %3 of %4 seats. Remove a member "
+                         "first, or move the workspace to a plan with more seats.")
+                          .arg(workspaceId)
+                          .arg(workspace.value(QStringLiteral("plan")).toString())
+                          .arg(members)
+                          .arg(maxMembers));
+    QJsonValue after;
+    // The team-size trigger checks again, under the same lock: a second guard, not the first.
+    if (DbError error =
+            context.json(QStringLiteral("INSERT INTO public.memberships (workspace_id, user_id, role) "
+                                        "VALUES (CAST(:w AS bigint), CAST(:u AS bigint), :role) "
+                                        "RETURNING to_jsonb(memberships.*)"),
+                         {{QStringLiteral("w"), workspaceId},
+                          {QStringLiteral("u"), userId},
+                          {QStringLiteral("role"), request.role}},
+                         tr("Adding the member"), &after))
+        return error;
+    if (DbError error = context.wrote())
+        return error;
+    describeMembership(context, workspaceId, userId);
+    context.before = QJsonValue::Null;
+    context.after = after;
+    context.preview = {{QStringLiteral("members_before"), members},
+                       {QStringLiteral("members_after"), members + 1},
+                       {QStringLiteral("max_members"), maxMembers}};
+    context.message = tr("User %1 (%2) added to workspace %3 as %4; %5 of %6 seats used.")
+                          .arg(userId)
+                          .arg(user.value(QStringLiteral("primary_email")).toString())
+                          .arg(workspaceId)
+                          .arg(request.role)
+                          .arg(members + 1)
+                          .arg(maxMembers);
+    return {};
+}
+
+DbError runMemberRemove(ActionContext &context)
+{
+    const ActionRequest &request = context.request();
+    const qint64 workspaceId = *request.workspaceId;
+    const qint64 userId = *request.userId;
+    QJsonObject workspace;
+    if (DbError error = context.lockWorkspace(workspaceId, &workspace))
+        return error;
+    QJsonObject membership;
+    bool member = false;
+    if (DbError error = lockMembership(context, workspaceId, userId, &membership, &member))
+        return error;
+    if (!member)
+        return refuse(tr("User %1 is not a member of workspace %2.").arg(userId).arg(workspaceId));
+    if (membership.value(QStringLiteral("role")).toString() == QLatin1String("owner")) {
+        qint64 others = 0;
+        if (DbError error = countOtherOwners(context, workspaceId, userId, &others))
+            return error;
+        if (others == 0)
+            return refuse(
+                tr("User %1 is the last owner of workspace %2 and cannot be removed. Make another member "
+                   "an owner first.")
+                    .arg(userId)
+                    .arg(workspaceId));
+    }
+    qint64 members = 0;
+    if (DbError error = memberCount(context, workspaceId, &members))
+        return error;
+    QSqlQuery remove;
+    if (DbError error = context.exec(
+            remove,
+            QStringLiteral("DELETE FROM public.memberships WHERE workspace_id = CAST(:w AS "
+                           "bigint) AND user_id = CAST(:u AS bigint)"),
+            {{QStringLiteral("w"), workspaceId}, {QStringLiteral("u"), userId}}, tr("Removing the member")))
+        return error;
+    if (DbError error = context.wrote())
+        return error;
+    describeMembership(context, workspaceId, userId);
+    context.before = membership;
+    context.after = QJsonValue::Null;
+    context.preview = {{QStringLiteral("members_before"), members},
+                       {QStringLiteral("members_after"), members - 1},
+                       {QStringLiteral("rows_affected"), 1}};
+    context.message = tr("User %1 removed from workspace %2; %3 members remain.")
+                          .arg(userId)
+                          .arg(workspaceId)
+                          .arg(members - 1);
+    return {};
+}
+
+DbError runMemberRole(ActionContext &context)
+{
+    const ActionRequest &request = context.request();
+    const qint64 workspaceId = *request.workspaceId;
+    if (!request.userId)
+        return DbError::make(ErrorKind::Usage, tr("member-role needs the user's id (--user ID)."));
+    const qint64 userId = *request.userId;
+    QJsonObject workspace;
+    if (DbError error = context.lockWorkspace(workspaceId, &workspace))
+        return error;
+    QJsonObject membership;
+    bool member = false;
+    if (DbError error = lockMembership(context, workspaceId, userId, &membership, &member))
+        return error;
+    if (!member)
+        return refuse(tr("User %1 is not a member of workspace %2.").arg(userId).arg(workspaceId));
+    const QString role = membership.value(QStringLiteral("role")).toString();
+    if (role == request.role)
+        return refuse(tr("User %1 is already %2 of workspace %3.").arg(userId).arg(role).arg(workspaceId));
+    if (role == QLatin1String("owner")) {
+        qint64 others = 0;
+        if (DbError error = countOtherOwners(context, workspaceId, userId, &others))
+            return error;
+        if (others == 0)
+            return refuse(tr("User %1 is the last owner of workspace %2 and cannot be made %3. Make another "
+                             "member an owner first.")
+                              .arg(userId)
+                              .arg(workspaceId)
+                              .arg(request.role));
+    }
+    QJsonValue after;
+    if (DbError error =
+            context.json(QStringLiteral("UPDATE public.memberships SET role = :role WHERE workspace_id "
+                                        "= CAST(:w AS bigint) AND user_id = CAST(:u AS bigint) "
+                                        "RETURNING to_jsonb(memberships.*)"),
+                         {{QStringLiteral("role"), request.role},
+                          {QStringLiteral("w"), workspaceId},
+                          {QStringLiteral("u"), userId}},
+                         tr("Changing the role"), &after))
+        return error;
+    if (DbError error = context.wrote())
+        return error;
+    describeMembership(context, workspaceId, userId);
+    context.before = membership;
+    context.after = after;
+    context.message = tr("User %1 is now %2 of workspace %3 (was %4).")
+                          .arg(userId)
+                          .arg(request.role)
+                          .arg(workspaceId)
+                          .arg(role);
+    return {};
+}
+
+} // namespace beacon::actions

@@ -1,0 +1,171 @@
+// Deleting a project (with its files) or one file, and giving their bytes back to the workspace's counter,
+// in the same transaction: the backend's report found quotas left stale when these were two steps.
+#include "actions/actioncontext.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace beacon::actions {
+
+static QString tr(const char *text)
+{
+    return QCoreApplication::translate("beacon::actions", text);
+}
+
+namespace {
+
+// The workspace a project or file belongs to, read before any lock: the lock order starts with the
+// workspace, and the row is checked again under it.
+DbError owningWorkspace(ActionContext &context, const QString &table, qint64 id, qint64 *workspace)
+{
+    QSqlQuery query;
+    // `table` is one of two fixed names of this file.
+    if (DbError error = context.exec(
+            query,
+            QStringLiteral("SELECT workspace_id FROM public.%1 WHERE id = CAST(:id AS bigint)").arg(table),
+            {{QStringLiteral("id"), id}}, tr("Finding the workspace")))
+        return error;
+    if (!query.next())
+        return refuse(table == QLatin1String("projects") ? tr("Project %1 does not exist.").arg(id)
+                                                         : tr("File %1 does not exist.").arg(id));
+    *workspace = query.value(0).toLongLong();
+    return {};
+}
+
+// Takes the freed bytes off the workspace's counter. Never below zero: a counter that had drifted low is
+// left at zero, and quota-repair sets it right.
+DbError giveBackBytes(ActionContext &context, qint64 workspace, qint64 bytes, QJsonValue *after)
+{
+    if (DbError error =
+            context.json(QStringLiteral("UPDATE public.workspaces SET storage_used_bytes = greatest(0, "
+                                        "storage_used_bytes - CAST(:bytes AS bigint)) WHERE id = "
+                                        "CAST(:w AS bigint) RETURNING to_jsonb(workspaces.*)"),
+                         {{QStringLiteral("bytes"), bytes}, {QStringLiteral("w"), workspace}},
+                         tr("Giving the bytes back to the workspace"), after))
+        return error;
+    return context.wrote();
+}
+
+qint64 storageOf(const QJsonValue &workspace)
+{
+    return qint64(workspace.toObject().value(QStringLiteral("storage_used_bytes")).toDouble());
+}
+
+} // namespace
+
+DbError runProjectDelete(ActionContext &context)
+{
+    const qint64 projectId = *context.request().projectId;
+    qint64 workspaceId = 0;
+    if (DbError error = owningWorkspace(context, QStringLiteral("projects"), projectId, &workspaceId))
+        return error;
+    QJsonObject workspace;
+    if (DbError error = context.lockWorkspace(workspaceId, &workspace))
+        return error;
+    QJsonValue project;
+    bool found = false;
+    if (DbError error = context.json(
+            QStringLiteral("SELECT to_jsonb(p) FROM public.projects AS p WHERE p.id = "
+                           "CAST(:p AS bigint) AND p.workspace_id = CAST(:w AS bigint) FOR UPDATE"),
+            {{QStringLiteral("p"), projectId}, {QStringLiteral("w"), workspaceId}}, tr("Locking the project"),
+            &project, &found))
+        return error;
+    if (!found)
+        return refuse(tr("Project %1 was deleted or moved a moment ago; look again.").arg(projectId));
+    // Uploads lock the workspace first, so no file can join the project from here to the commit.
+    QSqlQuery files;
+    if (DbError error =
+            context.exec(files,
+                         QStringLiteral("SELECT to_jsonb(f) FROM public.files AS f WHERE f.project_id = "
+                                        "CAST(:p AS bigint) ORDER BY f.id FOR UPDATE"),
+                         {{QStringLiteral("p"), projectId}}, tr("Locking the project's files")))
+        return error;
+    QJsonArray fileRows;
+    qint64 bytes = 0;
+    while (files.next()) {
+        const QJsonObject file = QJsonDocument::fromJson(files.value(0).toString().toUtf8()).object();
+        bytes += qint64(file.value(QStringLiteral("size_bytes")).toDouble());
+        fileRows.append(file);
+    }
+    QSqlQuery remove;
+    if (DbError error = context.exec(
+            remove, QStringLiteral("DELETE FROM public.files WHERE project_id = CAST(:p AS bigint)"),
+            {{QStringLiteral("p"), projectId}}, tr("Deleting the project's files")))
+        return error;
+    if (DbError error = context.wrote())
+        return error;
+    if (DbError error =
+            context.exec(remove, QStringLiteral("DELETE FROM public.projects WHERE id = CAST(:p AS bigint)"),
+                         {{QStringLiteral("p"), projectId}}, tr("Deleting the project")))
+        return error;
+    if (DbError error = context.wrote())
+        return error;
+    QJsonValue after;
+    if (DbError error = giveBackBytes(context, workspaceId, bytes, &after))
+        return error;
+
+    context.targetType = QStringLiteral("project");
+    context.targetId = QString::number(projectId);
+    context.workspaceId = workspaceId;
+    context.before = QJsonObject{{QStringLiteral("project"), project},
+                                 {QStringLiteral("files"), fileRows},
+                                 {QStringLiteral("storage_used_bytes"), storageOf(workspace)}};
+    context.after = QJsonObject{{QStringLiteral("project"), QJsonValue::Null},
+                                {QStringLiteral("files"), QJsonArray()},
+                                {QStringLiteral("storage_used_bytes"), storageOf(after)}};
+    context.preview = {{QStringLiteral("rows_affected"), fileRows.size() + 1},
+                       {QStringLiteral("files"), fileRows.size()},
+                       {QStringLiteral("bytes_freed"), bytes}};
+    context.message = tr("Project %1 deleted with its %2 files; %3 bytes given back to workspace %4.")
+                          .arg(projectId)
+                          .arg(fileRows.size())
+                          .arg(bytes)
+                          .arg(workspaceId);
+    return {};
+}
+
+DbError runFileDelete(ActionContext &context)
+{
+    const qint64 fileId = *context.request().fileId;
+    qint64 workspaceId = 0;
+    if (DbError error = owningWorkspace(context, QStringLiteral("files"), fileId, &workspaceId))
+        return error;
+    QJsonObject workspace;
+    if (DbError error = context.lockWorkspace(workspaceId, &workspace))
+        return error;
+    QJsonValue file;
+    bool found = false;
+    if (DbError error = context.json(
+            QStringLiteral("SELECT to_jsonb(f) FROM public.files AS f WHERE f.id = "
+                           "CAST(:f AS bigint) AND f.workspace_id = CAST(:w AS bigint) FOR UPDATE"),
+            {{QStringLiteral("f"), fileId}, {QStringLiteral("w"), workspaceId}}, tr("Locking the file"),
+            &file, &found))
+        return error;
+    if (!found)
+        return refuse(tr("File %1 was deleted a moment ago; look again.").arg(fileId));
+    const qint64 bytes = qint64(file.toObject().value(QStringLiteral("size_bytes")).toDouble());
+    QSqlQuery remove;
+    if (DbError error =
+            context.exec(remove, QStringLiteral("DELETE FROM public.files WHERE id = CAST(:f AS bigint)"),
+                         {{QStringLiteral("f"), fileId}}, tr("Deleting the file")))
+        return error;
+    if (DbError error = context.wrote())
+        return error;
+    QJsonValue after;
+    if (DbError error = giveBackBytes(context, workspaceId, bytes, &after))
+        return error;
+    context.targetType = QStringLiteral("file");
+    context.targetId = QString::number(fileId);
+    context.workspaceId = workspaceId;
+    context.before = QJsonObject{{QStringLiteral("file"), file},
+                                 {QStringLiteral("storage_used_bytes"), storageOf(workspace)}};
+    context.after = QJsonObject{{QStringLiteral("file"), QJsonValue::Null},
+                                {QStringLiteral("storage_used_bytes"), storageOf(after)}};
+    context.preview = {{QStringLiteral("rows_affected"), 1}, {QStringLiteral("bytes_freed"), bytes}};
+    context.message =
+        tr("File %1 deleted; %2 bytes given back to workspace %3.").arg(fileId).arg(bytes).arg(workspaceId);
+    return {};
+}
+
+} // namespace beacon::actions

@@ -1,0 +1,198 @@
+// The actions on one workspace row: plan change, read-only on or off, and the storage quota repair.
+#include "actions/actioncontext.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QLocale>
+
+namespace beacon::actions {
+
+static QString tr(const char *text)
+{
+    return QCoreApplication::translate("beacon::actions", text);
+}
+
+static qint64 integer(const QJsonObject &row, const char *field)
+{
+    return qint64(row.value(QLatin1String(field)).toDouble());
+}
+
+static QString bytes(qint64 value)
+{
+    return QLocale().formattedDataSize(value, 1, QLocale::DataSizeTraditionalFormat);
+}
+
+static const QString UpdateReturning =
+    QStringLiteral(" WHERE id = CAST(:id AS bigint) RETURNING to_jsonb(workspaces.*)");
+
+DbError runPlanChange(ActionContext &context)
+{
+    const ActionRequest &request = context.request();
+    const qint64 id = *request.workspaceId;
+    QJsonObject workspace;
+    if (DbError error = context.lockWorkspace(id, &workspace))
+        return error;
+    QJsonValue plan;
+    bool found = false;
+    if (DbError error =
+            context.json(QStringLiteral("SELECT to_jsonb(p) FROM public.plans AS p WHERE p.code = :code"),
+                         {{QStringLiteral("code"), request.plan}}, tr("Reading the plan"), &plan, &found))
+        return error;
+    if (!found) {
+        QSqlQuery codes(context.db());
+        codes.exec(
+            QStringLiteral("SELECT string_agg(code, ', ' ORDER BY monthly_price_cents) FROM public.plans"));
+        return refuse(tr("There is no plan \"%1\". The plans are: %2.")
+                          .arg(request.plan, codes.next() ? codes.value(0).toString() : QString()));
+    }
+    const QJsonObject newPlan = plan.toObject();
+    if (workspace.value(QStringLiteral("plan")).toString() == request.plan)
+        return refuse(
+            tr("Workspace %1 is already on the %2 plan; nothing to change.").arg(id).arg(request.plan));
+
+    QSqlQuery count;
+    if (DbError error =
+            context.exec(count,
+                         QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = "
+                                        "CAST(:id AS bigint)"),
+                         {{QStringLiteral("id"), id}}, tr("Counting the members"));
+        error || !count.next())
+        return error ? error : DbError::make(ErrorKind::Internal, tr("Counting the members gave no answer."));
+    const qint64 members = count.value(0).toLongLong();
+    const qint64 maxMembers = integer(newPlan, "max_members");
+    if (members > maxMembers)
+        return refuse(
+            tr("Workspace %1 has %2 members, and the %3 plan allows %4. Remove %5 members first, or "
+               "choose a bigger plan.")
+                .arg(id)
+                .arg(members)
+                .arg(request.plan)
+                .arg(maxMembers)
+                .arg(members - maxMembers));
+    const qint64 used = integer(workspace, "storage_used_bytes");
+    const qint64 quota = integer(newPlan, "storage_quota_bytes");
+    const bool overQuota = used > quota;
+    if (overQuota && !request.allowOverQuota)
+        return refuse(
+            tr("Workspace %1 stores %2, more than the %3 plan's %4. Free space first, or change the "
+               "plan anyway with --allow-over-quota, which also makes the workspace read-only.")
+                .arg(id)
+                .arg(bytes(used), request.plan, bytes(quota)));
+
+    QJsonValue after;
+    if (DbError error =
+            context.json(QStringLiteral("UPDATE public.workspaces SET plan = :plan, read_only = read_only OR "
+                                        "CAST(:over AS boolean)") +
+                             UpdateReturning,
+                         {{QStringLiteral("plan"), request.plan},
+                          {QStringLiteral("over"), overQuota},
+                          {QStringLiteral("id"), id}},
+                         tr("Changing the plan"), &after))
+        return error;
+    if (DbError error = context.wrote())
+        return error;
+    context.targetType = QStringLiteral("workspace");
+    context.targetId = QString::number(id);
+    context.workspaceId = id;
+    context.before = workspace;
+    context.after = after;
+    context.preview = {
+        {QStringLiteral("members_before"), members},
+        {QStringLiteral("members_after"), members},
+        {QStringLiteral("new_limits"), QJsonObject{{QStringLiteral("max_members"), maxMembers},
+                                                   {QStringLiteral("storage_quota_bytes"), quota},
+                                                   {QStringLiteral("ai_monthly_tokens"),
+                                                    newPlan.value(QStringLiteral("ai_monthly_tokens"))}}},
+        {QStringLiteral("read_only_after"), after.toObject().value(QStringLiteral("read_only"))}};
+    context.message = tr("Workspace %1 moved from %2 to %3 (%4 members of %5, %6 of %7)%8.")
+                          .arg(id)
+                          .arg(workspace.value(QStringLiteral("plan")).toString(), request.plan)
+                          .arg(members)
+                          .arg(maxMembers)
+                          .arg(bytes(used), bytes(quota),
+                               overQuota ? tr("; over its quota, so it is now read-only") : QString());
+    return {};
+}
+
+DbError runReadOnly(ActionContext &context)
+{
+    const ActionRequest &request = context.request();
+    const qint64 id = *request.workspaceId;
+    QJsonObject workspace;
+    if (DbError error = context.lockWorkspace(id, &workspace))
+        return error;
+    const bool on = *request.readOnly;
+    if (workspace.value(QStringLiteral("read_only")).toBool() == on)
+        return refuse(on ? tr("Workspace %1 is already read-only.").arg(id)
+                         : tr("Workspace %1 is already writable.").arg(id));
+    QJsonValue after;
+    if (DbError error = context.json(
+            QStringLiteral("UPDATE public.workspaces SET read_only = CAST(:on AS boolean)") + UpdateReturning,
+            {{QStringLiteral("on"), on}, {QStringLiteral("id"), id}}, tr("Setting read-only"), &after))
+        return error;
+    if (DbError error = context.wrote())
+        return error;
+    context.targetType = QStringLiteral("workspace");
+    context.targetId = QString::number(id);
+    context.workspaceId = id;
+    context.before = workspace;
+    context.after = after;
+    context.message =
+        on ? tr("Workspace %1 is now read-only.").arg(id) : tr("Workspace %1 is writable again.").arg(id);
+    return {};
+}
+
+DbError runQuotaRepair(ActionContext &context)
+{
+    const ActionRequest &request = context.request();
+    const qint64 id = *request.workspaceId;
+    QJsonObject workspace;
+    // Uploads lock the workspace before they add a file and its bytes, so with the lock held the files are
+    // exactly what the counter must say.
+    if (DbError error = context.lockWorkspace(id, &workspace))
+        return error;
+    QSqlQuery sum;
+    if (DbError error =
+            context.exec(sum,
+                         QStringLiteral("SELECT coalesce(sum(size_bytes), 0), count(*) FROM public.files "
+                                        "WHERE workspace_id = CAST(:id AS bigint)"),
+                         {{QStringLiteral("id"), id}}, tr("Adding up the files"));
+        error || !sum.next())
+        return error ? error : DbError::make(ErrorKind::Internal, tr("Adding up the files gave no answer."));
+    const qint64 actual = sum.value(0).toLongLong();
+    const qint64 recorded = integer(workspace, "storage_used_bytes");
+    const qint64 delta = actual - recorded;
+    QJsonValue after = workspace;
+    if (delta != 0) {
+        if (DbError error = context.json(QStringLiteral("UPDATE public.workspaces SET storage_used_bytes = "
+                                                        "CAST(:bytes AS bigint)") +
+                                             UpdateReturning,
+                                         {{QStringLiteral("bytes"), actual}, {QStringLiteral("id"), id}},
+                                         tr("Correcting the storage counter"), &after))
+            return error;
+        if (DbError error = context.wrote())
+            return error;
+    }
+    context.targetType = QStringLiteral("workspace");
+    context.targetId = QString::number(id);
+    context.workspaceId = id;
+    context.before = QJsonObject{{QStringLiteral("storage_used_bytes"), recorded}};
+    context.after = QJsonObject{{QStringLiteral("storage_used_bytes"), actual},
+                                {QStringLiteral("delta_bytes"), delta},
+                                {QStringLiteral("files"), sum.value(1).toLongLong()}};
+    context.preview = {{QStringLiteral("delta_bytes"), delta},
+                       {QStringLiteral("files"), sum.value(1).toLongLong()}};
+    context.message = delta == 0
+                          ? tr("Workspace %1's storage counter was already right (%2); nothing changed.")
+                                .arg(id)
+                                .arg(bytes(actual))
+                          : tr("Workspace %1's storage counter corrected from %2 to %3 bytes (%4%5).")
+                                .arg(id)
+                                .arg(recorded)
+                                .arg(actual)
+                                .arg(delta > 0 ? QStringLiteral("+") : QString())
+                                .arg(delta);
+    return {};
+}
+
+} // namespace beacon::actions
