@@ -151,11 +151,15 @@ QList<QCommandLineOption> actionOptions()
 
 QStringList actionOptionNames(ActionKind kind)
 {
+    QStringList common = commonOptions();
+    // Only an action on one workspace has a version to expect.
+    if (kind == ActionKind::UserMerge || kind == ActionKind::ExportsPurge)
+        common.removeAll(QStringLiteral("expect-version"));
     for (const OptionInfo &info : optionInfo()) {
         if (info.kind == kind)
-            return commonOptions() + info.options;
+            return common + info.options;
     }
-    return commonOptions();
+    return common;
 }
 
 QString actionSynopsis(ActionKind kind)
@@ -163,8 +167,10 @@ QString actionSynopsis(ActionKind kind)
     for (const OptionInfo &info : optionInfo()) {
         if (info.kind == kind)
             return QCoreApplication::translate("beaconctl", info.synopsis) + QLatin1Char(' ') +
-                   tr("--reason TEXT [--action-id UUID] [--expect-version N] [--dry-run] [--lock-timeout "
-                      "MS]");
+                   (actionOptionNames(kind).contains(QStringLiteral("expect-version"))
+                        ? tr("--reason TEXT [--action-id UUID] [--expect-version N] [--dry-run] "
+                             "[--lock-timeout MS]")
+                        : tr("--reason TEXT [--action-id UUID] [--dry-run] [--lock-timeout MS]"));
     }
     return {};
 }
