@@ -7,6 +7,7 @@
 #include <QSqlQuery>
 #include <QVariantMap>
 
+#include <deque>
 #include <functional>
 
 namespace beacon::actions {
@@ -35,6 +36,10 @@ public:
     const ActionRequest &request() const { return m_request; }
     const QSqlDatabase &db() const { return m_db; }
 
+    // A query owned by this context, for exec(). It lives until the engine has ended the transaction: a
+    // prepared statement freed inside an aborted transaction cannot be deallocated on the server, and a
+    // long-lived connection (the console's) would collect them.
+    QSqlQuery &newQuery() { return m_queries.emplace_back(m_db); }
     // Runs one statement with these bound values; `doing` says what, for the error a person reads.
     DbError exec(QSqlQuery &query, const QString &sql, const QVariantMap &values, const QString &doing);
     // The same, for a statement that yields one JSON document (to_jsonb of a row, or an array of rows):
@@ -64,6 +69,7 @@ private:
     const ActionRequest &m_request;
     const ActionHooks &m_hooks;
     int m_writes = 0;
+    std::deque<QSqlQuery> m_queries;
 };
 
 // A refusal on the data, in words that say what to do.

@@ -141,9 +141,23 @@ DbError setLocal(const QSqlDatabase &db, const QString &setting, int millisecond
     return {};
 }
 
-DbError writeAudit(const QSqlDatabase &db, const ActionRequest &request, const ActionContext &context)
+// Two runs of one action id at once (a retry while the first is still in flight, a double submit) queue
+// here, so that the second finds the first's audit row instead of meeting its change and refusing. A
+// separate statement before findApplied(), whose fresh snapshot then sees the first's commit. Taken before
+// any row lock, it cannot close a lock cycle; a hash collision only makes two actions take turns.
+DbError lockActionId(const QSqlDatabase &db, const ActionRequest &request)
 {
     QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))"));
+    query.bindValue(QStringLiteral(":id"), request.actionId.toString(QUuid::WithoutBraces));
+    if (!query.exec())
+        return DbError::fromSql(query.lastError(), tr("Waiting for another run of this action"));
+    return {};
+}
+
+DbError writeAudit(const ActionRequest &request, ActionContext &context)
+{
+    QSqlQuery &query = context.newQuery();
     query.prepare(QStringLiteral(
         "INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, workspace_id, "
         "reason, "
@@ -349,7 +363,7 @@ DbError ActionContext::exec(QSqlQuery &query, const QString &sql, const QVariant
 DbError ActionContext::json(const QString &sql, const QVariantMap &values, const QString &doing,
                             QJsonValue *result, bool *found)
 {
-    QSqlQuery query(m_db);
+    QSqlQuery &query = newQuery();
     if (DbError error = exec(query, sql, values, doing))
         return error;
     const bool any = query.next();
@@ -431,11 +445,13 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
         if (!error)
             error = setLocal(db, QStringLiteral("statement_timeout"), request.statementTimeoutMs);
         if (!error)
+            error = lockActionId(db, request);
+        if (!error)
             error = findApplied(db, request, &result, &applied);
         if (!error && !applied)
             error = runBody(context);
         if (!error && !applied)
-            error = writeAudit(db, request, context);
+            error = writeAudit(request, context);
         const bool commit = !error && !applied && !request.dryRun;
         if (commit) {
             error =
@@ -444,14 +460,19 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
             // Nothing of a failed, already applied or previewed action may remain.
             execPlain(db, QStringLiteral("ROLLBACK"), doing);
         }
-        if (applied)
+        if (applied) {
+            // The earlier outcome, or a usage error when the id was used for another action: that error
+            // must reach the caller, not be reported as applied.
+            result.error = error;
             return result;
+        }
         if (!error) {
             result.before = context.before;
             result.after = context.after;
             result.preview = context.preview;
             result.message =
-                request.dryRun ? tr("Preview only, nothing was changed. If applied: %1").arg(context.message) : context.message;
+                request.dryRun ? tr("Preview only, nothing was changed. If applied: %1").arg(context.message)
+                               : context.message;
             return result;
         }
         if (isDuplicateActionId(error)) {

@@ -17,7 +17,7 @@ DbError runExportsPurge(ActionContext &context)
     const ActionRequest &request = context.request();
     // Exports are locked on their own, outside the workspace order; SKIP LOCKED lets two purges share the
     // work instead of waiting on each other.
-    QSqlQuery purged;
+    QSqlQuery &purged = context.newQuery();
     if (DbError error = context.exec(
             purged,
             QStringLiteral(

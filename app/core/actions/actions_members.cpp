@@ -34,7 +34,7 @@ DbError lockMembership(ActionContext &context, qint64 workspace, qint64 user, QJ
 // The other owners of the workspace, locked, so that two removals of two owners cannot both see the other.
 DbError countOtherOwners(ActionContext &context, qint64 workspace, qint64 user, qint64 *owners)
 {
-    QSqlQuery query;
+    QSqlQuery &query = context.newQuery();
     if (DbError error = context.exec(
             query,
             QStringLiteral("SELECT user_id FROM public.memberships WHERE workspace_id = "
@@ -50,7 +50,7 @@ DbError countOtherOwners(ActionContext &context, qint64 workspace, qint64 user, 
 
 DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members)
 {
-    QSqlQuery query;
+    QSqlQuery &query = context.newQuery();
     if (DbError error =
             context.exec(query,
                          QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = "
@@ -66,7 +66,7 @@ DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members)
 DbError resolveUser(ActionContext &context, QJsonObject *user)
 {
     const ActionRequest &request = context.request();
-    QSqlQuery query;
+    QSqlQuery &query = context.newQuery();
     DbError error =
         request.userId
             ? context.exec(query,
@@ -132,7 +132,7 @@ DbError runMemberAdd(ActionContext &context)
     qint64 members = 0;
     if (DbError error = memberCount(context, workspaceId, &members))
         return error;
-    QSqlQuery limit;
+    QSqlQuery &limit = context.newQuery();
     if (DbError error =
             context.exec(limit, QStringLiteral("SELECT max_members FROM public.plans WHERE code = :plan"),
                          {{QStringLiteral("plan"), workspace.value(QStringLiteral("plan")).toString()}},
@@ -160,6 +160,23 @@ DbError runMemberAdd(ActionContext &context)
         return error;
     if (DbError error = context.wrote())
         return error;
+    // The user was read without a lock (support may not lock users). A user-merge that disabled it meanwhile
+    // held its row, so the insert's foreign key check waited for that commit, and this fresh read sees it. A
+    // merge still to come waits for this commit instead (the check holds the row), then moves the membership.
+    QSqlQuery &disabled = context.newQuery();
+    if (DbError error =
+            context.exec(disabled,
+                         QStringLiteral("SELECT disabled_at IS NOT NULL FROM public.users WHERE id = "
+                                        "CAST(:u AS bigint)"),
+                         {{QStringLiteral("u"), userId}}, tr("Checking the user again"));
+        error || !disabled.next())
+        return error ? error
+                     : DbError::make(ErrorKind::Internal, tr("Checking the user again gave no answer."));
+    if (disabled.value(0).toBool())
+        return refuse(
+            tr("User %1 was disabled (merged or closed) a moment ago; add the user it was merged into "
+               "instead.")
+                .arg(userId));
     describeMembership(context, workspaceId, userId);
     context.before = QJsonValue::Null;
     context.after = after;
@@ -204,7 +221,7 @@ DbError runMemberRemove(ActionContext &context)
     qint64 members = 0;
     if (DbError error = memberCount(context, workspaceId, &members))
         return error;
-    QSqlQuery remove;
+    QSqlQuery &remove = context.newQuery();
     if (DbError error = context.exec(
             remove,
             QStringLiteral("DELETE FROM public.memberships WHERE workspace_id = CAST(:w AS "
@@ -271,6 +288,10 @@ DbError runMemberRole(ActionContext &context)
     describeMembership(context, workspaceId, userId);
     context.before = membership;
     context.after = after;
+    // A dry run reports what it would touch, as every other action's does.
+    context.preview = {{QStringLiteral("rows_affected"), 1},
+                       {QStringLiteral("role_before"), role},
+                       {QStringLiteral("role_after"), request.role}};
     context.message = tr("User %1 is now %2 of workspace %3 (was %4).")
                           .arg(userId)
                           .arg(request.role)

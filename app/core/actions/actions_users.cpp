@@ -25,7 +25,7 @@ QJsonArray rowsOf(QSqlQuery &query)
 
 DbError membershipsOf(ActionContext &context, qint64 user, const QString &lock, QJsonArray *rows)
 {
-    QSqlQuery query;
+    QSqlQuery &query = context.newQuery();
     if (DbError error =
             context.exec(query,
                          QStringLiteral("SELECT to_jsonb(m) FROM public.memberships AS m WHERE m.user_id "
@@ -70,28 +70,40 @@ DbError runUserMerge(ActionContext &context)
     QJsonArray mergeMemberships;
     if (DbError error = membershipsOf(context, merge, QStringLiteral("FOR UPDATE"), &mergeMemberships))
         return error;
-    QSet<qint64> locked(workspaceIds.cbegin(), workspaceIds.cend());
-    for (const QJsonValue &row : std::as_const(mergeMemberships)) {
-        if (!locked.contains(idOf(row, "workspace_id"))) {
-            // Someone added the duplicate to another workspace between the read and the locks: start again,
-            // as after a serialization failure, so that every workspace is locked in order.
-            DbError retry =
-                DbError::make(ErrorKind::Busy, tr("The duplicate's memberships changed while they "
-                                                  "were being locked."));
-            retry.sqlState = QStringLiteral("40001");
-            return retry;
+    const QSet<qint64> locked(workspaceIds.cbegin(), workspaceIds.cend());
+    const auto allLocked = [&locked](const QJsonArray &rows) -> DbError {
+        for (const QJsonValue &row : rows) {
+            if (!locked.contains(idOf(row, "workspace_id"))) {
+                // Someone added the duplicate to another workspace between the read and the locks: start
+                // again, as after a serialization failure, so that every workspace is locked in order.
+                DbError retry = DbError::make(
+                    ErrorKind::Busy, tr("The duplicate's memberships changed while they were being locked."));
+                retry.sqlState = QStringLiteral("40001");
+                return retry;
+            }
         }
-    }
+        return {};
+    };
+    if (DbError retry = allLocked(mergeMemberships))
+        return retry;
     QJsonArray keepMemberships;
     if (DbError error = membershipsOf(context, keep, QStringLiteral("FOR UPDATE"), &keepMemberships))
         return error;
-    QSqlQuery users;
+    QSqlQuery &users = context.newQuery();
     if (DbError error = context.exec(
             users,
             QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE u.id IN "
                            "(CAST(:a AS bigint), CAST(:b AS bigint)) ORDER BY u.id FOR UPDATE"),
             {{QStringLiteral("a"), keep}, {QStringLiteral("b"), merge}}, tr("Locking the two users")))
         return error;
+    // A member-add of the duplicate that committed while this waited for the users (its foreign key check
+    // holds the user row) is missing from the list read above. With the users locked no new one can begin:
+    // look once more.
+    QJsonArray latest;
+    if (DbError error = membershipsOf(context, merge, {}, &latest))
+        return error;
+    if (DbError retry = allLocked(latest))
+        return retry;
     QJsonObject keepUser;
     QJsonObject mergeUser;
     for (const QJsonValue &row : rowsOf(users))
@@ -117,7 +129,7 @@ DbError runUserMerge(ActionContext &context)
                                  {QStringLiteral("keep"), keep},
                                  {QStringLiteral("merge"), merge},
                                  {QStringLiteral("role"), role}};
-        QSqlQuery change;
+        QSqlQuery &change = context.newQuery();
         DbError error;
         if (keepRoles.contains(workspace)) {
             // Both are members: one membership remains, with the stronger of the two roles.

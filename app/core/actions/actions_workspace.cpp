@@ -50,7 +50,7 @@ DbError runPlanChange(ActionContext &context)
         return refuse(
             tr("Workspace %1 is already on the %2 plan; nothing to change.").arg(id).arg(request.plan));
 
-    QSqlQuery count;
+    QSqlQuery &count = context.newQuery();
     if (DbError error =
             context.exec(count,
                          QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = "
@@ -137,6 +137,8 @@ DbError runReadOnly(ActionContext &context)
     context.workspaceId = id;
     context.before = workspace;
     context.after = after;
+    // A dry run reports what it would touch, as every other action's does.
+    context.preview = {{QStringLiteral("rows_affected"), 1}, {QStringLiteral("read_only_after"), on}};
     context.message =
         on ? tr("Workspace %1 is now read-only.").arg(id) : tr("Workspace %1 is writable again.").arg(id);
     return {};
@@ -151,7 +153,7 @@ DbError runQuotaRepair(ActionContext &context)
     // exactly what the counter must say.
     if (DbError error = context.lockWorkspace(id, &workspace))
         return error;
-    QSqlQuery sum;
+    QSqlQuery &sum = context.newQuery();
     if (DbError error =
             context.exec(sum,
                          QStringLiteral("SELECT coalesce(sum(size_bytes), 0), count(*) FROM public.files "
@@ -163,7 +165,24 @@ DbError runQuotaRepair(ActionContext &context)
     const qint64 recorded = integer(workspace, "storage_used_bytes");
     const qint64 delta = actual - recorded;
     QJsonValue after = workspace;
-    if (delta != 0) {
+    if (delta == 0) {
+        // With nothing to write the server checks no grant, and a login that may not repair quotas would
+        // still record a repair: ask the server whether this login could have written the counter.
+        QSqlQuery &allowed = context.newQuery();
+        if (DbError error = context.exec(allowed,
+                                         QStringLiteral("SELECT has_column_privilege('public.workspaces', "
+                                                        "'storage_used_bytes', 'UPDATE')"),
+                                         {}, tr("Checking the right to repair the quota"));
+            error || !allowed.next())
+            return error ? error
+                         : DbError::make(ErrorKind::Internal, tr("Checking the right gave no answer."));
+        if (!allowed.value(0).toBool()) {
+            DbError denied =
+                DbError::make(ErrorKind::Denied, tr("This login may not change storage counters."));
+            denied.sqlState = QStringLiteral("42501");
+            return denied;
+        }
+    } else {
         if (DbError error = context.json(QStringLiteral("UPDATE public.workspaces SET storage_used_bytes = "
                                                         "CAST(:bytes AS bigint)") +
                                              UpdateReturning,

@@ -19,9 +19,9 @@
 
 #ifdef Q_OS_UNIX
 #include <csignal>
+#include <pthread.h>
 #include <pwd.h>
 #include <unistd.h>
-#include <pthread.h>
 #endif
 
 namespace beacon::cli {
@@ -161,9 +161,25 @@ QString actorFrom(const QCommandLineParser &parser)
     return {};
 }
 
+// The fields of the action contract (action, action_id, outcome, before, after) for an action that stopped
+// before its request could be made: malformed input is "refused" there, as the engine words it.
+void describeUnreadAction(Reporter &reporter, const QString &name, const QString &actionId)
+{
+    const QUuid id = QUuid::fromString(actionId.trimmed());
+    reporter.set(QStringLiteral("action"), name);
+    reporter.set(QStringLiteral("action_id"),
+                 id.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(id.toString(QUuid::WithoutBraces)));
+    reporter.set(QStringLiteral("outcome"), QStringLiteral("refused"));
+    reporter.set(QStringLiteral("before"), QJsonValue::Null);
+    reporter.set(QStringLiteral("after"), QJsonValue::Null);
+}
+
 int runAction(actions::ActionKind kind, const QCommandLineParser &parser, Reporter &reporter)
 {
     actions::ActionRequest request;
+    // Nothing changed until the engine says otherwise: its report replaces these.
+    reporter.set(QStringLiteral("before"), QJsonValue::Null);
+    reporter.set(QStringLiteral("after"), QJsonValue::Null);
     DbError error = actionRequestFromOptions(kind, parser, actorFrom(parser), &request);
     reporter.set(QStringLiteral("action"), actions::actionName(kind));
     reporter.set(QStringLiteral("action_id"), request.actionId.toString(QUuid::WithoutBraces));
@@ -397,6 +413,10 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
     const bool json = arguments.contains(QStringLiteral("--json"));
     auto usage = [&](const QString &text) {
         Reporter reporter(out, err, json, QString());
+        // An action's object keeps the action contract's fields even when its options could not be read.
+        const QStringList named = parser.positionalArguments();
+        if (!named.isEmpty() && actions::actionFromName(named.first()))
+            describeUnreadAction(reporter, named.first(), parser.value(QStringLiteral("action-id")));
         const int code = reporter.finish(usageError(text));
         if (!json)
             err << tr("Run \"beaconctl --help\" for the commands and their options.") << Qt::endl;
