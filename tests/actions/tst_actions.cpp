@@ -1,0 +1,610 @@
+// The engine's promises, whatever the action (app/core/actions/actionengine.h), against the real server:
+// malformed requests stop before the database, a failure after any write leaves nothing, a held lock is
+// "busy" within the lock timeout, a lost deadlock is retried, an action id is applied once, a stale version
+// is a conflict, and a dry run changes nothing.
+#include "actionfixture.h"
+
+#include "actions/actionengine.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QSqlQuery>
+#include <QThread>
+
+#include <atomic>
+
+using namespace beacon;
+using namespace beacon::test::seeded;
+using beacon::actions::ActionHooks;
+using beacon::actions::ActionKind;
+using beacon::actions::ActionRequest;
+using beacon::actions::ActionResult;
+
+namespace {
+
+ActionRequest planChange(qint64 workspace, const QString &plan)
+{
+    ActionRequest request = test::actionRequest(ActionKind::PlanChange);
+    request.workspaceId = workspace;
+    request.plan = plan;
+    return request;
+}
+
+ActionRequest memberAdd(qint64 workspace, qint64 user)
+{
+    ActionRequest request = test::actionRequest(ActionKind::MemberAdd);
+    request.workspaceId = workspace;
+    request.userId = user;
+    request.role = QStringLiteral("member");
+    return request;
+}
+
+ActionRequest memberRemove(qint64 workspace, qint64 user)
+{
+    ActionRequest request = test::actionRequest(ActionKind::MemberRemove);
+    request.workspaceId = workspace;
+    request.userId = user;
+    return request;
+}
+
+ActionRequest memberRole(qint64 workspace, qint64 user, const QString &role)
+{
+    ActionRequest request = test::actionRequest(ActionKind::MemberRole);
+    request.workspaceId = workspace;
+    request.userId = user;
+    request.role = role;
+    return request;
+}
+
+ActionRequest projectDelete(qint64 project)
+{
+    ActionRequest request = test::actionRequest(ActionKind::ProjectDelete);
+    request.projectId = project;
+    return request;
+}
+
+ActionRequest fileDelete(qint64 file)
+{
+    ActionRequest request = test::actionRequest(ActionKind::FileDelete);
+    request.fileId = file;
+    return request;
+}
+
+ActionRequest quotaRepair(qint64 workspace)
+{
+    ActionRequest request = test::actionRequest(ActionKind::QuotaRepair);
+    request.workspaceId = workspace;
+    return request;
+}
+
+ActionRequest readOnly(qint64 workspace, bool on)
+{
+    ActionRequest request = test::actionRequest(ActionKind::ReadOnly);
+    request.workspaceId = workspace;
+    request.readOnly = on;
+    return request;
+}
+
+ActionRequest userMerge(qint64 keep, qint64 merge)
+{
+    ActionRequest request = test::actionRequest(ActionKind::UserMerge);
+    request.keepUserId = keep;
+    request.mergeUserId = merge;
+    return request;
+}
+
+ActionRequest exportsPurge(int olderThanDays, int limit)
+{
+    ActionRequest request = test::actionRequest(ActionKind::ExportsPurge);
+    request.olderThanDays = olderThanDays;
+    request.limit = limit;
+    return request;
+}
+
+// Another session of the same database, on its own connection, for holding locks against the engine.
+std::unique_ptr<Connection> otherSession(test::ActionFixture &fixture, const QString &purpose)
+{
+    DbError error;
+    auto connection = Connection::open(fixture.database().spec(), purpose, &error);
+    if (!connection)
+        qWarning().noquote() << "could not open a second session:" << error.fullText();
+    return connection;
+}
+
+bool run(const QSqlDatabase &db, const QString &sql)
+{
+    QSqlQuery query(db);
+    if (query.exec(sql))
+        return true;
+    qWarning().noquote() << sql << query.lastError().text();
+    return false;
+}
+
+} // namespace
+
+class TestActionEngine : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+
+    void malformedRequest_usageBeforeAnyTransaction_data();
+    void malformedRequest_usageBeforeAnyTransaction();
+    void hooks_calledAfterEveryWrite_data();
+    void hooks_calledAfterEveryWrite();
+    void failureAfterWrite_nothingRemains_data();
+    void failureAfterWrite_nothingRemains();
+    void lockHeldElsewhere_busyWithinTimeoutAndNothingWritten_data();
+    void lockHeldElsewhere_busyWithinTimeoutAndNothingWritten();
+    void deadlockLost_retriedAndApplied();
+    void sameActionIdTwice_appliedOnceAndFirstOutcomeReported();
+    void sameActionIdAfterLaterChange_notAppliedAgain();
+    void sameActionIdForOtherAction_usageErrorNothingWritten();
+    void sameActionIdAfterRefusal_appliedOnceDataAllows();
+    void staleExpectedVersion_conflictAndNothingWritten_data();
+    void staleExpectedVersion_conflictAndNothingWritten();
+    void currentExpectedVersion_applied();
+    void dryRun_previewReportedAndNothingChanged_data();
+    void dryRun_previewReportedAndNothingChanged();
+    void dryRun_refusedAction_refusedLikeTheRealOne();
+    void dryRunThenSameActionId_appliedForReal();
+
+private:
+    std::unique_ptr<test::ActionFixture> m_fixture;
+};
+
+void TestActionEngine::init()
+{
+    // A fresh copy for every test: each one starts from the picture in actionfixture.h.
+    m_fixture = std::make_unique<test::ActionFixture>(QStringLiteral("act_engine"));
+    QVERIFY_FIXTURE(*m_fixture);
+}
+
+void TestActionEngine::cleanup()
+{
+    m_fixture.reset();
+}
+
+void TestActionEngine::malformedRequest_usageBeforeAnyTransaction_data()
+{
+    QTest::addColumn<ActionRequest>("request");
+    QTest::addColumn<QString>("words");
+    ActionRequest request = planChange(Roomy, QStringLiteral("starter"));
+    request.reason = QStringLiteral("   ");
+    QTest::newRow("blank reason") << request << QStringLiteral("Give a reason");
+    request = planChange(Roomy, QStringLiteral("starter"));
+    request.actor.clear();
+    QTest::newRow("no actor") << request << QStringLiteral("Say who is acting");
+    request = planChange(Roomy, QStringLiteral("starter"));
+    request.actionId = QUuid();
+    QTest::newRow("nil action id") << request << QStringLiteral("nil UUID");
+    request = planChange(Roomy, QStringLiteral("starter"));
+    request.lockTimeoutMs = 0;
+    QTest::newRow("no lock timeout") << request << QStringLiteral("Timeouts must be positive");
+    request = planChange(Roomy, QStringLiteral("starter"));
+    request.statementTimeoutMs = -5;
+    QTest::newRow("negative statement timeout") << request << QStringLiteral("Timeouts must be positive");
+}
+
+void TestActionEngine::malformedRequest_usageBeforeAnyTransaction()
+{
+    QFETCH(ActionRequest, request);
+    QFETCH(QString, words);
+    const QString before = m_fixture->snapshot();
+    const ActionResult result = actions::runAction(m_fixture->db(), request);
+    QCOMPARE(result.error.kind, ErrorKind::Usage);
+    QCOMPARE(result.exitCode(), 2);
+    QVERIFY2(result.error.message.contains(words), qPrintable(result.error.message));
+    // Refused on its face: not a single transaction was begun.
+    QCOMPARE(result.attempts, 0);
+    QCOMPARE(m_fixture->snapshot(), before);
+}
+
+void TestActionEngine::hooks_calledAfterEveryWrite_data()
+{
+    QTest::addColumn<ActionRequest>("request");
+    QTest::addColumn<QList<int>>("writes");
+    QTest::newRow("plan-change: the workspace")
+        << planChange(Roomy, QStringLiteral("starter")) << QList<int>{1};
+    QTest::newRow("project-delete: files, project, counter")
+        << projectDelete(LaunchProject) << QList<int>{1, 2, 3};
+    QTest::newRow("file-delete: file, counter") << fileDelete(PlanFile) << QList<int>{1, 2};
+    QTest::newRow("user-merge: three memberships, the user")
+        << userMerge(Ada, AdaDuplicate) << QList<int>{1, 2, 3, 4};
+}
+
+void TestActionEngine::hooks_calledAfterEveryWrite()
+{
+    // The failure injection below is only as good as this count: a write without a hook call could not be
+    // proved to roll back.
+    QFETCH(ActionRequest, request);
+    QFETCH(QList<int>, writes);
+    QList<int> seen;
+    ActionHooks hooks;
+    hooks.afterWrite = [&](int writeNumber) {
+        seen.append(writeNumber);
+        return DbError();
+    };
+    QVERIFY_APPLIED(actions::runAction(m_fixture->db(), request, hooks));
+    QCOMPARE(seen, writes);
+}
+
+void TestActionEngine::failureAfterWrite_nothingRemains_data()
+{
+    QTest::addColumn<ActionRequest>("request");
+    QTest::addColumn<int>("failAt");
+    QTest::newRow("plan-change after the update") << planChange(Heavy, QStringLiteral("free")) << 1;
+    QTest::newRow("project-delete after the files") << projectDelete(LaunchProject) << 1;
+    QTest::newRow("project-delete after the project") << projectDelete(LaunchProject) << 2;
+    QTest::newRow("project-delete after the counter") << projectDelete(LaunchProject) << 3;
+    QTest::newRow("file-delete after the file") << fileDelete(PlanFile) << 1;
+    QTest::newRow("file-delete after the counter") << fileDelete(PlanFile) << 2;
+    QTest::newRow("user-merge after the first membership") << userMerge(Ada, AdaDuplicate) << 1;
+    QTest::newRow("user-merge after the moved membership") << userMerge(Ada, AdaDuplicate) << 3;
+    QTest::newRow("user-merge after disabling the user") << userMerge(Ada, AdaDuplicate) << 4;
+    QTest::newRow("member-add after the insert") << memberAdd(Roomy, Fay) << 1;
+    QTest::newRow("member-remove after the delete") << memberRemove(Roomy, Cy) << 1;
+    QTest::newRow("member-role after the update") << memberRole(Roomy, Cy, QStringLiteral("admin")) << 1;
+    QTest::newRow("quota-repair after the update") << quotaRepair(Drifted) << 1;
+    QTest::newRow("read-only after the update") << readOnly(Roomy, true) << 1;
+    QTest::newRow("exports-purge after the batch") << exportsPurge(30, 1000) << 1;
+}
+
+void TestActionEngine::failureAfterWrite_nothingRemains()
+{
+    QFETCH(ActionRequest, request);
+    QFETCH(int, failAt);
+    if (request.kind == ActionKind::PlanChange)
+        request.allowOverQuota = true; // so that it writes read_only too, in the same statement
+    int lastWrite = 0;
+    ActionHooks hooks;
+    hooks.afterWrite = [&](int writeNumber) {
+        lastWrite = writeNumber;
+        return writeNumber == failAt ? DbError::make(ErrorKind::Internal, QStringLiteral("injected failure"))
+                                     : DbError();
+    };
+    const QString problems = test::runExpectingFailure(*m_fixture, request, ErrorKind::Internal,
+                                                       QStringLiteral("injected"), hooks);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems));
+    QCOMPARE(lastWrite, failAt);
+}
+
+void TestActionEngine::lockHeldElsewhere_busyWithinTimeoutAndNothingWritten_data()
+{
+    QTest::addColumn<ActionRequest>("request");
+    QTest::addColumn<QString>("lock");
+    const QString workspace = QStringLiteral("SELECT id FROM workspaces WHERE id = 1 FOR UPDATE");
+    QTest::newRow("plan-change, workspace held") << planChange(Roomy, QStringLiteral("starter")) << workspace;
+    QTest::newRow("member-add, workspace held") << memberAdd(Roomy, Fay) << workspace;
+    QTest::newRow("project-delete, workspace held") << projectDelete(LaunchProject) << workspace;
+    QTest::newRow("user-merge, one of its workspaces held") << userMerge(Ada, AdaDuplicate) << workspace;
+    QTest::newRow("member-remove, membership held")
+        << memberRemove(Roomy, Cy)
+        << QStringLiteral("SELECT 1 FROM memberships WHERE workspace_id = 1 AND user_id = 3 FOR UPDATE");
+    QTest::newRow("file-delete, file held")
+        << fileDelete(PlanFile) << QStringLiteral("SELECT id FROM files WHERE id = 100 FOR UPDATE");
+    QTest::newRow("exports-purge, one export held: skipped, not busy")
+        << exportsPurge(30, 1000) << QStringLiteral("SELECT id FROM exports WHERE id = 1 FOR UPDATE");
+}
+
+void TestActionEngine::lockHeldElsewhere_busyWithinTimeoutAndNothingWritten()
+{
+    QFETCH(ActionRequest, request);
+    QFETCH(QString, lock);
+    auto &fixture = *m_fixture;
+    const auto holder = otherSession(fixture, QStringLiteral("holder"));
+    QVERIFY(holder);
+    QVERIFY(run(holder->database(), QStringLiteral("BEGIN")));
+    QVERIFY(run(holder->database(), lock));
+
+    request.lockTimeoutMs = 500;
+    const QString before = fixture.snapshot();
+    const qint64 audits = fixture.auditCount();
+    QElapsedTimer timer;
+    timer.start();
+    const ActionResult result = actions::runAction(fixture.db(), request);
+    const qint64 elapsed = timer.elapsed();
+    if (request.kind == ActionKind::ExportsPurge) {
+        // Exports are taken with SKIP LOCKED: a held export is left for a later batch, and no one waits.
+        QVERIFY_APPLIED(result);
+        QVERIFY2(elapsed < 450, qPrintable(QStringLiteral("took %1 ms").arg(elapsed)));
+        QJsonArray purged = result.after.toObject().value(QStringLiteral("ids")).toArray();
+        QCOMPARE(purged, QJsonArray({2, 3, 4, 5}));
+        return;
+    }
+    QVERIFY2(result.error.kind == ErrorKind::Busy, qPrintable(test::describe(result)));
+    QCOMPARE(result.error.sqlState, QStringLiteral("55P03"));
+    QCOMPARE(result.exitCode(), 4);
+    QVERIFY2(result.error.message.contains(QLatin1String("500 ms")), qPrintable(result.error.message));
+    // It waited for the lock, and no longer than its timeout plus a margin for a loaded machine.
+    QVERIFY2(elapsed >= 450 && elapsed <= 1500, qPrintable(QStringLiteral("took %1 ms").arg(elapsed)));
+    // A lock timeout is not retried: the person is told at once.
+    QCOMPARE(result.attempts, 1);
+    QCOMPARE(fixture.auditCount(), audits);
+    QCOMPARE(fixture.snapshot(), before);
+
+    // Once the other session lets go, the very same request (same action id) goes through.
+    QVERIFY(run(holder->database(), QStringLiteral("ROLLBACK")));
+    const ActionResult retried = actions::runAction(fixture.db(), request);
+    QVERIFY_APPLIED(retried);
+    QVERIFY(!retried.alreadyApplied);
+    QCOMPARE(fixture.auditCount(), audits + 1);
+}
+
+void TestActionEngine::deadlockLost_retriedAndApplied()
+{
+    auto &fixture = *m_fixture;
+    const qint64 audits = fixture.auditCount();
+    const QVariant enginePid = fixture.value(QStringLiteral("SELECT pg_backend_pid()"));
+    QVERIFY(enginePid.isValid());
+    // The engine's session runs the deadlock check; the other session waits far longer before it would,
+    // so the engine's transaction is the one PostgreSQL aborts.
+    QVERIFY(fixture.exec(QStringLiteral("SET deadlock_timeout = '1s'")));
+
+    // The other session takes the file first and the workspace second: the reverse of the global order.
+    std::atomic<bool> fileHeld = false;
+    std::atomic<bool> gotWorkspace = false;
+    QString otherError;
+    const test::TestDatabase &database = fixture.database();
+    std::unique_ptr<QThread> other(QThread::create([&] {
+        DbError error;
+        auto session = Connection::open(database.spec(), QStringLiteral("reverse-order"), &error);
+        if (!session) {
+            otherError = error.fullText();
+            fileHeld = true;
+            return;
+        }
+        const QSqlDatabase db = session->database();
+        if (!run(db, QStringLiteral("BEGIN")) ||
+            !run(db, QStringLiteral("SET LOCAL deadlock_timeout = '60s'")) ||
+            !run(db, QStringLiteral("SELECT id FROM files WHERE id = 100 FOR UPDATE"))) {
+            otherError = QStringLiteral("could not take the file");
+            fileHeld = true;
+            return;
+        }
+        fileHeld = true;
+        // Close the circle only once the engine waits for the file, holding the workspace.
+        QSqlQuery waiting(db);
+        waiting.prepare(
+            QStringLiteral("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"));
+        waiting.bindValue(QStringLiteral(":pid"), enginePid);
+        QElapsedTimer patience;
+        patience.start();
+        bool engineWaits = false;
+        while (!engineWaits && patience.elapsed() < 10000) {
+            engineWaits = waiting.exec() && waiting.next() && waiting.value(0).toBool();
+            if (!engineWaits)
+                QThread::msleep(5);
+        }
+        if (!engineWaits) {
+            otherError = QStringLiteral("the engine never waited for the file");
+            run(db, QStringLiteral("ROLLBACK"));
+            return;
+        }
+        QSqlQuery lock(db);
+        gotWorkspace = lock.exec(QStringLiteral("SELECT id FROM workspaces WHERE id = 1 FOR UPDATE"));
+        if (!gotWorkspace)
+            otherError = lock.lastError().text();
+        run(db, QStringLiteral("ROLLBACK"));
+    }));
+    other->start();
+    QTRY_VERIFY_WITH_TIMEOUT(fileHeld.load(), 10000);
+    QVERIFY2(otherError.isEmpty(), qPrintable(otherError));
+
+    const ActionRequest request = fileDelete(PlanFile);
+    const ActionResult result = actions::runAction(fixture.db(), request);
+    QVERIFY(other->wait(20000));
+    QVERIFY2(otherError.isEmpty(), qPrintable(otherError));
+    // The other session was not the victim: it got the workspace once the engine's attempt was aborted.
+    QVERIFY(gotWorkspace.load());
+
+    QVERIFY_APPLIED(result);
+    QVERIFY2(result.attempts >= 2, qPrintable(QStringLiteral("attempts: %1").arg(result.attempts)));
+    QCOMPARE(fixture.value(QStringLiteral("SELECT count(*) FROM files WHERE id = 100")).toInt(), 0);
+    QCOMPARE(fixture.storageUsed(Roomy), RoomyBytes - 1000);
+    // One audit row for the one change, however many attempts it took.
+    QCOMPARE(fixture.auditCount(), audits + 1);
+    const QString problems = test::auditMismatch(fixture.lastAudit(), request, result, QStringLiteral("file"),
+                                                 QString::number(PlanFile), Roomy);
+    QVERIFY2(problems.isEmpty(), qPrintable(problems));
+}
+
+void TestActionEngine::sameActionIdTwice_appliedOnceAndFirstOutcomeReported()
+{
+    auto &fixture = *m_fixture;
+    const qint64 audits = fixture.auditCount();
+    const ActionRequest request = memberAdd(Roomy, Fay);
+    const ActionResult first = actions::runAction(fixture.db(), request);
+    QVERIFY_APPLIED(first);
+    QVERIFY(!first.alreadyApplied);
+    const QString afterFirst = fixture.snapshot();
+
+    const ActionResult second = actions::runAction(fixture.db(), request);
+    QVERIFY_APPLIED(second);
+    QVERIFY(second.alreadyApplied);
+    QCOMPARE(second.outcome(), QStringLiteral("already-applied"));
+    QCOMPARE(second.exitCode(), 0);
+    QCOMPARE(second.before, first.before);
+    QCOMPARE(second.after, first.after);
+    QCOMPARE(second.actionId, request.actionId);
+    QCOMPARE(fixture.snapshot(), afterFirst);
+    QCOMPARE(fixture.auditCount(), audits + 1);
+}
+
+void TestActionEngine::sameActionIdAfterLaterChange_notAppliedAgain()
+{
+    auto &fixture = *m_fixture;
+    // Roomy goes to starter, then someone else moves it to business; a retry of the first action must not
+    // put it back on starter.
+    const ActionRequest toStarter = planChange(Roomy, QStringLiteral("starter"));
+    const ActionResult first = actions::runAction(fixture.db(), toStarter);
+    QVERIFY_APPLIED(first);
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), planChange(Roomy, QStringLiteral("business"))));
+    const QString beforeRetry = fixture.snapshot();
+
+    const ActionResult retry = actions::runAction(fixture.db(), toStarter);
+    QVERIFY_APPLIED(retry);
+    QVERIFY(retry.alreadyApplied);
+    QCOMPARE(fixture.value(QStringLiteral("SELECT plan FROM workspaces WHERE id = 1")).toString(),
+             QStringLiteral("business"));
+    QCOMPARE(fixture.snapshot(), beforeRetry);
+    // What is reported is the first outcome, not the current state.
+    QCOMPARE(retry.after.toObject().value(QStringLiteral("plan")).toString(), QStringLiteral("starter"));
+    QCOMPARE(retry.after, first.after);
+}
+
+void TestActionEngine::sameActionIdForOtherAction_usageErrorNothingWritten()
+{
+    auto &fixture = *m_fixture;
+    const ActionRequest request = memberAdd(Roomy, Fay);
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), request));
+    ActionRequest other = memberRole(Roomy, Cy, QStringLiteral("admin"));
+    other.actionId = request.actionId;
+    const QString problems = test::runExpectingFailure(fixture, other, ErrorKind::Usage,
+                                                       QStringLiteral("was already used for member-add"));
+    QVERIFY2(problems.isEmpty(), qPrintable(problems));
+    QCOMPARE(fixture.role(Roomy, Cy), QStringLiteral("member"));
+}
+
+void TestActionEngine::sameActionIdAfterRefusal_appliedOnceDataAllows()
+{
+    auto &fixture = *m_fixture;
+    // A refusal leaves no trace of its id, so the same request may go through once the data allows it.
+    const ActionRequest request = memberAdd(Crowded, Fay);
+    QCOMPARE(actions::runAction(fixture.db(), request).error.kind, ErrorKind::Refused);
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), planChange(Crowded, QStringLiteral("starter"))));
+    const ActionResult result = actions::runAction(fixture.db(), request);
+    QVERIFY_APPLIED(result);
+    QVERIFY(!result.alreadyApplied);
+    QCOMPARE(fixture.role(Crowded, Fay), QStringLiteral("member"));
+}
+
+void TestActionEngine::staleExpectedVersion_conflictAndNothingWritten_data()
+{
+    QTest::addColumn<ActionRequest>("request");
+    QTest::newRow("plan-change") << planChange(Roomy, QStringLiteral("starter"));
+    QTest::newRow("read-only") << readOnly(Roomy, true);
+    QTest::newRow("member-add") << memberAdd(Roomy, Fay);
+    QTest::newRow("project-delete") << projectDelete(LaunchProject);
+    QTest::newRow("quota-repair") << quotaRepair(Roomy);
+}
+
+void TestActionEngine::staleExpectedVersion_conflictAndNothingWritten()
+{
+    QFETCH(ActionRequest, request);
+    auto &fixture = *m_fixture;
+    // Someone changed Roomy twice since the person looked at version 1.
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), readOnly(Roomy, true)));
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), readOnly(Roomy, false)));
+    QCOMPARE(fixture.version(Roomy), 3);
+    request.expectVersion = 1;
+    const QString problems =
+        test::runExpectingFailure(fixture, request, ErrorKind::Conflict,
+                                  QStringLiteral("changed since you looked at it (version 1, "
+                                                 "now 3): plan team"));
+    QVERIFY2(problems.isEmpty(), qPrintable(problems));
+}
+
+void TestActionEngine::currentExpectedVersion_applied()
+{
+    auto &fixture = *m_fixture;
+    ActionRequest request = planChange(Roomy, QStringLiteral("starter"));
+    request.expectVersion = 2;
+    // One version ahead of the row is as stale as one behind.
+    QCOMPARE(actions::runAction(fixture.db(), request).error.kind, ErrorKind::Conflict);
+    request.expectVersion = 1;
+    const ActionResult result = actions::runAction(fixture.db(), request);
+    QVERIFY_APPLIED(result);
+    QCOMPARE(result.exitCode(), 0);
+    QCOMPARE(fixture.version(Roomy), 2);
+    QCOMPARE(fixture.value(QStringLiteral("SELECT plan FROM workspaces WHERE id = 1")).toString(),
+             QStringLiteral("starter"));
+}
+
+void TestActionEngine::dryRun_previewReportedAndNothingChanged_data()
+{
+    QTest::addColumn<ActionRequest>("request");
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QJsonValue>("expected");
+    QTest::newRow("plan-change: members")
+        << planChange(Roomy, QStringLiteral("starter")) << QStringLiteral("members_after") << QJsonValue(5);
+    QTest::newRow("plan-change: new limits")
+        << planChange(Roomy, QStringLiteral("starter")) << QStringLiteral("new_limits")
+        << QJsonValue(QJsonObject{{QStringLiteral("max_members"), 5},
+                                  {QStringLiteral("storage_quota_bytes"), double(10 * GiB)},
+                                  {QStringLiteral("ai_monthly_tokens"), 1000000}});
+    QTest::newRow("member-add: members before")
+        << memberAdd(Roomy, Fay) << QStringLiteral("members_before") << QJsonValue(5);
+    QTest::newRow("member-add: members after")
+        << memberAdd(Roomy, Fay) << QStringLiteral("members_after") << QJsonValue(6);
+    QTest::newRow("member-remove: members after")
+        << memberRemove(Roomy, Cy) << QStringLiteral("members_after") << QJsonValue(4);
+    QTest::newRow("member-role: rows affected")
+        << memberRole(Roomy, Cy, QStringLiteral("admin")) << QStringLiteral("rows_affected") << QJsonValue(1);
+    QTest::newRow("project-delete: rows affected")
+        << projectDelete(LaunchProject) << QStringLiteral("rows_affected") << QJsonValue(3);
+    QTest::newRow("project-delete: bytes freed")
+        << projectDelete(LaunchProject) << QStringLiteral("bytes_freed") << QJsonValue(3000);
+    QTest::newRow("file-delete: bytes freed")
+        << fileDelete(DeckFile) << QStringLiteral("bytes_freed") << QJsonValue(2000);
+    QTest::newRow("quota-repair: delta")
+        << quotaRepair(Drifted) << QStringLiteral("delta_bytes") << QJsonValue(-8499);
+    QTest::newRow("read-only: rows affected")
+        << readOnly(Roomy, true) << QStringLiteral("rows_affected") << QJsonValue(1);
+    QTest::newRow("user-merge: memberships moved")
+        << userMerge(Ada, AdaDuplicate) << QStringLiteral("memberships_moved") << QJsonValue(1);
+    QTest::newRow("exports-purge: rows affected")
+        << exportsPurge(30, 1000) << QStringLiteral("rows_affected") << QJsonValue(LongExpiredExports);
+    QTest::newRow("exports-purge: bytes freed")
+        << exportsPurge(30, 1000) << QStringLiteral("bytes_freed") << QJsonValue(1500);
+}
+
+void TestActionEngine::dryRun_previewReportedAndNothingChanged()
+{
+    QFETCH(ActionRequest, request);
+    QFETCH(QString, field);
+    QFETCH(QJsonValue, expected);
+    auto &fixture = *m_fixture;
+    request.dryRun = true;
+    const QString before = fixture.snapshot();
+    const qint64 audits = fixture.auditCount();
+    const ActionResult result = actions::runAction(fixture.db(), request);
+    QVERIFY_APPLIED(result);
+    QVERIFY(result.dryRun);
+    QVERIFY(!result.alreadyApplied);
+    QVERIFY2(result.message.startsWith(QLatin1String("Preview only, nothing was changed.")),
+             qPrintable(result.message));
+    QCOMPARE(result.preview.value(field), expected);
+    // The would-be change is described...
+    QVERIFY(result.before != result.after);
+    // ...and none of it, nor an audit row, is there.
+    QCOMPARE(fixture.auditCount(), audits);
+    QCOMPARE(fixture.snapshot(), before);
+}
+
+void TestActionEngine::dryRun_refusedAction_refusedLikeTheRealOne()
+{
+    ActionRequest request = planChange(Roomy, QStringLiteral("free"));
+    request.dryRun = true;
+    const QString problems =
+        test::runExpectingFailure(*m_fixture, request, ErrorKind::Refused, QStringLiteral("has 5 members"));
+    QVERIFY2(problems.isEmpty(), qPrintable(problems));
+}
+
+void TestActionEngine::dryRunThenSameActionId_appliedForReal()
+{
+    auto &fixture = *m_fixture;
+    ActionRequest request = projectDelete(LaunchProject);
+    request.dryRun = true;
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), request));
+    // The preview must not have claimed the id: the real run with it is applied, not "already applied".
+    request.dryRun = false;
+    const ActionResult result = actions::runAction(fixture.db(), request);
+    QVERIFY_APPLIED(result);
+    QVERIFY(!result.alreadyApplied);
+    QCOMPARE(fixture.value(QStringLiteral("SELECT count(*) FROM projects WHERE id = 10")).toInt(), 0);
+    QCOMPARE(fixture.storageUsed(Roomy), RoomyBytes - 3000);
+}
+
+QTEST_GUILESS_MAIN(TestActionEngine)
+#include "tst_actions.moc"
