@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QSplitter>
 #include <QTableView>
+#include <QToolBar>
 #include <QTransposeProxyModel>
 #include <QVBoxLayout>
 
@@ -44,9 +45,40 @@ QTableView *ScopedTablesPane::addScopedTab(const QString &objectName, const QStr
                                            models::PagedTableModel *model)
 {
     adopt(model, true);
-    QTableView *view = makeView(objectName, model, this);
-    addTab(view, title);
+    // In a box of its own, so that row actions can put a tool bar above it.
+    auto *box = new QWidget(this);
+    QTableView *view = makeView(objectName, model, box);
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(view);
+    addTab(box, title);
     return view;
+}
+
+void ScopedTablesPane::addRowActions(QTableView *view, const QList<QAction *> &actions)
+{
+    QWidget *box = view->parentWidget();
+    const QString name = view->objectName() + QStringLiteral("Actions");
+    auto *bar = box->findChild<QToolBar *>(name, Qt::FindDirectChildrenOnly);
+    if (!bar) {
+        bar = new QToolBar(box);
+        bar->setObjectName(name);
+        bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        auto *layout = qobject_cast<QBoxLayout *>(box->layout());
+        layout->insertWidget(layout->indexOf(view), bar);
+        view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    }
+    bar->addActions(actions);
+    view->addActions(actions);
+}
+
+QVariant ScopedTablesPane::currentValue(const QTableView *view, int column)
+{
+    const auto *model = qobject_cast<const models::PagedTableModel *>(view->model());
+    const QModelIndex current = view->currentIndex();
+    if (!model || !current.isValid() || !model->isRowLoaded(current.row()))
+        return {};
+    return model->data(model->index(current.row(), column));
 }
 
 void ScopedTablesPane::adopt(models::PagedTableModel *model, bool followsParent)
@@ -156,7 +188,11 @@ QWidget *DetailPane::makeProjectsTab()
     auto *tab = new QSplitter(Qt::Horizontal, this);
     tab->setObjectName(QStringLiteral("projectsTab"));
     adopt(m_projects, true);
-    QTableView *projects = makeView(QStringLiteral("projectsTable"), m_projects, tab);
+    auto *projectsBox = new QWidget(tab);
+    QTableView *projects = makeView(QStringLiteral("projectsTable"), m_projects, projectsBox);
+    auto *projectsLayout = new QVBoxLayout(projectsBox);
+    projectsLayout->setContentsMargins(0, 0, 0, 0);
+    projectsLayout->addWidget(projects);
     // The files table follows the project under the focus, not the workspace.
     adopt(m_projectFiles, false);
     auto *filesBox = new QWidget(tab);
@@ -167,7 +203,7 @@ QWidget *DetailPane::makeProjectsTab()
     filesLayout->setContentsMargins(0, 0, 0, 0);
     filesLayout->addWidget(filesLabel);
     filesLayout->addWidget(files);
-    tab->addWidget(projects);
+    tab->addWidget(projectsBox);
     tab->addWidget(filesBox);
     connect(projects->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {

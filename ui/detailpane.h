@@ -7,6 +7,7 @@
 
 #include <optional>
 
+class QAction;
 class QLabel;
 class QTableView;
 
@@ -23,6 +24,12 @@ class ScopedTablesPane : public QTabWidget {
 public:
     // Starts reading from this database; nothing is shown until a parent is chosen.
     void setConnection(const ConnectionSpec &spec);
+    // Actions on the row under the keyboard focus in one of the pane's tables (the admin actions): put in
+    // its context menu and on a tool bar above it.
+    void addRowActions(QTableView *view, const QList<QAction *> &actions);
+    // The value in `column` of the row under `view`'s keyboard focus; invalid when there is none or it is not
+    // read yet.
+    static QVariant currentValue(const QTableView *view, int column);
 
 signals:
     // A table of the pane could not be read; the pane also shows the message in its corner.

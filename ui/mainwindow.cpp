@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "actionmenus.h"
 #include "auditdiffview.h"
 #include "browse/tables.h"
 #include "buildinfo.h"
@@ -156,6 +157,14 @@ void MainWindow::buildUi()
     connect(workspaces, &TablePage::currentIdChanged, m_detailPane, &DetailPane::showWorkspace);
     connect(users, &TablePage::currentIdChanged, m_userDetailPane, &UserDetailPane::showUser);
     connect(audit, &TablePage::currentIdChanged, m_auditDiff, &AuditDiffView::showEntry);
+    m_actionMenus = new ActionMenus(this, {.workspaces = workspaces,
+                                           .users = users,
+                                           .files = files,
+                                           .exports = exports,
+                                           .audit = audit,
+                                           .workspaceViews = {subscriptions, quotas},
+                                           .workspaceDetail = m_detailPane,
+                                           .userDetail = m_userDetailPane});
     const QList<std::pair<QString, QWidget *>> pages = {
         {tr("Workspaces"), split(Qt::Vertical, workspaces, m_detailPane)},
         {tr("Users"), split(Qt::Vertical, users, m_userDetailPane)},
@@ -357,6 +366,7 @@ void MainWindow::setSession(const SessionProbe &session, const QString &label, b
         m_auditDiff->setConnection(session.spec);
         m_usageSummary->setConnection(session.spec);
     }
+    m_actionMenus->setSession(session);
     if (session.schemaError) {
         m_schemaBanner->setText(session.schemaError.message + QLatin1Char(' ') +
                                 tr("Browsing works; changes are switched off."));

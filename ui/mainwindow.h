@@ -22,6 +22,7 @@ class DemoEnvironment;
 namespace beacon::ui {
 
 class SecretStore;
+class ActionMenus;
 class AuditDiffView;
 class DetailPane;
 class TablePage;
@@ -48,6 +49,8 @@ public:
     void stopDemo();
     void setSession(const SessionProbe &session, const QString &label, bool production);
     bool hasSession() const { return m_hasSession; }
+    // The admin actions on the tables and detail panes.
+    ActionMenus *actionMenus() const { return m_actionMenus; }
 
 signals:
     // The window is shown and connected: used by --exit-when-ready.
@@ -83,6 +86,7 @@ private:
     UserDetailPane *m_userDetailPane = nullptr;
     AuditDiffView *m_auditDiff = nullptr;
     UsageSummaryPage *m_usageSummary = nullptr;
+    ActionMenus *m_actionMenus = nullptr;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusDatabase = nullptr;
     QLabel *m_statusRole = nullptr;

@@ -19,6 +19,7 @@
 #include <QSettings>
 #include <QTableView>
 #include <QTimer>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 namespace beacon::ui {
@@ -422,6 +423,29 @@ void TablePage::showSearch(const QString &text)
 {
     m_search->setText(text);
     applySearch();
+}
+
+void TablePage::addRowActions(const QList<QAction *> &actions)
+{
+    if (!m_rowActions) {
+        m_rowActions = new QToolBar(this);
+        m_rowActions->setObjectName(QStringLiteral("rowActions"));
+        m_rowActions->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        qobject_cast<QVBoxLayout *>(layout())->insertWidget(0, m_rowActions);
+        auto *separator = new QAction(m_view);
+        separator->setSeparator(true);
+        m_view->addAction(separator);
+    }
+    m_rowActions->addActions(actions);
+    m_view->addActions(actions);
+}
+
+QVariant TablePage::currentValue(int column) const
+{
+    const QModelIndex current = m_view->currentIndex();
+    if (!current.isValid() || !m_model->isRowLoaded(tableRow(current.row())))
+        return {};
+    return current.siblingAtColumn(column).data();
 }
 
 void TablePage::applySearch()

@@ -7,11 +7,13 @@
 
 #include <optional>
 
+class QAction;
 class QLabel;
 class QLineEdit;
 class QScrollBar;
 class QTableView;
 class QTimer;
+class QToolBar;
 
 namespace beacon::models {
 class PagedTableModel;
@@ -44,6 +46,12 @@ public:
     void openFilterDialog(int column, const QString &value);
     // Puts `text` in the search box and searches, as if typed.
     void showSearch(const QString &text);
+    // Actions on the row under the keyboard focus (the admin actions): put in the table's context menu after
+    // its own entries, and on a tool bar above the table.
+    void addRowActions(const QList<QAction *> &actions);
+    // The value in `column` of the row under the keyboard focus; invalid when there is none or it is not
+    // read yet.
+    QVariant currentValue(int column) const;
 
 signals:
     // The id (first column) of the row with the keyboard focus, or nothing.
@@ -82,6 +90,7 @@ private:
     QLabel *m_filterSummary;
     QTimer *m_searchPause;
     QTimer *m_paintHold;
+    QToolBar *m_rowActions = nullptr;
     int m_lastSortColumn = -1;
     Qt::SortOrder m_lastSortOrder = Qt::AscendingOrder;
 };

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "actions/action.h"
+#include "db/database.h"
+
+#include <QKeySequence>
+#include <QObject>
+
+#include <functional>
+#include <optional>
+
+class QAction;
+class QMainWindow;
+
+namespace beacon::models {
+class PagedTableModel;
+}
+
+namespace beacon::ui {
+
+class ActionDialog;
+class DetailPane;
+class TablePage;
+class UserDetailPane;
+
+// The admin actions of the window, in one place: a QAction per action and place, in the context menu and on
+// the tool bar of the table it works on, filled from the row under the keyboard focus. An action the login's
+// Beacon role may not run is switched off, and its tooltip names the roles that may; so are all of them
+// without a session, or when the schema is unknown. After an applied action the tables it touched are read
+// again.
+class ActionMenus : public QObject {
+    Q_OBJECT
+public:
+    struct Pages {
+        TablePage *workspaces = nullptr;
+        TablePage *users = nullptr;
+        TablePage *files = nullptr;
+        TablePage *exports = nullptr;
+        TablePage *audit = nullptr;
+        // Other views of the workspaces (subscriptions, quotas), read again after a workspace changed.
+        QList<TablePage *> workspaceViews;
+        DetailPane *workspaceDetail = nullptr;
+        UserDetailPane *userDetail = nullptr;
+    };
+
+    ActionMenus(QMainWindow *window, const Pages &pages);
+
+    // Who the actions may be run as, and where; a session with an error switches them all off.
+    void setSession(const SessionProbe &session);
+    // The person at the console, recorded in the audit log beside the database login: the operating system's
+    // user name.
+    static QString consoleUser();
+    // Every action this object made, for tests and menus.
+    QList<QAction *> actions() const;
+    // Why `kind` is switched off now, in words; empty when it may run.
+    QString whyDisabled(actions::ActionKind kind) const;
+
+signals:
+    // A dialog was opened (for tests, and to find it).
+    void dialogOpened(beacon::ui::ActionDialog *dialog);
+    // An apply's outcome, from any dialog of this window.
+    void actionFinished(const beacon::actions::ActionResult &result);
+
+private:
+    struct Entry {
+        QAction *action;
+        actions::ActionKind kind;
+        QString toolTip;
+    };
+    QAction *make(actions::ActionKind kind, const QString &objectName, const QString &text,
+                  const QKeySequence &shortcut, std::function<actions::ActionRequest()> prefill);
+    void buildWorkspaceActions();
+    void buildDetailActions();
+    void buildUserActions();
+    void buildFileAndExportActions();
+    void open(actions::ActionKind kind, actions::ActionRequest prefill);
+    void finished(ActionDialog *dialog, const actions::ActionResult &result);
+    QList<models::PagedTableModel *> modelsAffectedBy(actions::ActionKind kind) const;
+    void updateEnabled();
+
+    QMainWindow *m_window;
+    Pages m_pages;
+    QList<Entry> m_entries;
+    bool m_connected = false;
+    ConnectionSpec m_spec;
+    QString m_groupRole;
+    QString m_login;
+    QString m_changesOff;
+};
+
+} // namespace beacon::ui
