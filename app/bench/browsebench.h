@@ -14,9 +14,16 @@ struct Figure {
     double baseline = 0; // the same work done the way the anchors do it, in the same run
     QString unit = QStringLiteral("ms");
     double targetRatio = 0;
-    double target = 0; // the absolute bar for `ours`, in `unit`; a guide on a noisy machine
+    double target = 0; // the absolute bar for `ours`, in `unit`; a guide on a noisy machine; 0 for none
+    // A rate (actions per second) rather than a cost (ms, MB): more of it is better, for ours and the bar.
+    bool higherIsBetter = false;
     // Always the factor by which we beat the baseline: bigger is better.
-    double ratio() const { return ours > 0 ? baseline / ours : 0; }
+    double ratio() const
+    {
+        if (higherIsBetter)
+            return baseline > 0 ? ours / baseline : 0;
+        return ours > 0 ? baseline / ours : 0;
+    }
 };
 
 // Refuses anything but a `seed --size large` database, with a message that says how to make one.
