@@ -130,28 +130,23 @@ DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, Action
     return {};
 }
 
-DbError setLocal(const QSqlDatabase &db, const QString &setting, int milliseconds)
+// The transaction's timeouts, and a queue for two runs of one action id at once (a retry while the first
+// is still in flight, a double submit): the second waits here, then findApplied() -- a separate statement
+// with a fresh snapshot -- sees the first's commit, instead of meeting its change and refusing. Taken
+// before any row lock, the advisory lock cannot close a lock cycle; a hash collision only makes two actions
+// take turns. One statement for the three: every statement costs QPSQL three round trips (PREPARE,
+// EXECUTE, DEALLOCATE), and on a loaded server each is a chance to wait for a CPU.
+DbError prepareTransaction(const QSqlDatabase &db, const ActionRequest &request)
 {
     QSqlQuery query(db);
-    query.prepare(QStringLiteral("SELECT set_config(:setting, :value, true)"));
-    query.bindValue(QStringLiteral(":setting"), setting);
-    query.bindValue(QStringLiteral(":value"), QStringLiteral("%1ms").arg(milliseconds));
-    if (!query.exec())
-        return DbError::fromSql(query.lastError(), tr("Preparing the transaction"));
-    return {};
-}
-
-// Two runs of one action id at once (a retry while the first is still in flight, a double submit) queue
-// here, so that the second finds the first's audit row instead of meeting its change and refusing. A
-// separate statement before findApplied(), whose fresh snapshot then sees the first's commit. Taken before
-// any row lock, it cannot close a lock cycle; a hash collision only makes two actions take turns.
-DbError lockActionId(const QSqlDatabase &db, const ActionRequest &request)
-{
-    QSqlQuery query(db);
-    query.prepare(QStringLiteral("SELECT pg_advisory_xact_lock(hashtextextended(:id, 0))"));
+    query.prepare(QStringLiteral("SELECT set_config('lock_timeout', :lock, true), "
+                                 "set_config('statement_timeout', :statement, true), "
+                                 "pg_advisory_xact_lock(hashtextextended(:id, 0))"));
+    query.bindValue(QStringLiteral(":lock"), QStringLiteral("%1ms").arg(request.lockTimeoutMs));
+    query.bindValue(QStringLiteral(":statement"), QStringLiteral("%1ms").arg(request.statementTimeoutMs));
     query.bindValue(QStringLiteral(":id"), request.actionId.toString(QUuid::WithoutBraces));
     if (!query.exec())
-        return DbError::fromSql(query.lastError(), tr("Waiting for another run of this action"));
+        return DbError::fromSql(query.lastError(), tr("Preparing the transaction"));
     return {};
 }
 
@@ -441,11 +436,7 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
         DbError error = execPlain(db, QStringLiteral("BEGIN ISOLATION LEVEL READ COMMITTED"), doing);
         bool applied = false;
         if (!error)
-            error = setLocal(db, QStringLiteral("lock_timeout"), request.lockTimeoutMs);
-        if (!error)
-            error = setLocal(db, QStringLiteral("statement_timeout"), request.statementTimeoutMs);
-        if (!error)
-            error = lockActionId(db, request);
+            error = prepareTransaction(db, request);
         if (!error)
             error = findApplied(db, request, &result, &applied);
         if (!error && !applied)
