@@ -42,6 +42,8 @@ public:
     QSqlQuery &newQuery() { return m_queries.emplace_back(m_db); }
     // Runs one statement with these bound values; `doing` says what, for the error a person reads.
     DbError exec(QSqlQuery &query, const QString &sql, const QVariantMap &values, const QString &doing);
+    // The same, for a statement that always yields one row (an aggregate), left positioned on it.
+    DbError row(QSqlQuery &query, const QString &sql, const QVariantMap &values, const QString &doing);
     // The same, for a statement that yields one JSON document (to_jsonb of a row, or an array of rows):
     // *found is false when it yields no row.
     DbError json(const QString &sql, const QVariantMap &values, const QString &doing, QJsonValue *result,
@@ -74,6 +76,9 @@ private:
 
 // A refusal on the data, in words that say what to do.
 DbError refuse(const QString &message);
+
+// How many members the workspace has (its row locked already by the caller).
+DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members);
 
 // The actions, one function each (actions_*.cpp).
 DbError runPlanChange(ActionContext &context);

@@ -355,6 +355,16 @@ DbError ActionContext::exec(QSqlQuery &query, const QString &sql, const QVariant
     return {};
 }
 
+DbError ActionContext::row(QSqlQuery &query, const QString &sql, const QVariantMap &values,
+                           const QString &doing)
+{
+    if (DbError error = exec(query, sql, values, doing))
+        return error;
+    if (!query.next())
+        return DbError::make(ErrorKind::Internal, tr("%1 gave no answer.").arg(doing));
+    return {};
+}
+
 DbError ActionContext::json(const QString &sql, const QVariantMap &values, const QString &doing,
                             QJsonValue *result, bool *found)
 {

@@ -48,20 +48,6 @@ DbError countOtherOwners(ActionContext &context, qint64 workspace, qint64 user, 
     return {};
 }
 
-DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members)
-{
-    QSqlQuery &query = context.newQuery();
-    if (DbError error =
-            context.exec(query,
-                         QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = "
-                                        "CAST(:w AS bigint)"),
-                         {{QStringLiteral("w"), workspace}}, tr("Counting the members"));
-        error || !query.next())
-        return error ? error : DbError::make(ErrorKind::Internal, tr("Counting the members gave no answer."));
-    *members = query.value(0).toLongLong();
-    return {};
-}
-
 // The user named by id or by e-mail (case-insensitive, as sign-in treats it).
 DbError resolveUser(ActionContext &context, QJsonObject *user)
 {
@@ -100,6 +86,30 @@ DbError resolveUser(ActionContext &context, QJsonObject *user)
     return {};
 }
 
+// Locks the workspace, then the user's membership of it, refusing when there is none. *lastOwner tells
+// whether the user is its only owner; the other owners' memberships are locked too, so that two changes to
+// two owners cannot each count on the other.
+DbError lockMemberOf(ActionContext &context, qint64 workspace, qint64 user, QJsonObject *membership,
+                     bool *lastOwner)
+{
+    QJsonObject workspaceRow;
+    if (DbError error = context.lockWorkspace(workspace, &workspaceRow))
+        return error;
+    bool member = false;
+    if (DbError error = lockMembership(context, workspace, user, membership, &member))
+        return error;
+    if (!member)
+        return refuse(tr("User %1 is not a member of workspace %2.").arg(user).arg(workspace));
+    *lastOwner = false;
+    if (membership->value(QStringLiteral("role")).toString() != QLatin1String("owner"))
+        return {};
+    qint64 others = 0;
+    if (DbError error = countOtherOwners(context, workspace, user, &others))
+        return error;
+    *lastOwner = others == 0;
+    return {};
+}
+
 void describeMembership(ActionContext &context, qint64 workspace, qint64 user)
 {
     context.targetType = QStringLiteral("membership");
@@ -108,6 +118,19 @@ void describeMembership(ActionContext &context, qint64 workspace, qint64 user)
 }
 
 } // namespace
+
+DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members)
+{
+    QSqlQuery &query = context.newQuery();
+    if (DbError error =
+            context.row(query,
+                        QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = "
+                                       "CAST(:w AS bigint)"),
+                        {{QStringLiteral("w"), workspace}}, tr("Counting the members")))
+        return error;
+    *members = query.value(0).toLongLong();
+    return {};
+}
 
 DbError runMemberAdd(ActionContext &context)
 {
@@ -134,11 +157,10 @@ DbError runMemberAdd(ActionContext &context)
         return error;
     QSqlQuery &limit = context.newQuery();
     if (DbError error =
-            context.exec(limit, QStringLiteral("SELECT max_members FROM public.plans WHERE code = :plan"),
-                         {{QStringLiteral("plan"), workspace.value(QStringLiteral("plan")).toString()}},
-                         tr("Reading the plan"));
-        error || !limit.next())
-        return error ? error : DbError::make(ErrorKind::Internal, tr("The workspace's plan is missing."));
+            context.row(limit, QStringLiteral("SELECT max_members FROM public.plans WHERE code = :plan"),
+                        {{QStringLiteral("plan"), workspace.value(QStringLiteral("plan")).toString()}},
+                        tr("Reading the plan")))
+        return error;
     const qint64 maxMembers = limit.value(0).toLongLong();
     if (members >= maxMembers)
         return refuse(tr("The team is full: workspace %1 on the %2 plan has %3 of %4 seats. Remove a member "
@@ -165,13 +187,11 @@ DbError runMemberAdd(ActionContext &context)
     // merge still to come waits for this commit instead (the check holds the row), then moves the membership.
     QSqlQuery &disabled = context.newQuery();
     if (DbError error =
-            context.exec(disabled,
-                         QStringLiteral("SELECT disabled_at IS NOT NULL FROM public.users WHERE id = "
-                                        "CAST(:u AS bigint)"),
-                         {{QStringLiteral("u"), userId}}, tr("Checking the user again"));
-        error || !disabled.next())
-        return error ? error
-                     : DbError::make(ErrorKind::Internal, tr("Checking the user again gave no answer."));
+            context.row(disabled,
+                        QStringLiteral("SELECT disabled_at IS NOT NULL FROM public.users WHERE id = "
+                                       "CAST(:u AS bigint)"),
+                        {{QStringLiteral("u"), userId}}, tr("Checking the user again")))
+        return error;
     if (disabled.value(0).toBool())
         return refuse(
             tr("User %1 was disabled (merged or closed) a moment ago; add the user it was merged into "
@@ -198,26 +218,16 @@ DbError runMemberRemove(ActionContext &context)
     const ActionRequest &request = context.request();
     const qint64 workspaceId = *request.workspaceId;
     const qint64 userId = *request.userId;
-    QJsonObject workspace;
-    if (DbError error = context.lockWorkspace(workspaceId, &workspace))
-        return error;
     QJsonObject membership;
-    bool member = false;
-    if (DbError error = lockMembership(context, workspaceId, userId, &membership, &member))
+    bool lastOwner = false;
+    if (DbError error = lockMemberOf(context, workspaceId, userId, &membership, &lastOwner))
         return error;
-    if (!member)
-        return refuse(tr("User %1 is not a member of workspace %2.").arg(userId).arg(workspaceId));
-    if (membership.value(QStringLiteral("role")).toString() == QLatin1String("owner")) {
-        qint64 others = 0;
-        if (DbError error = countOtherOwners(context, workspaceId, userId, &others))
-            return error;
-        if (others == 0)
-            return refuse(
-                tr("User %1 is the last owner of workspace %2 and cannot be removed. Make another member "
-                   "an owner first.")
-                    .arg(userId)
-                    .arg(workspaceId));
-    }
+    if (lastOwner)
+        return refuse(
+            tr("User %1 is the last owner of workspace %2 and cannot be removed. Make another member "
+               "an owner first.")
+                .arg(userId)
+                .arg(workspaceId));
     qint64 members = 0;
     if (DbError error = memberCount(context, workspaceId, &members))
         return error;
@@ -250,29 +260,19 @@ DbError runMemberRole(ActionContext &context)
     if (!request.userId)
         return DbError::make(ErrorKind::Usage, tr("member-role needs the user's id (--user ID)."));
     const qint64 userId = *request.userId;
-    QJsonObject workspace;
-    if (DbError error = context.lockWorkspace(workspaceId, &workspace))
-        return error;
     QJsonObject membership;
-    bool member = false;
-    if (DbError error = lockMembership(context, workspaceId, userId, &membership, &member))
+    bool lastOwner = false;
+    if (DbError error = lockMemberOf(context, workspaceId, userId, &membership, &lastOwner))
         return error;
-    if (!member)
-        return refuse(tr("User %1 is not a member of workspace %2.").arg(userId).arg(workspaceId));
     const QString role = membership.value(QStringLiteral("role")).toString();
     if (role == request.role)
         return refuse(tr("User %1 is already %2 of workspace %3.").arg(userId).arg(role).arg(workspaceId));
-    if (role == QLatin1String("owner")) {
-        qint64 others = 0;
-        if (DbError error = countOtherOwners(context, workspaceId, userId, &others))
-            return error;
-        if (others == 0)
-            return refuse(tr("User %1 is the last owner of workspace %2 and cannot be made %3. Make another "
-                             "member an owner first.")
-                              .arg(userId)
-                              .arg(workspaceId)
-                              .arg(request.role));
-    }
+    if (lastOwner)
+        return refuse(tr("User %1 is the last owner of workspace %2 and cannot be made %3. Make another "
+                         "member an owner first.")
+                          .arg(userId)
+                          .arg(workspaceId)
+                          .arg(request.role));
     QJsonValue after;
     if (DbError error =
             context.json(QStringLiteral("UPDATE public.memberships SET role = :role WHERE workspace_id "

@@ -50,15 +50,9 @@ DbError runPlanChange(ActionContext &context)
         return refuse(
             tr("Workspace %1 is already on the %2 plan; nothing to change.").arg(id).arg(request.plan));
 
-    QSqlQuery &count = context.newQuery();
-    if (DbError error =
-            context.exec(count,
-                         QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = "
-                                        "CAST(:id AS bigint)"),
-                         {{QStringLiteral("id"), id}}, tr("Counting the members"));
-        error || !count.next())
-        return error ? error : DbError::make(ErrorKind::Internal, tr("Counting the members gave no answer."));
-    const qint64 members = count.value(0).toLongLong();
+    qint64 members = 0;
+    if (DbError error = memberCount(context, id, &members))
+        return error;
     const qint64 maxMembers = integer(newPlan, "max_members");
     if (members > maxMembers)
         return refuse(
@@ -155,12 +149,11 @@ DbError runQuotaRepair(ActionContext &context)
         return error;
     QSqlQuery &sum = context.newQuery();
     if (DbError error =
-            context.exec(sum,
-                         QStringLiteral("SELECT coalesce(sum(size_bytes), 0), count(*) FROM public.files "
-                                        "WHERE workspace_id = CAST(:id AS bigint)"),
-                         {{QStringLiteral("id"), id}}, tr("Adding up the files"));
-        error || !sum.next())
-        return error ? error : DbError::make(ErrorKind::Internal, tr("Adding up the files gave no answer."));
+            context.row(sum,
+                        QStringLiteral("SELECT coalesce(sum(size_bytes), 0), count(*) FROM public.files "
+                                       "WHERE workspace_id = CAST(:id AS bigint)"),
+                        {{QStringLiteral("id"), id}}, tr("Adding up the files")))
+        return error;
     const qint64 actual = sum.value(0).toLongLong();
     const qint64 recorded = integer(workspace, "storage_used_bytes");
     const qint64 delta = actual - recorded;
@@ -169,13 +162,11 @@ DbError runQuotaRepair(ActionContext &context)
         // With nothing to write the server checks no grant, and a login that may not repair quotas would
         // still record a repair: ask the server whether this login could have written the counter.
         QSqlQuery &allowed = context.newQuery();
-        if (DbError error = context.exec(allowed,
-                                         QStringLiteral("SELECT has_column_privilege('public.workspaces', "
-                                                        "'storage_used_bytes', 'UPDATE')"),
-                                         {}, tr("Checking the right to repair the quota"));
-            error || !allowed.next())
-            return error ? error
-                         : DbError::make(ErrorKind::Internal, tr("Checking the right gave no answer."));
+        if (DbError error = context.row(allowed,
+                                        QStringLiteral("SELECT has_column_privilege('public.workspaces', "
+                                                       "'storage_used_bytes', 'UPDATE')"),
+                                        {}, tr("Checking the right to repair the quota")))
+            return error;
         if (!allowed.value(0).toBool()) {
             DbError denied =
                 DbError::make(ErrorKind::Denied, tr("This login may not change storage counters."));
