@@ -361,8 +361,10 @@ void ActionDialog::buildFields(const ActionRequest &prefill, QFormLayout *form)
         m_plan = new QComboBox(this);
         m_plan->setObjectName(QStringLiteral("planCombo"));
         m_plan->addItems(planCodes());
-        if (planCodes().contains(prefill.plan))
-            m_plan->setCurrentText(prefill.plan);
+        // The next plan up is the usual request (the top plan's neighbour is the one below); the current plan
+        // itself would only be refused as no change.
+        if (const qsizetype current = planCodes().indexOf(prefill.plan); current >= 0)
+            m_plan->setCurrentIndex(int(current + 1 < planCodes().size() ? current + 1 : current - 1));
         connect(m_plan, &QComboBox::currentIndexChanged, this, &ActionDialog::fieldsEdited);
         addRow(tr("&Plan:"), m_plan);
         m_overQuota = new QCheckBox(tr("Allow over &quota (the workspace becomes read-only)"), this);

@@ -182,8 +182,10 @@ void TestActionDialog::planChange_previewMatchesDryRunAndReasonRequired_appliesA
     auto *reason = dialog->findChild<QLineEdit *>(QStringLiteral("reasonEdit"));
     auto *apply = dialog->findChild<QPushButton *>(QStringLiteral("applyButton"));
     QVERIFY(plan && reason && apply);
-    // It starts at the current plan, which the engine refuses as no change: nothing to apply yet.
-    QCOMPARE(plan->currentText(), QStringLiteral("team"));
+    // It starts at the next plan up; the current plan is refused by the engine as no change, with nothing
+    // to apply.
+    QCOMPARE(plan->currentText(), QStringLiteral("business"));
+    plan->setCurrentText(QStringLiteral("team"));
     QVERIFY(waitForPreview(dialog));
     QVERIFY(!dialog->lastPreview()->result.ok());
     QVERIFY(!apply->isEnabled());
