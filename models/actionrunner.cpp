@@ -137,46 +137,6 @@ DbError readTarget(const QSqlDatabase &db, const ActionRequest &request, ActionT
     }
 }
 
-// Batch after batch until one comes back short, each in its own transaction with its own audit row. The
-// first batch has the dialog's action id, each next one an id derived from it exactly as beaconctl derives
-// them, so that a retry with the same id (after a lost connection) finds the batches already done.
-ActionResult purgeInBatches(const QSqlDatabase &db, const ActionRequest &request)
-{
-    QJsonArray befores;
-    QJsonArray afters;
-    qint64 purged = 0;
-    qint64 bytes = 0;
-    ActionResult last;
-    int batches = 0;
-    for (int batch = 0;; ++batch) {
-        ActionRequest batchRequest = request;
-        if (batch > 0)
-            batchRequest.actionId =
-                QUuid::createUuidV5(request.actionId, QStringLiteral("batch-%1").arg(batch));
-        last = actions::runAction(db, batchRequest);
-        befores.append(last.before);
-        afters.append(last.after);
-        batches = batch + 1;
-        if (last.error || last.alreadyApplied)
-            break;
-        const qint64 count = last.preview.value(QStringLiteral("rows_affected")).toInteger();
-        purged += count;
-        bytes += last.preview.value(QStringLiteral("bytes_freed")).toInteger();
-        if (count < request.limit)
-            break;
-    }
-    last.actionId = request.actionId;
-    last.before = befores;
-    last.after = afters;
-    if (!last.error && !last.alreadyApplied) {
-        last.preview = {{QStringLiteral("rows_affected"), purged},
-                        {QStringLiteral("bytes_freed"), bytes},
-                        {QStringLiteral("batches"), batches}};
-        last.message = tr("%1 expired exports marked purged in %2 batches.").arg(purged).arg(batches);
-    }
-    return last;
-}
-
 } // namespace
 
 // Lives on the runner's thread and owns that thread's one connection.
@@ -194,10 +154,8 @@ public:
             QSqlDatabase db;
             if (DbError error = database(&db))
                 result = failedBeforeStart(request, error);
-            else if (request.kind == ActionKind::ExportsPurge && !request.dryRun)
-                result = purgeInBatches(db, request);
             else
-                result = actions::runAction(db, request);
+                result = actions::runActionInBatches(db, request);
         }
         forgetLostConnection(result.error);
         emit resultReady(ticket, result);

@@ -513,4 +513,40 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
     return result;
 }
 
+ActionResult runActionInBatches(const QSqlDatabase &db, const ActionRequest &request)
+{
+    if (request.kind != ActionKind::ExportsPurge || request.dryRun)
+        return runAction(db, request);
+    QJsonArray befores;
+    QJsonArray afters;
+    qint64 purged = 0;
+    qint64 bytes = 0;
+    ActionResult last;
+    for (int batch = 0;; ++batch) {
+        ActionRequest batchRequest = request;
+        if (batch > 0)
+            batchRequest.actionId =
+                QUuid::createUuidV5(request.actionId, QStringLiteral("batch-%1").arg(batch));
+        last = runAction(db, batchRequest);
+        befores.append(last.before);
+        afters.append(last.after);
+        if (last.error || last.alreadyApplied)
+            break;
+        const qint64 count = last.preview.value(QStringLiteral("rows_affected")).toInteger();
+        purged += count;
+        bytes += last.preview.value(QStringLiteral("bytes_freed")).toInteger();
+        if (count < request.limit)
+            break;
+    }
+    last.actionId = request.actionId;
+    last.before = befores;
+    last.after = afters;
+    last.preview = {{QStringLiteral("rows_affected"), purged},
+                    {QStringLiteral("bytes_freed"), bytes},
+                    {QStringLiteral("batches"), int(befores.size())}};
+    if (!last.error && !last.alreadyApplied)
+        last.message = tr("%1 expired exports marked purged in %2 batches.").arg(purged).arg(befores.size());
+    return last;
+}
+
 } // namespace beacon::actions

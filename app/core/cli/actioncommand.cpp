@@ -230,53 +230,23 @@ DbError actionRequestFromOptions(ActionKind kind, const QCommandLineParser &pars
 
 ActionReport runActionCommand(const QSqlDatabase &db, const ActionRequest &request)
 {
+    const actions::ActionResult result = actions::runActionInBatches(db, request);
     ActionReport report;
-    if (request.kind != ActionKind::ExportsPurge) {
-        const actions::ActionResult result = actions::runAction(db, request);
-        report.fields = fieldsOf(result);
-        report.text = result.error ? QString() : result.message;
-        report.error = result.error;
+    report.fields = fieldsOf(result);
+    report.text = result.error ? QString() : result.message;
+    report.error = result.error;
+    if (request.kind != ActionKind::ExportsPurge)
         return report;
+    // exports-purge reports per batch; a dry run previews the first batch and purges nothing.
+    if (request.dryRun) {
+        report.fields.insert(QStringLiteral("before"), QJsonArray{result.before});
+        report.fields.insert(QStringLiteral("after"), QJsonArray{result.after});
+        report.fields.insert(QStringLiteral("batches"), 1);
+        report.fields.insert(QStringLiteral("purged"), 0);
+    } else {
+        report.fields.insert(QStringLiteral("batches"), result.preview.value(QStringLiteral("batches")));
+        report.fields.insert(QStringLiteral("purged"), result.preview.value(QStringLiteral("rows_affected")));
     }
-    // Batch after batch until one comes back short. The first batch has the given action id, each next one
-    // an id derived from it, so a second run with the same id finds the first batch and stops there.
-    QJsonArray befores;
-    QJsonArray afters;
-    qint64 purged = 0;
-    actions::ActionResult last;
-    for (int batch = 0;; ++batch) {
-        ActionRequest batchRequest = request;
-        if (batch > 0)
-            batchRequest.actionId =
-                QUuid::createUuidV5(request.actionId, QStringLiteral("batch-%1").arg(batch));
-        last = actions::runAction(db, batchRequest);
-        if (last.error || last.alreadyApplied || request.dryRun) {
-            befores.append(last.before);
-            afters.append(last.after);
-            break;
-        }
-        const qint64 count = last.preview.value(QStringLiteral("rows_affected")).toInteger();
-        purged += count;
-        befores.append(last.before);
-        afters.append(last.after);
-        if (count < request.limit)
-            break;
-    }
-    report.fields = fieldsOf(last);
-    report.fields.insert(QStringLiteral("action_id"), request.actionId.toString(QUuid::WithoutBraces));
-    report.fields.insert(QStringLiteral("before"), befores);
-    report.fields.insert(QStringLiteral("after"), afters);
-    report.fields.insert(QStringLiteral("batches"), befores.size());
-    report.fields.insert(QStringLiteral("purged"), purged);
-    if (!last.error && !last.alreadyApplied && !request.dryRun) {
-        const QString message =
-            tr("%1 expired exports marked purged in %2 batches.").arg(purged).arg(befores.size());
-        report.fields.insert(QStringLiteral("message"), message);
-        report.text = message;
-    } else if (!last.error) {
-        report.text = last.message;
-    }
-    report.error = last.error;
     return report;
 }
 
