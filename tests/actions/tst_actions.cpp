@@ -148,6 +148,7 @@ private slots:
     void dryRun_previewReportedAndNothingChanged();
     void dryRun_refusedAction_refusedLikeTheRealOne();
     void dryRunThenSameActionId_appliedForReal();
+    void repeatedActions_preparedOnceAndNothingPilesUp();
 
 private:
     std::unique_ptr<test::ActionFixture> m_fixture;
@@ -604,6 +605,76 @@ void TestActionEngine::dryRunThenSameActionId_appliedForReal()
     QVERIFY(!result.alreadyApplied);
     QCOMPARE(fixture.value(QStringLiteral("SELECT count(*) FROM projects WHERE id = 10")).toInt(), 0);
     QCOMPARE(fixture.storageUsed(Roomy), RoomyBytes - 3000);
+}
+
+// The engine prepares each statement once per connection and reuses it (StatementCache): a QPSQL query
+// prepared per run costs PREPARE, EXECUTE and DEALLOCATE. Failures of every kind -- a refusal, a failure
+// after a write, a lock timeout that aborts the transaction -- must not leave statements piling up on the
+// server, and the connection must go on working after them.
+void TestActionEngine::repeatedActions_preparedOnceAndNothingPilesUp()
+{
+    auto &fixture = *m_fixture;
+    const auto holder = otherSession(fixture, QStringLiteral("holder"));
+    QVERIFY(holder);
+    const QString statements =
+        QStringLiteral("SELECT coalesce(string_agg(name || '=' || statement, E'\\n' ORDER BY name), '') "
+                       "FROM pg_prepared_statements WHERE statement NOT LIKE '%pg_prepared_statements%'");
+    const QString auditInsertRuns =
+        QStringLiteral("SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements "
+                       "WHERE statement LIKE 'INSERT INTO public.audit_log%'");
+    const auto roundOfActions = [&] {
+        QString problems;
+        const auto expect = [&](bool ok, const QString &what) {
+            if (!ok)
+                problems += what + QLatin1Char('\n');
+        };
+        // Applied, and back: member-role twice.
+        expect(actions::runAction(fixture.db(), memberRole(Roomy, Cy, QStringLiteral("admin"))).ok(),
+               QStringLiteral("member-role to admin"));
+        expect(actions::runAction(fixture.db(), memberRole(Roomy, Cy, QStringLiteral("member"))).ok(),
+               QStringLiteral("member-role back"));
+        // Refused on the data: the last owner.
+        expect(actions::runAction(fixture.db(), memberRemove(Crowded, Ada)).error.kind == ErrorKind::Refused,
+               QStringLiteral("last owner refused"));
+        // A failure after the first write.
+        ActionHooks failing;
+        failing.afterWrite = [](int) {
+            return DbError::make(ErrorKind::Internal, QStringLiteral("injected"));
+        };
+        expect(actions::runAction(fixture.db(), memberRole(Roomy, Cy, QStringLiteral("admin")), failing)
+                       .error.kind == ErrorKind::Internal,
+               QStringLiteral("injected failure"));
+        // A lock timeout: the server aborts the transaction, where nothing can be deallocated.
+        ActionRequest blocked = memberRole(Roomy, Dee, QStringLiteral("member"));
+        blocked.lockTimeoutMs = 50;
+        expect(
+            run(holder->database(), QStringLiteral("BEGIN")) &&
+                run(holder->database(), QStringLiteral("SELECT id FROM workspaces WHERE id = 1 FOR UPDATE")),
+            QStringLiteral("holding the workspace"));
+        expect(actions::runAction(fixture.db(), blocked).error.kind == ErrorKind::Busy,
+               QStringLiteral("busy while held"));
+        expect(run(holder->database(), QStringLiteral("ROLLBACK")), QStringLiteral("letting go"));
+        return problems;
+    };
+
+    QString problems = roundOfActions();
+    QVERIFY2(problems.isEmpty(), qPrintable(problems));
+    const QString prepared = fixture.value(statements).toString();
+    // The audit insert is among them, kept after its action ended, not freed and prepared again.
+    QVERIFY2(prepared.contains(QLatin1String("INSERT INTO public.audit_log")), qPrintable(prepared));
+    const qint64 insertsBefore = fixture.value(auditInsertRuns).toLongLong();
+    QVERIFY2(insertsBefore >= 2, qPrintable(QString::number(insertsBefore)));
+
+    const int rounds = 5;
+    for (int round = 0; round < rounds; ++round) {
+        problems = roundOfActions();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems));
+    }
+    // The same statements under the same names: nothing prepared again, nothing left over.
+    QCOMPARE(fixture.value(statements).toString(), prepared);
+    // Each applied member-role wrote its audit row through that one prepared statement.
+    QCOMPARE(fixture.value(auditInsertRuns).toLongLong(), insertsBefore + 2 * rounds);
+    QCOMPARE(fixture.role(Roomy, Cy), QStringLiteral("member"));
 }
 
 QTEST_GUILESS_MAIN(TestActionEngine)

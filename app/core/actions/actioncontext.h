@@ -1,13 +1,12 @@
 #pragma once
 
 #include "actions/action.h"
+#include "db/statementcache.h"
 
 #include <QJsonObject>
 #include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QVariantMap>
 
-#include <deque>
 #include <functional>
 
 namespace beacon::actions {
@@ -29,6 +28,7 @@ class ActionContext {
 public:
     ActionContext(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks)
         : m_db(db)
+        , m_statements(StatementCache::of(db))
         , m_request(request)
         , m_hooks(hooks)
     {}
@@ -36,14 +36,12 @@ public:
     const ActionRequest &request() const { return m_request; }
     const QSqlDatabase &db() const { return m_db; }
 
-    // A query owned by this context, for exec(). It lives until the engine has ended the transaction: a
-    // prepared statement freed inside an aborted transaction cannot be deallocated on the server, and a
-    // long-lived connection (the console's) would collect them.
-    QSqlQuery &newQuery() { return m_queries.emplace_back(m_db); }
-    // Runs one statement with these bound values; `doing` says what, for the error a person reads.
-    DbError exec(QSqlQuery &query, const QString &sql, const QVariantMap &values, const QString &doing);
+    // Runs one statement with these values bound to its :names; `doing` says what, for the error a person
+    // reads. *rows is set to its result, prepared once per connection (StatementCache): read it before the
+    // same statement runs again.
+    DbError exec(StatementRows *&rows, const QString &sql, const QVariantMap &values, const QString &doing);
     // The same, for a statement that always yields one row (an aggregate), left positioned on it.
-    DbError row(QSqlQuery &query, const QString &sql, const QVariantMap &values, const QString &doing);
+    DbError row(StatementRows *&rows, const QString &sql, const QVariantMap &values, const QString &doing);
     // The same, for a statement that yields one JSON document (to_jsonb of a row, or an array of rows):
     // *found is false when it yields no row.
     DbError json(const QString &sql, const QVariantMap &values, const QString &doing, QJsonValue *result,
@@ -68,10 +66,10 @@ public:
 
 private:
     const QSqlDatabase &m_db;
+    StatementCache &m_statements;
     const ActionRequest &m_request;
     const ActionHooks &m_hooks;
     int m_writes = 0;
-    std::deque<QSqlQuery> m_queries;
 };
 
 // A refusal on the data, in words that say what to do.

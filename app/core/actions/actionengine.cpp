@@ -2,6 +2,7 @@
 
 #include "buildinfo.h"
 #include "db/database.h"
+#include "db/statementcache.h"
 
 #include <QCoreApplication>
 #include <QHostInfo>
@@ -111,21 +112,22 @@ QJsonValue parseJson(const QVariant &text)
 // The earlier outcome of this action id, if it was applied.
 DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, ActionResult *result, bool *found)
 {
-    QSqlQuery query(db);
-    query.prepare(QStringLiteral("SELECT action, before::text, after::text, reason FROM public.audit_log "
-                                 "WHERE action_id = CAST(:id AS uuid)"));
-    query.bindValue(QStringLiteral(":id"), request.actionId.toString(QUuid::WithoutBraces));
-    if (!query.exec())
-        return DbError::fromSql(query.lastError(), tr("Looking for an earlier run of this action"));
-    *found = query.next();
+    StatementRows *query = nullptr;
+    if (DbError error = StatementCache::of(db).exec(
+            QStringLiteral("SELECT action, before::text, after::text, reason FROM public.audit_log "
+                           "WHERE action_id = CAST(:id AS uuid)"),
+            {{QStringLiteral("id"), request.actionId}}, tr("Looking for an earlier run of this action"),
+            &query))
+        return error;
+    *found = query->next();
     if (!*found)
         return {};
-    if (query.value(0).toString() != actionName(request.kind))
+    if (query->value(0).toString() != actionName(request.kind))
         return usage(tr("The action id %1 was already used for %2; give each action its own id.")
-                         .arg(request.actionId.toString(QUuid::WithoutBraces), query.value(0).toString()));
+                         .arg(request.actionId.toString(QUuid::WithoutBraces), query->value(0).toString()));
     result->alreadyApplied = true;
-    result->before = parseJson(query.value(1));
-    result->after = parseJson(query.value(2));
+    result->before = parseJson(query->value(1));
+    result->after = parseJson(query->value(2));
     result->message = tr("Already applied: this action id is in the audit log; nothing was changed again.");
     return {};
 }
@@ -134,55 +136,60 @@ DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, Action
 // is still in flight, a double submit): the second waits here, then findApplied() -- a separate statement
 // with a fresh snapshot -- sees the first's commit, instead of meeting its change and refusing. Taken
 // before any row lock, the advisory lock cannot close a lock cycle; a hash collision only makes two actions
-// take turns. One statement for the three: every statement costs QPSQL three round trips (PREPARE,
-// EXECUTE, DEALLOCATE), and on a loaded server each is a chance to wait for a CPU.
+// take turns. One statement for the three: each round trip is a chance to wait for a CPU on a loaded server.
 DbError prepareTransaction(const QSqlDatabase &db, const ActionRequest &request)
 {
-    QSqlQuery query(db);
-    query.prepare(QStringLiteral("SELECT set_config('lock_timeout', :lock, true), "
-                                 "set_config('statement_timeout', :statement, true), "
-                                 "pg_advisory_xact_lock(hashtextextended(:id, 0))"));
-    query.bindValue(QStringLiteral(":lock"), QStringLiteral("%1ms").arg(request.lockTimeoutMs));
-    query.bindValue(QStringLiteral(":statement"), QStringLiteral("%1ms").arg(request.statementTimeoutMs));
-    query.bindValue(QStringLiteral(":id"), request.actionId.toString(QUuid::WithoutBraces));
-    if (!query.exec())
-        return DbError::fromSql(query.lastError(), tr("Preparing the transaction"));
-    return {};
+    return StatementCache::of(db).exec(
+        QStringLiteral("SELECT set_config('lock_timeout', :lock, true), "
+                       "set_config('statement_timeout', :statement, true), "
+                       "pg_advisory_xact_lock(hashtextextended(:id, 0))"),
+        {{QStringLiteral("lock"), QStringLiteral("%1ms").arg(request.lockTimeoutMs)},
+         {QStringLiteral("statement"), QStringLiteral("%1ms").arg(request.statementTimeoutMs)},
+         {QStringLiteral("id"), request.actionId.toString(QUuid::WithoutBraces)}},
+        tr("Preparing the transaction"), nullptr);
 }
 
-DbError writeAudit(const ActionRequest &request, ActionContext &context)
+// What the audit row records as the client: which program and version acted, and from where; nothing
+// secret. The host is looked up once; it does not change while the program runs.
+QString clientJson(const ActionRequest &request)
 {
-    QSqlQuery &query = context.newQuery();
-    query.prepare(QStringLiteral(
-        "INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, workspace_id, "
-        "reason, "
-        "before, after, client) VALUES (:actor, :action, CAST(:id AS uuid), :target_type, :target_id, "
-        "CAST(:workspace AS bigint), :reason, CAST(:before AS jsonb), CAST(:after AS jsonb), "
-        "CAST(:client AS jsonb))"));
-    query.bindValue(QStringLiteral(":actor"), request.actor);
-    query.bindValue(QStringLiteral(":action"), actionName(request.kind));
-    query.bindValue(QStringLiteral(":id"), request.actionId.toString(QUuid::WithoutBraces));
-    query.bindValue(QStringLiteral(":target_type"), context.targetType);
-    query.bindValue(QStringLiteral(":target_id"), context.targetId);
-    query.bindValue(QStringLiteral(":workspace"), context.workspaceId
-                                                      ? QVariant(*context.workspaceId)
-                                                      : QVariant(QMetaType(QMetaType::LongLong)));
-    query.bindValue(QStringLiteral(":reason"), request.reason);
-    const QString before = jsonText(context.before);
-    const QString after = jsonText(context.after);
-    query.bindValue(QStringLiteral(":before"),
-                    before.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : before);
-    query.bindValue(QStringLiteral(":after"),
-                    after.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : after);
-    // Which program and version acted, and from where; nothing secret.
+    static const QString host = QHostInfo::localHostName();
     const QJsonObject client{{QStringLiteral("program"), request.client},
                              {QStringLiteral("version"), applicationVersion()},
-                             {QStringLiteral("host"), QHostInfo::localHostName()},
+                             {QStringLiteral("host"), host},
                              {QStringLiteral("dry_run"), request.dryRun}};
-    query.bindValue(QStringLiteral(":client"), jsonText(client));
-    if (!query.exec())
-        return DbError::fromSql(query.lastError(), tr("Writing the audit record"));
-    return {};
+    return jsonText(client);
+}
+
+// The audit row; with `commit`, COMMIT goes in the same round trip, so that the rows the action locked are
+// let go as soon as the server has the audit row.
+DbError writeAudit(const ActionRequest &request, ActionContext &context, const QString &client, bool commit)
+{
+    const QString before = jsonText(context.before);
+    const QString after = jsonText(context.after);
+    const QVariant null;
+    const QString sql =
+        QStringLiteral("INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, "
+                       "workspace_id, reason, before, after, client) VALUES (:actor, :action, "
+                       "CAST(:id AS uuid), :target_type, :target_id, CAST(:workspace AS bigint), "
+                       ":reason, CAST(:before AS jsonb), CAST(:after AS jsonb), CAST(:client AS jsonb))");
+    const QVariantMap values{
+        {QStringLiteral("actor"), request.actor},
+        {QStringLiteral("action"), actionName(request.kind)},
+        {QStringLiteral("id"), request.actionId},
+        {QStringLiteral("target_type"), context.targetType},
+        {QStringLiteral("target_id"), context.targetId},
+        {QStringLiteral("workspace"), context.workspaceId ? QVariant(*context.workspaceId) : null},
+        {QStringLiteral("reason"), request.reason},
+        {QStringLiteral("before"), before.isEmpty() ? null : QVariant(before)},
+        {QStringLiteral("after"), after.isEmpty() ? null : QVariant(after)},
+        {QStringLiteral("client"), client}};
+    StatementCache &statements = StatementCache::of(context.db());
+    const QString doing = tr("Writing the audit record");
+    if (commit)
+        return statements.execThenCommit(sql, values, doing,
+                                         tr("Committing %1").arg(actionName(request.kind)));
+    return statements.exec(sql, values, doing, nullptr);
 }
 
 DbError runBody(ActionContext &context)
@@ -342,25 +349,18 @@ DbError refuse(const QString &message)
     return DbError::make(ErrorKind::Refused, message);
 }
 
-DbError ActionContext::exec(QSqlQuery &query, const QString &sql, const QVariantMap &values,
+DbError ActionContext::exec(StatementRows *&rows, const QString &sql, const QVariantMap &values,
                             const QString &doing)
 {
-    query = QSqlQuery(m_db);
-    if (!query.prepare(sql))
-        return DbError::fromSql(query.lastError(), doing);
-    for (auto value = values.cbegin(); value != values.cend(); ++value)
-        query.bindValue(QLatin1Char(':') + value.key(), value.value());
-    if (!query.exec())
-        return DbError::fromSql(query.lastError(), doing);
-    return {};
+    return m_statements.exec(sql, values, doing, &rows);
 }
 
-DbError ActionContext::row(QSqlQuery &query, const QString &sql, const QVariantMap &values,
+DbError ActionContext::row(StatementRows *&rows, const QString &sql, const QVariantMap &values,
                            const QString &doing)
 {
-    if (DbError error = exec(query, sql, values, doing))
+    if (DbError error = exec(rows, sql, values, doing))
         return error;
-    if (!query.next())
+    if (!rows->next())
         return DbError::make(ErrorKind::Internal, tr("%1 gave no answer.").arg(doing));
     return {};
 }
@@ -368,13 +368,13 @@ DbError ActionContext::row(QSqlQuery &query, const QString &sql, const QVariantM
 DbError ActionContext::json(const QString &sql, const QVariantMap &values, const QString &doing,
                             QJsonValue *result, bool *found)
 {
-    QSqlQuery &query = newQuery();
+    StatementRows *query = nullptr;
     if (DbError error = exec(query, sql, values, doing))
         return error;
-    const bool any = query.next();
+    const bool any = query->next();
     if (found)
         *found = any;
-    *result = any ? parseJson(query.value(0)) : QJsonValue(QJsonValue::Null);
+    *result = any ? parseJson(query->value(0)) : QJsonValue(QJsonValue::Null);
     return {};
 }
 
@@ -440,10 +440,12 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
     if ((result.error = validate(request)))
         return result;
     const QString doing = tr("Running %1").arg(actionName(request.kind));
+    const QString client = clientJson(request);
     for (int attempt = 1; attempt <= MaxAttempts; ++attempt) {
         result.attempts = attempt;
         ActionContext context(db, request, hooks);
-        DbError error = execPlain(db, QStringLiteral("BEGIN ISOLATION LEVEL READ COMMITTED"), doing);
+        StatementCache &statements = StatementCache::of(db);
+        DbError error = statements.command("BEGIN ISOLATION LEVEL READ COMMITTED", doing);
         bool applied = false;
         if (!error)
             error = prepareTransaction(db, request);
@@ -451,16 +453,13 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
             error = findApplied(db, request, &result, &applied);
         if (!error && !applied)
             error = runBody(context);
+        // A real run commits with its audit row; a failed, already applied or previewed one is rolled
+        // back, so that nothing of it remains.
+        const bool commit = !applied && !request.dryRun;
         if (!error && !applied)
-            error = writeAudit(request, context);
-        const bool commit = !error && !applied && !request.dryRun;
-        if (commit) {
-            error =
-                execPlain(db, QStringLiteral("COMMIT"), tr("Committing %1").arg(actionName(request.kind)));
-        } else {
-            // Nothing of a failed, already applied or previewed action may remain.
-            execPlain(db, QStringLiteral("ROLLBACK"), doing);
-        }
+            error = writeAudit(request, context, client, commit);
+        if (error || !commit)
+            statements.command("ROLLBACK", doing);
         if (applied) {
             // The earlier outcome, or a usage error when the id was used for another action: that error
             // must reach the caller, not be reported as applied.

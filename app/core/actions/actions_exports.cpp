@@ -17,7 +17,7 @@ DbError runExportsPurge(ActionContext &context)
     const ActionRequest &request = context.request();
     // Exports are locked on their own, outside the workspace order; SKIP LOCKED lets two purges share the
     // work instead of waiting on each other.
-    QSqlQuery &purged = context.newQuery();
+    StatementRows *purged = nullptr;
     if (DbError error = context.exec(
             purged,
             QStringLiteral(
@@ -31,9 +31,9 @@ DbError runExportsPurge(ActionContext &context)
         return error;
     QJsonArray ids;
     qint64 bytes = 0;
-    while (purged.next()) {
-        ids.append(purged.value(0).toLongLong());
-        bytes += purged.value(2).toLongLong();
+    while (purged->next()) {
+        ids.append(purged->value(0).toLongLong());
+        bytes += purged->value(2).toLongLong();
     }
     if (!ids.isEmpty()) {
         if (DbError error = context.wrote())

@@ -34,7 +34,7 @@ DbError lockMembership(ActionContext &context, qint64 workspace, qint64 user, QJ
 // The other owners of the workspace, locked, so that two removals of two owners cannot both see the other.
 DbError countOtherOwners(ActionContext &context, qint64 workspace, qint64 user, qint64 *owners)
 {
-    QSqlQuery &query = context.newQuery();
+    StatementRows *query = nullptr;
     if (DbError error = context.exec(
             query,
             QStringLiteral("SELECT user_id FROM public.memberships WHERE workspace_id = "
@@ -43,7 +43,7 @@ DbError countOtherOwners(ActionContext &context, qint64 workspace, qint64 user, 
             {{QStringLiteral("w"), workspace}, {QStringLiteral("u"), user}}, tr("Counting the owners")))
         return error;
     *owners = 0;
-    while (query.next())
+    while (query->next())
         ++*owners;
     return {};
 }
@@ -52,7 +52,7 @@ DbError countOtherOwners(ActionContext &context, qint64 workspace, qint64 user, 
 DbError resolveUser(ActionContext &context, QJsonObject *user)
 {
     const ActionRequest &request = context.request();
-    QSqlQuery &query = context.newQuery();
+    StatementRows *query = nullptr;
     DbError error =
         request.userId
             ? context.exec(query,
@@ -66,8 +66,8 @@ DbError resolveUser(ActionContext &context, QJsonObject *user)
     if (error)
         return error;
     QList<QJsonObject> matches;
-    while (query.next())
-        matches.append(QJsonDocument::fromJson(query.value(0).toString().toUtf8()).object());
+    while (query->next())
+        matches.append(QJsonDocument::fromJson(query->value(0).toString().toUtf8()).object());
     const QString named = request.userId ? QString::number(*request.userId) : request.userEmail.trimmed();
     if (matches.isEmpty())
         return refuse(tr("There is no user %1.").arg(named));
@@ -121,14 +121,14 @@ void describeMembership(ActionContext &context, qint64 workspace, qint64 user)
 
 DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members)
 {
-    QSqlQuery &query = context.newQuery();
+    StatementRows *query = nullptr;
     if (DbError error =
             context.row(query,
                         QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = "
                                        "CAST(:w AS bigint)"),
                         {{QStringLiteral("w"), workspace}}, tr("Counting the members")))
         return error;
-    *members = query.value(0).toLongLong();
+    *members = query->value(0).toLongLong();
     return {};
 }
 
@@ -155,13 +155,13 @@ DbError runMemberAdd(ActionContext &context)
     qint64 members = 0;
     if (DbError error = memberCount(context, workspaceId, &members))
         return error;
-    QSqlQuery &limit = context.newQuery();
+    StatementRows *limit = nullptr;
     if (DbError error =
             context.row(limit, QStringLiteral("SELECT max_members FROM public.plans WHERE code = :plan"),
                         {{QStringLiteral("plan"), workspace.value(QStringLiteral("plan")).toString()}},
                         tr("Reading the plan")))
         return error;
-    const qint64 maxMembers = limit.value(0).toLongLong();
+    const qint64 maxMembers = limit->value(0).toLongLong();
     if (members >= maxMembers)
         return refuse(tr("The team is full: workspace %1 on the %2 plan has %3 of %4 seats. Remove a member "
                          "first, or move the workspace to a plan with more seats.")
@@ -185,14 +185,14 @@ DbError runMemberAdd(ActionContext &context)
     // The user was read without a lock (support may not lock users). A user-merge that disabled it meanwhile
     // held its row, so the insert's foreign key check waited for that commit, and this fresh read sees it. A
     // merge still to come waits for this commit instead (the check holds the row), then moves the membership.
-    QSqlQuery &disabled = context.newQuery();
+    StatementRows *disabled = nullptr;
     if (DbError error =
             context.row(disabled,
                         QStringLiteral("SELECT disabled_at IS NOT NULL FROM public.users WHERE id = "
                                        "CAST(:u AS bigint)"),
                         {{QStringLiteral("u"), userId}}, tr("Checking the user again")))
         return error;
-    if (disabled.value(0).toBool())
+    if (disabled->value(0).toBool())
         return refuse(
             tr("User %1 was disabled (merged or closed) a moment ago; add the user it was merged into "
                "instead.")
@@ -231,7 +231,7 @@ DbError runMemberRemove(ActionContext &context)
     qint64 members = 0;
     if (DbError error = memberCount(context, workspaceId, &members))
         return error;
-    QSqlQuery &remove = context.newQuery();
+    StatementRows *remove = nullptr;
     if (DbError error = context.exec(
             remove,
             QStringLiteral("DELETE FROM public.memberships WHERE workspace_id = CAST(:w AS "

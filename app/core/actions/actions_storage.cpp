@@ -19,17 +19,17 @@ namespace {
 // workspace, and the row is checked again under it.
 DbError owningWorkspace(ActionContext &context, const QString &table, qint64 id, qint64 *workspace)
 {
-    QSqlQuery &query = context.newQuery();
+    StatementRows *query = nullptr;
     // `table` is one of two fixed names of this file.
     if (DbError error = context.exec(
             query,
             QStringLiteral("SELECT workspace_id FROM public.%1 WHERE id = CAST(:id AS bigint)").arg(table),
             {{QStringLiteral("id"), id}}, tr("Finding the workspace")))
         return error;
-    if (!query.next())
+    if (!query->next())
         return refuse(table == QLatin1String("projects") ? tr("Project %1 does not exist.").arg(id)
                                                          : tr("File %1 does not exist.").arg(id));
-    *workspace = query.value(0).toLongLong();
+    *workspace = query->value(0).toLongLong();
     return {};
 }
 
@@ -77,7 +77,7 @@ DbError runProjectDelete(ActionContext &context)
         return error;
     if (!found)
         return refuse(tr("Project %1 was deleted or moved a moment ago; look again.").arg(projectId));
-    QSqlQuery &files = context.newQuery();
+    StatementRows *files = nullptr;
     if (DbError error = context.exec(
             files,
             QStringLiteral("WITH gone AS (DELETE FROM public.files WHERE project_id = CAST(:p AS bigint) "
@@ -86,8 +86,8 @@ DbError runProjectDelete(ActionContext &context)
         return error;
     QJsonArray fileRows;
     qint64 bytes = 0;
-    while (files.next()) {
-        const QJsonObject file = QJsonDocument::fromJson(files.value(0).toString().toUtf8()).object();
+    while (files->next()) {
+        const QJsonObject file = QJsonDocument::fromJson(files->value(0).toString().toUtf8()).object();
         bytes += qint64(file.value(QStringLiteral("size_bytes")).toDouble());
         fileRows.append(file);
     }

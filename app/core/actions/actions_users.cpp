@@ -15,17 +15,17 @@ static QString tr(const char *text)
 
 namespace {
 
-QJsonArray rowsOf(QSqlQuery &query)
+QJsonArray rowsOf(StatementRows *query)
 {
     QJsonArray rows;
-    while (query.next())
-        rows.append(QJsonDocument::fromJson(query.value(0).toString().toUtf8()).object());
+    while (query->next())
+        rows.append(QJsonDocument::fromJson(query->value(0).toString().toUtf8()).object());
     return rows;
 }
 
 DbError membershipsOf(ActionContext &context, qint64 user, const QString &lock, QJsonArray *rows)
 {
-    QSqlQuery &query = context.newQuery();
+    StatementRows *query = nullptr;
     if (DbError error =
             context.exec(query,
                          QStringLiteral("SELECT to_jsonb(m) FROM public.memberships AS m WHERE m.user_id "
@@ -89,7 +89,7 @@ DbError runUserMerge(ActionContext &context)
     QJsonArray keepMemberships;
     if (DbError error = membershipsOf(context, keep, QStringLiteral("FOR UPDATE"), &keepMemberships))
         return error;
-    QSqlQuery &users = context.newQuery();
+    StatementRows *users = nullptr;
     if (DbError error = context.exec(
             users,
             QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE u.id IN "
@@ -129,7 +129,7 @@ DbError runUserMerge(ActionContext &context)
                                  {QStringLiteral("keep"), keep},
                                  {QStringLiteral("merge"), merge},
                                  {QStringLiteral("role"), role}};
-        QSqlQuery &change = context.newQuery();
+        StatementRows *change = nullptr;
         DbError error;
         if (keepRoles.contains(workspace)) {
             // Both are members: one membership remains, with the stronger of the two roles.

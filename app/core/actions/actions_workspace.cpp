@@ -39,11 +39,15 @@ DbError runPlanChange(ActionContext &context)
                          {{QStringLiteral("code"), request.plan}}, tr("Reading the plan"), &plan, &found))
         return error;
     if (!found) {
-        QSqlQuery codes(context.db());
-        codes.exec(
-            QStringLiteral("SELECT string_agg(code, ', ' ORDER BY monthly_price_cents) FROM public.plans"));
-        return refuse(tr("There is no plan \"%1\". The plans are: %2.")
-                          .arg(request.plan, codes.next() ? codes.value(0).toString() : QString()));
+        StatementRows *codes = nullptr;
+        if (DbError error = context.row(
+                codes,
+                QStringLiteral(
+                    "SELECT string_agg(code, ', ' ORDER BY monthly_price_cents) FROM public.plans"),
+                {}, tr("Listing the plans")))
+            return error;
+        return refuse(
+            tr("There is no plan \"%1\". The plans are: %2.").arg(request.plan, codes->value(0).toString()));
     }
     const QJsonObject newPlan = plan.toObject();
     if (workspace.value(QStringLiteral("plan")).toString() == request.plan)
@@ -147,27 +151,27 @@ DbError runQuotaRepair(ActionContext &context)
     // exactly what the counter must say.
     if (DbError error = context.lockWorkspace(id, &workspace))
         return error;
-    QSqlQuery &sum = context.newQuery();
+    StatementRows *sum = nullptr;
     if (DbError error =
             context.row(sum,
                         QStringLiteral("SELECT coalesce(sum(size_bytes), 0), count(*) FROM public.files "
                                        "WHERE workspace_id = CAST(:id AS bigint)"),
                         {{QStringLiteral("id"), id}}, tr("Adding up the files")))
         return error;
-    const qint64 actual = sum.value(0).toLongLong();
+    const qint64 actual = sum->value(0).toLongLong();
     const qint64 recorded = integer(workspace, "storage_used_bytes");
     const qint64 delta = actual - recorded;
     QJsonValue after = workspace;
     if (delta == 0) {
         // With nothing to write the server checks no grant, and a login that may not repair quotas would
         // still record a repair: ask the server whether this login could have written the counter.
-        QSqlQuery &allowed = context.newQuery();
+        StatementRows *allowed = nullptr;
         if (DbError error = context.row(allowed,
                                         QStringLiteral("SELECT has_column_privilege('public.workspaces', "
                                                        "'storage_used_bytes', 'UPDATE')"),
                                         {}, tr("Checking the right to repair the quota")))
             return error;
-        if (!allowed.value(0).toBool()) {
+        if (!allowed->value(0).toBool()) {
             DbError denied =
                 DbError::make(ErrorKind::Denied, tr("This login may not change storage counters."));
             denied.sqlState = QStringLiteral("42501");
@@ -189,9 +193,9 @@ DbError runQuotaRepair(ActionContext &context)
     context.before = QJsonObject{{QStringLiteral("storage_used_bytes"), recorded}};
     context.after = QJsonObject{{QStringLiteral("storage_used_bytes"), actual},
                                 {QStringLiteral("delta_bytes"), delta},
-                                {QStringLiteral("files"), sum.value(1).toLongLong()}};
+                                {QStringLiteral("files"), sum->value(1).toLongLong()}};
     context.preview = {{QStringLiteral("delta_bytes"), delta},
-                       {QStringLiteral("files"), sum.value(1).toLongLong()}};
+                       {QStringLiteral("files"), sum->value(1).toLongLong()}};
     context.message = delta == 0
                           ? tr("Workspace %1's storage counter was already right (%2); nothing changed.")
                                 .arg(id)

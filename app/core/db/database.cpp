@@ -1,6 +1,7 @@
 #include "db/database.h"
 
 #include "db/migrator.h"
+#include "db/statementcache.h"
 
 #include <QAtomicInteger>
 #include <QCoreApplication>
@@ -21,6 +22,8 @@ Connection::Connection(QString name, ConnectionSpec spec)
 
 Connection::~Connection()
 {
+    // Its prepared statements hold the connection; they go first, while it can still deallocate them.
+    StatementCache::release(m_name);
     {
         QSqlDatabase db = QSqlDatabase::database(m_name, false);
         if (db.isOpen())

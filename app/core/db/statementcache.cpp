@@ -1,0 +1,375 @@
+#include "db/statementcache.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QMutex>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QUuid>
+
+#include <libpq-fe.h>
+
+#include <map>
+#include <vector>
+
+namespace beacon {
+
+static QString tr(const char *text)
+{
+    return QCoreApplication::translate("beacon::StatementCache", text);
+}
+
+// The engine's statements are a fixed set of a few dozen; a cache past this size means statements built
+// at run time, which must not pile up on the server, so it starts again.
+static constexpr std::size_t MaxStatements = 128;
+
+// Column types by their PostgreSQL oid (pg_type.h), for the QVariant a value comes back as.
+namespace oid {
+constexpr Oid Bool = 16;
+constexpr Oid Int8 = 20;
+constexpr Oid Int2 = 21;
+constexpr Oid Int4 = 23;
+constexpr Oid Float4 = 700;
+constexpr Oid Float8 = 701;
+} // namespace oid
+
+namespace {
+
+struct Registry {
+    QMutex mutex;
+    std::map<QString, std::unique_ptr<StatementCache>> caches;
+};
+
+Registry &registry()
+{
+    static Registry instance;
+    return instance;
+}
+
+// `sql` with each :name turned into $n, the names in order of n. A name used twice is one parameter.
+// Quoted text and identifiers are left alone, and so is a :: cast.
+QByteArray positional(const QString &sql, QStringList *names)
+{
+    QString out;
+    out.reserve(sql.size());
+    QChar quote;
+    for (qsizetype i = 0; i < sql.size(); ++i) {
+        const QChar c = sql.at(i);
+        if (!quote.isNull()) {
+            if (c == quote)
+                quote = QChar();
+            out += c;
+            continue;
+        }
+        if (c == QLatin1Char('\'') || c == QLatin1Char('"')) {
+            quote = c;
+            out += c;
+            continue;
+        }
+        if (c == QLatin1Char(':') && i + 1 < sql.size() && sql.at(i + 1) == QLatin1Char(':')) {
+            out += QLatin1String("::");
+            ++i;
+            continue;
+        }
+        if (c == QLatin1Char(':') && i + 1 < sql.size() &&
+            (sql.at(i + 1).isLetter() || sql.at(i + 1) == QLatin1Char('_'))) {
+            qsizetype end = i + 1;
+            while (end < sql.size() && (sql.at(end).isLetterOrNumber() || sql.at(end) == QLatin1Char('_')))
+                ++end;
+            const QString name = sql.mid(i + 1, end - i - 1);
+            qsizetype index = names->indexOf(name);
+            if (index < 0) {
+                names->append(name);
+                index = names->size() - 1;
+            }
+            out += QLatin1Char('$') + QString::number(index + 1);
+            i = end - 1;
+            continue;
+        }
+        out += c;
+    }
+    return out.toUtf8();
+}
+
+// A bound value as the text PostgreSQL reads for a parameter of any type; false if it has no text form.
+bool parameterText(const QVariant &value, QByteArray *text, bool *isNull)
+{
+    *isNull = value.isNull();
+    if (*isNull)
+        return true;
+    switch (value.typeId()) {
+    case QMetaType::Bool:
+        *text = value.toBool() ? QByteArrayLiteral("t") : QByteArrayLiteral("f");
+        return true;
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::Long:
+    case QMetaType::ULong:
+    case QMetaType::LongLong:
+    case QMetaType::ULongLong:
+    case QMetaType::Short:
+    case QMetaType::UShort:
+        *text = value.toByteArray();
+        return true;
+    case QMetaType::Double:
+    case QMetaType::Float:
+        *text = QByteArray::number(value.toDouble(), 'g', 17);
+        return true;
+    case QMetaType::QUuid:
+        *text = value.toUuid().toByteArray(QUuid::WithoutBraces);
+        return true;
+    case QMetaType::QDateTime:
+        *text = value.toDateTime().toUTC().toString(Qt::ISODateWithMs).toUtf8();
+        return true;
+    case QMetaType::QString:
+        *text = value.toString().toUtf8();
+        return true;
+    case QMetaType::QByteArray:
+        *text = value.toByteArray();
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+StatementRows::~StatementRows()
+{
+    reset(nullptr);
+}
+
+void StatementRows::reset(pg_result *result)
+{
+    if (m_result)
+        PQclear(m_result);
+    m_result = result;
+    m_rows = result ? PQntuples(result) : 0;
+    m_row = -1;
+}
+
+bool StatementRows::next()
+{
+    if (m_row + 1 >= m_rows)
+        return false;
+    ++m_row;
+    return true;
+}
+
+QVariant StatementRows::value(int column) const
+{
+    if (!m_result || m_row < 0 || m_row >= m_rows || column < 0 || column >= PQnfields(m_result) ||
+        PQgetisnull(m_result, m_row, column))
+        return {};
+    const char *text = PQgetvalue(m_result, m_row, column);
+    switch (PQftype(m_result, column)) {
+    case oid::Bool:
+        return QVariant(text[0] == 't');
+    case oid::Int2:
+    case oid::Int4:
+    case oid::Int8:
+        return QVariant(QByteArray(text).toLongLong());
+    case oid::Float4:
+    case oid::Float8:
+        return QVariant(QByteArray(text).toDouble());
+    default:
+        return QVariant(QString::fromUtf8(text, PQgetlength(m_result, m_row, column)));
+    }
+}
+
+qint64 StatementRows::rowsAffected() const
+{
+    return m_result ? QByteArray(PQcmdTuples(m_result)).toLongLong() : 0;
+}
+
+StatementCache::StatementCache(QSqlDatabase db)
+    : m_db(std::move(db))
+{}
+
+StatementCache::~StatementCache() = default;
+
+StatementCache &StatementCache::of(const QSqlDatabase &db)
+{
+    Registry &all = registry();
+    const QMutexLocker lock(&all.mutex);
+    std::unique_ptr<StatementCache> &cache = all.caches[db.connectionName()];
+    if (!cache)
+        cache.reset(new StatementCache(db));
+    return *cache;
+}
+
+void StatementCache::release(const QString &connectionName)
+{
+    const QMutexLocker lock(&registry().mutex);
+    registry().caches.erase(connectionName);
+}
+
+pg_conn *StatementCache::connection() const
+{
+    // QPSQL's documented way to reach its libpq connection: the driver's handle holds a PGconn*.
+    const QVariant handle = m_db.driver() ? m_db.driver()->handle() : QVariant();
+    // Qt 6 names the type as the compiler spells it (pg_conn*); Qt 5 used the typedef's name.
+    if (!handle.isValid() ||
+        (qstrcmp(handle.typeName(), "PGconn*") != 0 && qstrcmp(handle.typeName(), "pg_conn*") != 0)) {
+        qWarning("StatementCache: unexpected QPSQL handle type %s", handle.typeName());
+        return nullptr;
+    }
+    return *static_cast<PGconn *const *>(handle.constData());
+}
+
+DbError StatementCache::failure(pg_result *result, const QString &doing) const
+{
+    PGconn *conn = connection();
+    const bool lost = !conn || PQstatus(conn) != CONNECTION_OK;
+    const QString sqlState =
+        result ? QString::fromLatin1(PQresultErrorField(result, PG_DIAG_SQLSTATE)) : QString();
+    QString text = result ? QString::fromUtf8(PQresultErrorMessage(result)).trimmed() : QString();
+    if (text.isEmpty() && conn)
+        text = QString::fromUtf8(PQerrorMessage(conn)).trimmed();
+    const QSqlError error(tr("The database refused a statement."), text,
+                          lost ? QSqlError::ConnectionError : QSqlError::StatementError, sqlState);
+    return DbError::fromSql(error, doing);
+}
+
+DbError StatementCache::prepare(const QString &sql, const QString &doing, Statement **statement)
+{
+    if (const auto found = m_statements.find(sql); found != m_statements.end()) {
+        *statement = found->second.get();
+        return {};
+    }
+    PGconn *conn = connection();
+    if (!conn)
+        return DbError::make(
+            ErrorKind::Unavailable,
+            tr("%1: the connection to the database is closed. Reconnect, then try again.").arg(doing));
+    if (m_statements.size() >= MaxStatements) {
+        // Freed by name, a name this cache made up; outside an aborted transaction this succeeds, and
+        // inside one the statement stays until the session ends, which is bounded by this limit.
+        for (const auto &[text, old] : m_statements)
+            PQclear(PQexec(conn, QByteArray("DEALLOCATE " + old->name).constData()));
+        m_statements.clear();
+    }
+    auto made = std::make_unique<Statement>();
+    made->name = "beacon_stmt_" + QByteArray::number(m_nextName++);
+    const QByteArray text = positional(sql, &made->placeholders);
+    PGresult *result = PQprepare(conn, made->name.constData(), text.constData(), 0, nullptr);
+    const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
+    if (!ok) {
+        const DbError error = failure(result, doing);
+        PQclear(result);
+        return error;
+    }
+    PQclear(result);
+    *statement = made.get();
+    m_statements.emplace(sql, std::move(made));
+    return {};
+}
+
+DbError StatementCache::command(const char *sql, const QString &doing)
+{
+    PGconn *conn = connection();
+    if (!conn)
+        return DbError::make(
+            ErrorKind::Unavailable,
+            tr("%1: the connection to the database is closed. Reconnect, then try again.").arg(doing));
+    PGresult *result = PQexec(conn, sql);
+    const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
+    const DbError error = ok ? DbError() : failure(result, doing);
+    PQclear(result);
+    return error;
+}
+
+DbError StatementCache::parameters(const Statement &statement, const QVariantMap &values,
+                                   const QString &doing, std::vector<QByteArray> *texts,
+                                   std::vector<const char *> *pointers) const
+{
+    const auto count = static_cast<std::size_t>(statement.placeholders.size());
+    texts->assign(count, QByteArray());
+    pointers->assign(count, nullptr);
+    for (std::size_t i = 0; i < count; ++i) {
+        const QString &name = statement.placeholders.at(qsizetype(i));
+        const auto value = values.constFind(name);
+        if (value == values.cend())
+            return DbError::make(ErrorKind::Internal, tr("%1: no value was given for :%2.").arg(doing, name));
+        bool isNull = false;
+        if (!parameterText(*value, &(*texts)[i], &isNull))
+            return DbError::make(ErrorKind::Internal,
+                                 tr("%1: the value for :%2 has a type (%3) that cannot be sent.")
+                                     .arg(doing, name, QString::fromLatin1(value->typeName())));
+        if (!isNull)
+            (*pointers)[i] = (*texts)[i].constData();
+    }
+    return {};
+}
+
+DbError StatementCache::exec(const QString &sql, const QVariantMap &values, const QString &doing,
+                             StatementRows **rows)
+{
+    Statement *statement = nullptr;
+    if (DbError error = prepare(sql, doing, &statement))
+        return error;
+    std::vector<QByteArray> texts;
+    std::vector<const char *> pointers;
+    if (DbError error = parameters(*statement, values, doing, &texts, &pointers))
+        return error;
+    PGresult *result = PQexecPrepared(connection(), statement->name.constData(), int(pointers.size()),
+                                      pointers.data(), nullptr, nullptr, 0);
+    const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        const DbError error = failure(result, doing);
+        PQclear(result);
+        statement->rows.reset(nullptr);
+        return error;
+    }
+    statement->rows.reset(result);
+    if (rows)
+        *rows = &statement->rows;
+    return {};
+}
+
+DbError StatementCache::execThenCommit(const QString &sql, const QVariantMap &values, const QString &doing,
+                                       const QString &committing)
+{
+    Statement *statement = nullptr;
+    if (DbError error = prepare(sql, doing, &statement))
+        return error;
+    std::vector<QByteArray> texts;
+    std::vector<const char *> pointers;
+    if (DbError error = parameters(*statement, values, doing, &texts, &pointers))
+        return error;
+    PGconn *conn = connection();
+    if (!PQenterPipelineMode(conn))
+        return failure(nullptr, doing);
+    const bool sent = PQsendQueryPrepared(conn, statement->name.constData(), int(pointers.size()),
+                                          pointers.data(), nullptr, nullptr, 0) &&
+                      PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) &&
+                      PQpipelineSync(conn) && PQflush(conn) == 0;
+    DbError error = sent ? DbError() : failure(nullptr, doing);
+    // Every result is read, up to the sync point, whatever happened: the connection must leave pipeline
+    // mode idle. The first failure is the one reported; COMMIT is skipped by the server after a failure.
+    const QString steps[] = {doing, committing};
+    for (const QString &step : steps) {
+        if (!sent)
+            break;
+        PGresult *result = PQgetResult(conn);
+        const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+        if (!error && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+            error = failure(result, step);
+        PQclear(result);
+        if (result)
+            PQclear(PQgetResult(conn)); // the null that ends each statement's results
+    }
+    if (sent) {
+        while (PGresult *result = PQgetResult(conn)) {
+            const bool synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
+            PQclear(result);
+            if (synced)
+                break;
+        }
+    }
+    if (!PQexitPipelineMode(conn) && !error)
+        error = failure(nullptr, committing);
+    return error;
+}
+
+} // namespace beacon

@@ -1,0 +1,103 @@
+#pragma once
+
+#include "db/dberror.h"
+
+#include <QSqlDatabase>
+#include <QString>
+#include <QStringList>
+#include <QVariant>
+#include <QVariantMap>
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace beacon {
+
+// The rows one statement of a StatementCache gave: read them with next() and value(), as with QSqlQuery.
+// Values come typed by their column: bool, integers as qint64, floating point as double, everything else
+// (numeric, text, json, uuid, timestamps) as its text; SQL NULL as a null QVariant.
+class StatementRows {
+public:
+    StatementRows() = default;
+    ~StatementRows();
+    StatementRows(const StatementRows &) = delete;
+    StatementRows &operator=(const StatementRows &) = delete;
+
+    bool next();
+    QVariant value(int column) const;
+    int size() const { return m_rows; }
+    // Rows an INSERT, UPDATE or DELETE touched.
+    qint64 rowsAffected() const;
+
+private:
+    friend class StatementCache;
+    void reset(pg_result *result);
+
+    pg_result *m_result = nullptr;
+    int m_rows = 0;
+    int m_row = -1;
+};
+
+// Prepared statements kept for the life of one connection, for code that runs the same few statements
+// again and again: the action engine, on the console's action worker and in beaconctl.
+//
+// Why not QSqlQuery: QPSQL prepares with PREPARE, runs each statement as a text "EXECUTE name (values)"
+// that the server must parse and evaluate, and deallocates with DEALLOCATE when the query goes: three round
+// trips per statement, and a statement freed inside an aborted transaction stays on the server (it refuses
+// every statement until ROLLBACK). This cache talks to the same libpq connection QPSQL opened, through its
+// handle, with libpq's own prepare and execute: each statement is prepared once per connection, and every
+// later run is one round trip with its values bound as parameters, never written into the SQL.
+//
+// One cache per connection, used only on the connection's thread. Connection drops it before it closes.
+class StatementCache {
+public:
+    // The cache of this connection, made on first use.
+    static StatementCache &of(const QSqlDatabase &db);
+    // Forgets the named connection's statements; the server frees them when the session ends.
+    static void release(const QString &connectionName);
+
+    // Runs `sql` with named placeholders (:name) bound from `values` by name, preparing it on first use.
+    // `doing` says what, for the error a person reads. *rows holds the result until the same statement
+    // runs again, so read it before that.
+    DbError exec(const QString &sql, const QVariantMap &values, const QString &doing, StatementRows **rows);
+
+    // exec(), then COMMIT, sent together in one round trip (libpq's pipeline mode): the transaction's locks
+    // are let go one round trip sooner. If the statement fails, COMMIT is not run and the transaction is
+    // left aborted for the caller to roll back. `committing` says what, for an error of the COMMIT itself.
+    DbError execThenCommit(const QString &sql, const QVariantMap &values, const QString &doing,
+                           const QString &committing);
+
+    // Runs a statement that takes no values and returns no rows (BEGIN, COMMIT, ROLLBACK) on the same
+    // connection, without a QSqlQuery of its own.
+    DbError command(const char *sql, const QString &doing);
+
+    int size() const { return int(m_statements.size()); }
+
+    ~StatementCache();
+
+private:
+    explicit StatementCache(QSqlDatabase db);
+
+    struct Statement {
+        QByteArray name;
+        QStringList placeholders; // by position: $1 is placeholders[0]
+        StatementRows rows;
+    };
+
+    DbError prepare(const QString &sql, const QString &doing, Statement **statement);
+    // The statement's values in its parameters' order, as text (nullptr for NULL).
+    DbError parameters(const Statement &statement, const QVariantMap &values, const QString &doing,
+                       std::vector<QByteArray> *texts, std::vector<const char *> *pointers) const;
+    DbError failure(pg_result *result, const QString &doing) const;
+    pg_conn *connection() const;
+
+    QSqlDatabase m_db;
+    int m_nextName = 1;
+    std::unordered_map<QString, std::unique_ptr<Statement>> m_statements;
+};
+
+} // namespace beacon
