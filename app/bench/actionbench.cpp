@@ -346,11 +346,12 @@ DbError ourThroughput(const ConnectionSpec &spec, const QList<QList<Target>> &pe
 // --- pgbench ------------------------------------------------------------------------------------------
 
 // The statements runAction() sends for member-role (actionengine.cpp, actions_members.cpp), in its order,
-// with the values the engine binds written in as literals (pgbench's simple protocol, one round trip per
-// statement). The engine's client-side steps are done by the server here: the action id comes from
-// gen_random_uuid() on the first set_config, and the new role (the engine's "already that role" check) is
-// worked out beside the locked membership row. Each client picks its own targets by :client_id, as ours
-// do; the \set and \if lines run in pgbench, without a round trip.
+// run by pgbench as the engine runs them: prepared once per connection (-M prepared, as StatementCache
+// does), one round trip each, the values bound as parameters. The engine's client-side steps are done by
+// the server here: the action id comes from gen_random_uuid() in the statement that sets the timeouts, and
+// the new role (the engine's "already that role" check) and the audit target are worked out beside the
+// locked membership row. Each client picks its own targets by :client_id, as ours do; the \set and \if
+// lines run in pgbench, without a round trip. The audit row's client is the -D variable `client`.
 QString pgbenchScript(const QList<QList<Target>> &perClient)
 {
     const qsizetype perTarget = perClient.first().size();
@@ -369,32 +370,36 @@ QString pgbenchScript(const QList<QList<Target>> &perClient)
         }
     }
     script += QStringLiteral("\\endif\n");
-    // What writeAudit() records as the client; nothing in it looks like a pgbench :variable.
+    script += QStringLiteral(
+        "BEGIN ISOLATION LEVEL READ COMMITTED;\n"
+        "SELECT set_config('lock_timeout', '3000ms', true), set_config('statement_timeout', '30000ms', "
+        "true), pg_advisory_xact_lock(hashtextextended(CAST(id AS text), 0)), id AS action_id "
+        "FROM gen_random_uuid() AS id \\gset\n"
+        "SELECT action, before::text, after::text, reason FROM public.audit_log "
+        "WHERE action_id = CAST(:action_id AS uuid);\n"
+        "SELECT to_jsonb(w) FROM public.workspaces AS w WHERE w.id = CAST(:w AS bigint) FOR UPDATE;\n"
+        "SELECT to_jsonb(m) AS before_row, CASE m.role WHEN 'member' THEN 'admin' ELSE 'member' END AS "
+        "new_role, m.workspace_id || '/' || m.user_id AS target FROM public.memberships AS m "
+        "WHERE m.workspace_id = CAST(:w AS bigint) AND m.user_id = CAST(:u AS bigint) FOR UPDATE \\gset\n"
+        "UPDATE public.memberships SET role = :new_role WHERE workspace_id = CAST(:w AS bigint) AND "
+        "user_id = CAST(:u AS bigint) RETURNING to_jsonb(memberships.*) AS after_row \\gset\n"
+        "INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, workspace_id, "
+        "reason, before, after, client) VALUES ('beacon-bench', 'member-role', CAST(:action_id AS uuid), "
+        "'membership', :target, CAST(:w AS bigint), 'beacon-bench: pgbench baseline', "
+        "CAST(:before_row AS jsonb), CAST(:after_row AS jsonb), CAST(:client AS jsonb));\n"
+        "COMMIT;\n");
+    return script;
+}
+
+// What writeAudit() records as the client, passed to pgbench as a variable: JSON has colons that pgbench
+// would take for variables in the script.
+QString pgbenchClient()
+{
     const QJsonObject client{{QStringLiteral("program"), QStringLiteral("beacon-bench-pgbench")},
                              {QStringLiteral("version"), applicationVersion()},
                              {QStringLiteral("host"), QHostInfo::localHostName()},
                              {QStringLiteral("dry_run"), false}};
-    script +=
-        QStringLiteral(
-            "BEGIN ISOLATION LEVEL READ COMMITTED;\n"
-            "SELECT set_config('lock_timeout', '3000ms', true), gen_random_uuid() AS action_id \\gset\n"
-            "SELECT set_config('statement_timeout', '30000ms', true);\n"
-            "SELECT action, before::text, after::text, reason FROM public.audit_log "
-            "WHERE action_id = CAST(':action_id' AS uuid);\n"
-            "SELECT to_jsonb(w) FROM public.workspaces AS w WHERE w.id = CAST(:w AS bigint) FOR UPDATE;\n"
-            "SELECT to_jsonb(m) AS before_row, CASE m.role WHEN 'member' THEN 'admin' ELSE 'member' END AS "
-            "new_role FROM public.memberships AS m WHERE m.workspace_id = CAST(:w AS bigint) AND m.user_id = "
-            "CAST(:u AS bigint) FOR UPDATE \\gset\n"
-            "UPDATE public.memberships SET role = ':new_role' WHERE workspace_id = CAST(:w AS bigint) AND "
-            "user_id = CAST(:u AS bigint) RETURNING to_jsonb(memberships.*) AS after_row \\gset\n"
-            "INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, workspace_id, "
-            "reason, "
-            "before, after, client) VALUES ('beacon-bench', 'member-role', CAST(':action_id' AS uuid), "
-            "'membership', ':w/:u', CAST(:w AS bigint), 'beacon-bench: pgbench baseline', "
-            "CAST(':before_row' AS jsonb), CAST(':after_row' AS jsonb), CAST('%1' AS jsonb));\n"
-            "COMMIT;\n")
-            .arg(QString::fromUtf8(QJsonDocument(client).toJson(QJsonDocument::Compact)));
-    return script;
+    return QString::fromUtf8(QJsonDocument(client).toJson(QJsonDocument::Compact));
 }
 
 // One transaction in pgbench's --log: its latency, and when it ended.
@@ -422,13 +427,19 @@ public:
         return {};
     }
 
-    // pgbench -n -f SCRIPT -l with these options, then its per-transaction log.
+    // pgbench -n -M prepared -f SCRIPT -l with these options, then its per-transaction log.
     DbError run(const QStringList &options, QList<LoggedTransaction> *transactions)
     {
         QDir dir(m_dir.path());
         for (const QString &old : dir.entryList({QStringLiteral("pgbench_log.*")}, QDir::Files))
             dir.remove(old);
-        QStringList arguments = {QStringLiteral("-n"), QStringLiteral("-f"), scriptPath(),
+        QStringList arguments = {QStringLiteral("-n"),
+                                 QStringLiteral("-M"),
+                                 QStringLiteral("prepared"),
+                                 QStringLiteral("-D"),
+                                 QStringLiteral("client=") + pgbenchClient(),
+                                 QStringLiteral("-f"),
+                                 scriptPath(),
                                  QStringLiteral("-l")};
         arguments += options;
         if (!m_spec.host.isEmpty())
