@@ -63,6 +63,9 @@ public:
     QJsonValue after;
     QJsonObject preview;
     QString message;
+    // For an action run in phases (phasedaction.h): what the phases before handed on, and what this one
+    // hands on to the next. Recorded with the phase, so that a resumed run gets it back.
+    QJsonObject carried;
 
 private:
     const QSqlDatabase &m_db;

@@ -1,4 +1,5 @@
 #include "actions/actionengine.h"
+#include "actions/enginetransaction.h"
 
 #include "buildinfo.h"
 #include "db/database.h"
@@ -190,6 +191,22 @@ DbError writeAudit(const ActionRequest &request, ActionContext &context, const Q
         return statements.execThenCommit(sql, values, doing,
                                          tr("Committing %1").arg(actionName(request.kind)));
     return statements.exec(sql, values, doing, nullptr);
+}
+
+// The record of a finished phase, in the phase's own transaction (actions/phasedaction.h).
+DbError recordPhase(const QSqlDatabase &db, const ActionRequest &request, const PhaseRecord &phase,
+                    const QJsonObject &carried)
+{
+    return StatementCache::of(db).exec(
+        QStringLiteral(
+            "INSERT INTO public.action_phases (action_id, seq, action, phase, carried) VALUES "
+            "(CAST(:id AS uuid), CAST(:seq AS integer), :action, :phase, CAST(:carried AS jsonb))"),
+        {{QStringLiteral("id"), request.actionId},
+         {QStringLiteral("seq"), phase.seq},
+         {QStringLiteral("action"), actionName(request.kind)},
+         {QStringLiteral("phase"), phase.name},
+         {QStringLiteral("carried"), jsonText(carried)}},
+        tr("Recording the phase %1").arg(phase.name), nullptr);
 }
 
 DbError runBody(ActionContext &context)
@@ -431,7 +448,15 @@ DbError ActionContext::lockWorkspaces(QList<qint64> ids, QList<QJsonObject> *row
     return {};
 }
 
-ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks)
+namespace detail {
+
+DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, ActionResult *result, bool *found)
+{
+    return beacon::actions::findApplied(db, request, result, found);
+}
+
+ActionResult runTransaction(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks,
+                            const TransactionStep &step)
 {
     ActionResult result;
     result.actionId = request.actionId;
@@ -444,6 +469,8 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
     for (int attempt = 1; attempt <= MaxAttempts; ++attempt) {
         result.attempts = attempt;
         ActionContext context(db, request, hooks);
+        if (step.carried)
+            context.carried = *step.carried;
         StatementCache &statements = StatementCache::of(db);
         DbError error = statements.command("BEGIN ISOLATION LEVEL READ COMMITTED", doing);
         bool applied = false;
@@ -452,12 +479,16 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
         if (!error)
             error = findApplied(db, request, &result, &applied);
         if (!error && !applied)
-            error = runBody(context);
-        // A real run commits with its audit row; a failed, already applied or previewed one is rolled
-        // back, so that nothing of it remains.
+            error = step.body(context);
+        if (!error && !applied && step.phase)
+            error = recordPhase(db, request, *step.phase, context.carried);
+        // A real run commits with its audit row (or, for a phase before the last, its phase record); a
+        // failed, already applied or previewed one is rolled back, so that nothing of it remains.
         const bool commit = !applied && !request.dryRun;
-        if (!error && !applied)
+        if (!error && !applied && step.finishesAction)
             error = writeAudit(request, context, client, commit);
+        else if (!error && !applied && commit)
+            error = statements.command("COMMIT", tr("Committing %1").arg(actionName(request.kind)));
         if (error || !commit)
             statements.command("ROLLBACK", doing);
         if (applied) {
@@ -467,6 +498,8 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
             return result;
         }
         if (!error) {
+            if (step.carried)
+                *step.carried = context.carried;
             result.before = context.before;
             result.after = context.after;
             result.preview = context.preview;
@@ -510,6 +543,13 @@ ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, con
         return result;
     }
     return result;
+}
+
+} // namespace detail
+
+ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks)
+{
+    return detail::runTransaction(db, request, hooks, {runBody, true, std::nullopt, nullptr});
 }
 
 ActionResult runActionInBatches(const QSqlDatabase &db, const ActionRequest &request)
