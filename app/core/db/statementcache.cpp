@@ -1,5 +1,6 @@
 #include "db/statementcache.h"
 
+#include <QAtomicInteger>
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QMutex>
@@ -45,6 +46,10 @@ Registry &registry()
     static Registry instance;
     return instance;
 }
+
+// Statement names come from one counter for the process, not one per cache: a cache made again for a
+// connection that stays open (after release()) must not reuse a name its predecessor left on the server.
+QAtomicInteger<quint64> nextStatementName{1};
 
 // `sql` with each :name turned into $n, the names in order of n. A name used twice is one parameter.
 // Quoted text and identifiers are left alone, and so is a :: cast.
@@ -250,7 +255,7 @@ DbError StatementCache::prepare(const QString &sql, const QString &doing, Statem
         m_statements.clear();
     }
     auto made = std::make_unique<Statement>();
-    made->name = "beacon_stmt_" + QByteArray::number(m_nextName++);
+    made->name = "beacon_stmt_" + QByteArray::number(nextStatementName.fetchAndAddRelaxed(1));
     const QByteArray text = positional(sql, &made->placeholders);
     PGresult *result = PQprepare(conn, made->name.constData(), text.constData(), 0, nullptr);
     const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;

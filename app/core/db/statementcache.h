@@ -61,6 +61,8 @@ public:
     static void release(const QString &connectionName);
 
     // Runs `sql` with named placeholders (:name) bound from `values` by name, preparing it on first use.
+    // Quoted text and "identifiers" are skipped when placeholders are found, but comments, E'' strings and
+    // $$ bodies are not: keep them out of statements run here.
     // `doing` says what, for the error a person reads. *rows holds the result until the same statement
     // runs again, so read it before that.
     DbError exec(const QString &sql, const QVariantMap &values, const QString &doing, StatementRows **rows);
@@ -96,7 +98,6 @@ private:
     pg_conn *connection() const;
 
     QSqlDatabase m_db;
-    int m_nextName = 1;
     std::unordered_map<QString, std::unique_ptr<Statement>> m_statements;
 };
 

@@ -1,0 +1,426 @@
+// StatementCache: named placeholders turned into libpq parameters, values typed both ways, SQLSTATEs kept,
+// one PREPARE per statement text, and execThenCommit's pipeline, each checked against the real server.
+#include "testdatabase.h"
+
+#include "db/database.h"
+#include "db/statementcache.h"
+
+#include <QDateTime>
+#include <QSqlQuery>
+#include <QUuid>
+
+using namespace beacon;
+
+namespace {
+
+// The first column of the first row, or the error that stopped the statement.
+struct FirstValue {
+    DbError error;
+    QVariant value;
+};
+
+FirstValue firstValue(const QSqlDatabase &db, const QString &sql, const QVariantMap &values = {})
+{
+    FirstValue result;
+    StatementRows *rows = nullptr;
+    result.error = StatementCache::of(db).exec(sql, values, QStringLiteral("testing"), &rows);
+    if (!result.error && rows->next())
+        result.value = rows->value(0);
+    return result;
+}
+
+// A plain QSqlQuery on the same connection: the independent look at what the server holds.
+qint64 plainNumber(const QSqlDatabase &db, const QString &sql)
+{
+    QSqlQuery query(db);
+    if (!query.exec(sql) || !query.next()) {
+        qWarning() << sql << query.lastError().text();
+        return -1;
+    }
+    return query.value(0).toLongLong();
+}
+
+qint64 preparedByCache(const QSqlDatabase &db)
+{
+    return plainNumber(db, QStringLiteral("SELECT count(*) FROM pg_prepared_statements "
+                                          "WHERE name LIKE 'beacon_stmt_%'"));
+}
+
+// How many times the server ran the prepared statement whose text (after :name -> $n) is `positionalSql`.
+qint64 timesRun(const QSqlDatabase &db, const QString &positionalSql)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("SELECT generic_plans + custom_plans FROM pg_prepared_statements "
+                                 "WHERE name LIKE 'beacon_stmt_%' AND statement = :text"));
+    query.bindValue(QStringLiteral(":text"), positionalSql);
+    if (!query.exec() || !query.next())
+        return -1;
+    return query.value(0).toLongLong();
+}
+
+const QString insertItem = QStringLiteral("INSERT INTO stmtcache_items (id, label) VALUES (:id, :label)");
+
+bool createItemsTable(const QSqlDatabase &db, const QString &uniqueClause = QStringLiteral("PRIMARY KEY"))
+{
+    return !execPlain(
+        db, QStringLiteral("CREATE TABLE stmtcache_items (id int %1, label text)").arg(uniqueClause),
+        QStringLiteral("creating the test table"));
+}
+
+QVariantMap item(int id)
+{
+    return {{QStringLiteral("id"), id}, {QStringLiteral("label"), QStringLiteral("item %1").arg(id)}};
+}
+
+} // namespace
+
+class TestStatementCache : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void placeholders_data();
+    void placeholders();
+    void values_roundTripByType_data();
+    void values_roundTripByType();
+    void values_null_bindsSqlNull_data();
+    void values_null_bindsSqlNull();
+    void values_dateTime_roundTripsThroughTimestamptz_data();
+    void values_dateTime_roundTripsThroughTimestamptz();
+    void exec_missingValue_isInternalAndNothingRuns();
+    void exec_unsendableType_isInternal();
+    void errors_carrySqlState();
+    void errors_abortedTransaction_statementRunsAgainAfterRollback();
+    void prepare_sameSqlText_preparedOnceRunManyTimes();
+    void execThenCommit_success_visibleFromSecondConnection();
+    void execThenCommit_statementFails_noCommitAndConnectionUsable();
+    void execThenCommit_commitFails_reportsCommittingStep();
+    void release_nextCacheIsEmptyAndWorks();
+};
+
+void TestStatementCache::initTestCase()
+{
+    // Local time away from UTC (POSIX form, UTC+05:30, no tz database needed), so that a local QDateTime
+    // sent as wall time instead of as its instant gives a different timestamptz.
+    qputenv("TZ", "XST-5:30");
+    QVERIFY(QDateTime(QDate(2026, 1, 2), QTime(0, 0), Qt::LocalTime).offsetFromUtc() == 5 * 3600 + 30 * 60);
+}
+
+void TestStatementCache::placeholders_data()
+{
+    QTest::addColumn<QString>("sql");
+    QTest::addColumn<QVariantMap>("values");
+    QTest::addColumn<QVariant>("expected");
+    // Only the named values are given: a quoted ":word" taken for a placeholder would fail as missing.
+    QTest::newRow("name used twice is one parameter")
+        << "SELECT CAST(:a AS int) + CAST(:a AS int)" << QVariantMap{{"a", 2}} << QVariant(qint64(4));
+    QTest::newRow(":: cast is not a placeholder")
+        << "SELECT CAST(:v AS text)::int" << QVariantMap{{"v", "41"}} << QVariant(qint64(41));
+    QTest::newRow("colon word in single quotes")
+        << "SELECT ':notaname' || CAST(:x AS text)" << QVariantMap{{"x", "!"}} << QVariant(":notaname!");
+    QTest::newRow("doubled quote inside a literal")
+        << "SELECT 'it''s :notaname ' || CAST(:x AS text)" << QVariantMap{{"x", "!"}}
+        << QVariant("it's :notaname !");
+    QTest::newRow("colon in a double-quoted identifier")
+        << "SELECT \":odd\" + CAST(:x AS int) FROM (SELECT 1 AS \":odd\") AS t" << QVariantMap{{"x", 10}}
+        << QVariant(qint64(11));
+    QTest::newRow("placeholder beside operators")
+        << "SELECT CAST(:first AS int)*CAST(:second_2 AS int)" << QVariantMap{{"first", 6}, {"second_2", 7}}
+        << QVariant(qint64(42));
+}
+
+void TestStatementCache::placeholders()
+{
+    QFETCH(QString, sql);
+    QFETCH(QVariantMap, values);
+    QFETCH(QVariant, expected);
+    test::TestDatabase database(QStringLiteral("stmt_placeholders"));
+    QVERIFY_TESTDB(database);
+    const FirstValue result = firstValue(database.db(), sql, values);
+    QVERIFY2(!result.error, qPrintable(result.error.fullText()));
+    QCOMPARE(result.value, expected);
+    // As many parameters on the server as distinct names: a name used twice was not sent twice.
+    QCOMPARE(
+        plainNumber(database.db(), QStringLiteral("SELECT cardinality(parameter_types) FROM "
+                                                  "pg_prepared_statements WHERE name LIKE 'beacon_stmt_%'")),
+        qint64(values.size()));
+}
+
+void TestStatementCache::values_roundTripByType_data()
+{
+    QTest::addColumn<QString>("sqlType");
+    QTest::addColumn<QVariant>("sent");
+    QTest::addColumn<QVariant>("expected");
+    // Booleans must come back as bool: the text "f" would be truthy as a QVariant.
+    QTest::newRow("bool true") << "boolean" << QVariant(true) << QVariant(true);
+    QTest::newRow("bool false") << "boolean" << QVariant(false) << QVariant(false);
+    QTest::newRow("int") << "int" << QVariant(-42) << QVariant(qint64(-42));
+    QTest::newRow("qint64") << "bigint" << QVariant(qint64(9'000'000'000'123))
+                            << QVariant(qint64(9'000'000'000'123));
+    QTest::newRow("double, every digit") << "float8" << QVariant(1.0 / 3.0) << QVariant(1.0 / 3.0);
+    QTest::newRow("text with quotes, backslash, percent, non-ASCII")
+        << "text" << QVariant(QStringLiteral("O'Brien \\ 100% — Zoë \"x\" :y"))
+        << QVariant(QStringLiteral("O'Brien \\ 100% — Zoë \"x\" :y"));
+    const QUuid uuid = QUuid::fromString(QStringLiteral("{0f8fad5b-d9cb-469f-a165-70867728950e}"));
+    QTest::newRow("uuid, returned as text")
+        << "uuid" << QVariant(uuid) << QVariant(uuid.toString(QUuid::WithoutBraces));
+}
+
+void TestStatementCache::values_roundTripByType()
+{
+    QFETCH(QString, sqlType);
+    QFETCH(QVariant, sent);
+    QFETCH(QVariant, expected);
+    test::TestDatabase database(QStringLiteral("stmt_types"));
+    QVERIFY_TESTDB(database);
+    const FirstValue result =
+        firstValue(database.db(), QStringLiteral("SELECT CAST(:v AS %1)").arg(sqlType), {{"v", sent}});
+    QVERIFY2(!result.error, qPrintable(result.error.fullText()));
+    QCOMPARE(result.value.typeId(), expected.typeId());
+    // QVariant's == would compare doubles fuzzily; the 17 digits sent must give back the very same double.
+    if (expected.typeId() == QMetaType::Double)
+        QVERIFY(result.value.toDouble() == expected.toDouble());
+    else
+        QCOMPARE(result.value, expected);
+    QCOMPARE(result.value.toBool(), expected.toBool());
+}
+
+void TestStatementCache::values_null_bindsSqlNull_data()
+{
+    QTest::addColumn<QVariant>("sent");
+    QTest::addColumn<bool>("isSqlNull");
+    QTest::newRow("invalid QVariant") << QVariant() << true;
+    // What QSqlQuery and the engine use for "no value of this type".
+    QTest::newRow("typed null string") << QVariant(QMetaType::fromType<QString>()) << true;
+    QTest::newRow("typed null int") << QVariant(QMetaType::fromType<int>()) << true;
+    QTest::newRow("empty string is not NULL") << QVariant(QString(QLatin1String(""))) << false;
+}
+
+void TestStatementCache::values_null_bindsSqlNull()
+{
+    QFETCH(QVariant, sent);
+    QFETCH(bool, isSqlNull);
+    test::TestDatabase database(QStringLiteral("stmt_null"));
+    QVERIFY_TESTDB(database);
+    const FirstValue test =
+        firstValue(database.db(), QStringLiteral("SELECT CAST(:n AS text) IS NULL"), {{"n", sent}});
+    QVERIFY2(!test.error, qPrintable(test.error.fullText()));
+    QCOMPARE(test.value, QVariant(isSqlNull));
+    const FirstValue back =
+        firstValue(database.db(), QStringLiteral("SELECT CAST(:n AS text)"), {{"n", sent}});
+    QVERIFY2(!back.error, qPrintable(back.error.fullText()));
+    QCOMPARE(back.value.isNull(), isSqlNull);
+    if (!isSqlNull)
+        QCOMPARE(back.value, QVariant(QString(QLatin1String(""))));
+}
+
+void TestStatementCache::values_dateTime_roundTripsThroughTimestamptz_data()
+{
+    QTest::addColumn<QDateTime>("sent");
+    const QDateTime utc(QDate(2026, 1, 2), QTime(3, 4, 5, 678), Qt::UTC);
+    QTest::newRow("UTC") << utc;
+    // The same instant written with another offset: it must be sent as that instant, not as wall time.
+    QTest::newRow("UTC+02:00") << utc.toOffsetFromUtc(2 * 3600);
+    QTest::newRow("local time") << utc.toLocalTime();
+}
+
+void TestStatementCache::values_dateTime_roundTripsThroughTimestamptz()
+{
+    QFETCH(QDateTime, sent);
+    test::TestDatabase database(QStringLiteral("stmt_time"));
+    QVERIFY_TESTDB(database);
+    const FirstValue same =
+        firstValue(database.db(),
+                   QStringLiteral("SELECT CAST(:t AS timestamptz) = '2026-01-02T03:04:05.678Z'::timestamptz"),
+                   {{"t", sent}});
+    QVERIFY2(!same.error, qPrintable(same.error.fullText()));
+    QCOMPARE(same.value, QVariant(true));
+    // Back as text (the session is UTC): parsed, it is the instant that was sent, to the millisecond.
+    const FirstValue back =
+        firstValue(database.db(),
+                   QStringLiteral("SELECT to_char(CAST(:t AS timestamptz) AT TIME ZONE 'UTC', "
+                                  "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"),
+                   {{"t", sent}});
+    QVERIFY2(!back.error, qPrintable(back.error.fullText()));
+    QCOMPARE(QDateTime::fromString(back.value.toString(), Qt::ISODateWithMs), sent.toUTC());
+}
+
+void TestStatementCache::exec_missingValue_isInternalAndNothingRuns()
+{
+    test::TestDatabase database(QStringLiteral("stmt_missing"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(createItemsTable(database.db()));
+    StatementRows *rows = nullptr;
+    const DbError error = StatementCache::of(database.db())
+                              .exec(insertItem, {{"id", 1}}, QStringLiteral("adding an item"), &rows);
+    QCOMPARE(error.kind, ErrorKind::Internal);
+    QVERIFY2(error.message.contains(QLatin1String(":label")), qPrintable(error.message));
+    QVERIFY2(error.message.startsWith(QLatin1String("adding an item")), qPrintable(error.message));
+    // Not run with a NULL in its place: the server never executed the statement, and no row exists.
+    QCOMPARE(
+        timesRun(database.db(), QStringLiteral("INSERT INTO stmtcache_items (id, label) VALUES ($1, $2)")),
+        qint64(0));
+    QCOMPARE(plainNumber(database.db(), QStringLiteral("SELECT count(*) FROM stmtcache_items")), qint64(0));
+}
+
+void TestStatementCache::exec_unsendableType_isInternal()
+{
+    test::TestDatabase database(QStringLiteral("stmt_unsendable"));
+    QVERIFY_TESTDB(database);
+    const FirstValue result = firstValue(database.db(), QStringLiteral("SELECT CAST(:list AS text)"),
+                                         {{"list", QStringList{QStringLiteral("a")}}});
+    QCOMPARE(result.error.kind, ErrorKind::Internal);
+    QVERIFY2(result.error.message.contains(QLatin1String(":list")), qPrintable(result.error.message));
+    QVERIFY2(result.error.message.contains(QLatin1String("QStringList")), qPrintable(result.error.message));
+}
+
+void TestStatementCache::errors_carrySqlState()
+{
+    test::TestDatabase database(QStringLiteral("stmt_sqlstate"));
+    QVERIFY_TESTDB(database);
+    const FirstValue division = firstValue(
+        database.db(), QStringLiteral("SELECT CAST(:a AS int) / CAST(:b AS int)"), {{"a", 1}, {"b", 0}});
+    QCOMPARE(division.error.sqlState, QStringLiteral("22012"));
+    QCOMPARE(division.error.kind, ErrorKind::Refused);
+    QVERIFY2(division.error.details.contains(QLatin1String("division by zero")),
+             qPrintable(division.error.details));
+
+    QVERIFY(createItemsTable(database.db()));
+    StatementCache &cache = StatementCache::of(database.db());
+    QVERIFY(!cache.exec(insertItem, item(1), QStringLiteral("adding"), nullptr));
+    const DbError duplicate = cache.exec(insertItem, item(1), QStringLiteral("adding again"), nullptr);
+    QCOMPARE(duplicate.sqlState, QStringLiteral("23505"));
+    QVERIFY2(duplicate.message.startsWith(QLatin1String("adding again")), qPrintable(duplicate.message));
+}
+
+void TestStatementCache::errors_abortedTransaction_statementRunsAgainAfterRollback()
+{
+    test::TestDatabase database(QStringLiteral("stmt_aborted"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(createItemsTable(database.db()));
+    StatementCache &cache = StatementCache::of(database.db());
+    QVERIFY(!cache.command("BEGIN", QStringLiteral("beginning")));
+    // Prepared for the first time inside the transaction that is about to fail.
+    QVERIFY(!cache.exec(insertItem, item(1), QStringLiteral("adding"), nullptr));
+    QCOMPARE(cache.exec(insertItem, item(1), QStringLiteral("adding"), nullptr).sqlState,
+             QStringLiteral("23505"));
+    QCOMPARE(cache.exec(insertItem, item(2), QStringLiteral("adding"), nullptr).sqlState,
+             QStringLiteral("25P02"));
+    QVERIFY(!cache.command("ROLLBACK", QStringLiteral("rolling back")));
+
+    const DbError again = cache.exec(insertItem, item(2), QStringLiteral("adding after rollback"), nullptr);
+    QVERIFY2(!again, qPrintable(again.fullText()));
+    QCOMPARE(cache.size(), 1);
+    QCOMPARE(preparedByCache(database.db()), qint64(1));
+    // Only the row added after ROLLBACK is there.
+    QCOMPARE(plainNumber(database.db(), QStringLiteral("SELECT count(*) FROM stmtcache_items")), qint64(1));
+    QCOMPARE(plainNumber(database.db(), QStringLiteral("SELECT min(id) FROM stmtcache_items")), qint64(2));
+}
+
+void TestStatementCache::prepare_sameSqlText_preparedOnceRunManyTimes()
+{
+    test::TestDatabase database(QStringLiteral("stmt_once"));
+    QVERIFY_TESTDB(database);
+    const QString sql = QStringLiteral("SELECT CAST(:n AS int) * 2");
+    QCOMPARE(preparedByCache(database.db()), qint64(0));
+    for (int n = 1; n <= 5; ++n) {
+        const FirstValue result = firstValue(database.db(), sql, {{"n", n}});
+        QVERIFY2(!result.error, qPrintable(result.error.fullText()));
+        QCOMPARE(result.value, QVariant(qint64(2 * n))); // each run bound its own value
+        QCOMPARE(preparedByCache(database.db()), qint64(1));
+    }
+    QCOMPARE(StatementCache::of(database.db()).size(), 1);
+    QCOMPARE(timesRun(database.db(), QStringLiteral("SELECT CAST($1 AS int) * 2")), qint64(5));
+}
+
+void TestStatementCache::execThenCommit_success_visibleFromSecondConnection()
+{
+    test::TestDatabase database(QStringLiteral("stmt_commit"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(createItemsTable(database.db()));
+    DbError error;
+    auto observer = Connection::open(database.spec(), QStringLiteral("observer"), &error);
+    QVERIFY2(observer, qPrintable(error.fullText()));
+
+    StatementCache &cache = StatementCache::of(database.db());
+    QVERIFY(!cache.command("BEGIN", QStringLiteral("beginning")));
+    error = cache.execThenCommit(insertItem, item(7), QStringLiteral("adding"), QStringLiteral("saving"));
+    QVERIFY2(!error, qPrintable(error.fullText()));
+    QCOMPARE(plainNumber(observer->database(),
+                         QStringLiteral("SELECT count(*) FROM stmtcache_items WHERE id = 7")),
+             qint64(1));
+    // Out of pipeline mode and out of the transaction: a plain synchronous statement runs.
+    const FirstValue after = firstValue(database.db(), QStringLiteral("SELECT CAST(:x AS int)"), {{"x", 3}});
+    QVERIFY2(!after.error, qPrintable(after.error.fullText()));
+    QCOMPARE(after.value, QVariant(qint64(3)));
+}
+
+void TestStatementCache::execThenCommit_statementFails_noCommitAndConnectionUsable()
+{
+    test::TestDatabase database(QStringLiteral("stmt_commit_fail"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(createItemsTable(database.db()));
+    StatementCache &cache = StatementCache::of(database.db());
+    QVERIFY(!cache.exec(insertItem, item(1), QStringLiteral("adding"), nullptr));
+    DbError error;
+    auto observer = Connection::open(database.spec(), QStringLiteral("observer"), &error);
+    QVERIFY2(observer, qPrintable(error.fullText()));
+
+    QVERIFY(!cache.command("BEGIN", QStringLiteral("beginning")));
+    QVERIFY(!cache.exec(insertItem, item(2), QStringLiteral("adding"), nullptr));
+    error = cache.execThenCommit(insertItem, item(1), QStringLiteral("adding a duplicate"),
+                                 QStringLiteral("saving"));
+    QCOMPARE(error.sqlState, QStringLiteral("23505"));
+    QVERIFY2(error.message.startsWith(QLatin1String("adding a duplicate")), qPrintable(error.message));
+    // Had COMMIT run it would have ended the transaction; it is still open and aborted, for the caller.
+    const FirstValue inAborted =
+        firstValue(database.db(), QStringLiteral("SELECT CAST(:x AS int)"), {{"x", 1}});
+    QCOMPARE(inAborted.error.sqlState, QStringLiteral("25P02"));
+    QVERIFY(!cache.command("ROLLBACK", QStringLiteral("rolling back")));
+    QCOMPARE(plainNumber(observer->database(),
+                         QStringLiteral("SELECT count(*) FROM stmtcache_items WHERE id = 2")),
+             qint64(0));
+    // Left pipeline mode: synchronous libpq calls are refused inside it.
+    const FirstValue after = firstValue(database.db(), QStringLiteral("SELECT CAST(:x AS int)"), {{"x", 5}});
+    QVERIFY2(!after.error, qPrintable(after.error.fullText()));
+    QCOMPARE(after.value, QVariant(qint64(5)));
+    QVERIFY(!cache.exec(insertItem, item(3), QStringLiteral("adding"), nullptr));
+}
+
+void TestStatementCache::execThenCommit_commitFails_reportsCommittingStep()
+{
+    test::TestDatabase database(QStringLiteral("stmt_commit_deferred"));
+    QVERIFY_TESTDB(database);
+    // A deferred unique check lets the INSERT pass and fails the COMMIT itself.
+    QVERIFY(createItemsTable(database.db(), QStringLiteral("UNIQUE DEFERRABLE INITIALLY DEFERRED")));
+    StatementCache &cache = StatementCache::of(database.db());
+    QVERIFY(!cache.exec(insertItem, item(1), QStringLiteral("adding"), nullptr));
+
+    QVERIFY(!cache.command("BEGIN", QStringLiteral("beginning")));
+    const DbError error = cache.execThenCommit(insertItem, item(1), QStringLiteral("adding"),
+                                               QStringLiteral("saving the items"));
+    QCOMPARE(error.sqlState, QStringLiteral("23505"));
+    QVERIFY2(error.message.startsWith(QLatin1String("saving the items")), qPrintable(error.message));
+    // A failed COMMIT ends the transaction: the next statement runs outside it, and nothing was saved.
+    QCOMPARE(plainNumber(database.db(), QStringLiteral("SELECT count(*) FROM stmtcache_items")), qint64(1));
+    QVERIFY(!cache.exec(insertItem, item(2), QStringLiteral("adding"), nullptr));
+}
+
+void TestStatementCache::release_nextCacheIsEmptyAndWorks()
+{
+    test::TestDatabase database(QStringLiteral("stmt_release"));
+    QVERIFY_TESTDB(database);
+    const QSqlDatabase db = database.db();
+    QVERIFY(!firstValue(db, QStringLiteral("SELECT CAST(:x AS int)"), {{"x", 1}}).error);
+    QCOMPARE(StatementCache::of(db).size(), 1);
+
+    StatementCache::release(db.connectionName());
+    QCOMPARE(StatementCache::of(db).size(), 0);
+    // The session still holds the first cache's statements; the new cache must not collide with them.
+    const FirstValue result = firstValue(db, QStringLiteral("SELECT CAST(:y AS int) + 1"), {{"y", 1}});
+    QVERIFY2(!result.error, qPrintable(result.error.fullText()));
+    QCOMPARE(result.value, QVariant(qint64(2)));
+    QCOMPARE(StatementCache::of(db).size(), 1);
+}
+
+QTEST_GUILESS_MAIN(TestStatementCache)
+#include "tst_statementcache.moc"
