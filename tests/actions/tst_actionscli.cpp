@@ -73,6 +73,7 @@ private slots:
     void serverDown_exitSevenUnavailable();
     void dryRun_exitZeroPreviewAndNothingChanged();
     void exportsPurge_batchesOfLimit_oneAuditRowEachAndRerunStops();
+    void exportsPurge_countAMultipleOfLimit_noEmptyLastBatch();
     void withoutJson_messageOnStdoutRefusalOnStderr();
 
 private:
@@ -475,6 +476,22 @@ void TestActionsCli::exportsPurge_batchesOfLimit_oneAuditRowEachAndRerunStops()
     PARSE_ONLY_OBJECT(rerunObject, rerun);
     QCOMPARE(rerunObject.value(QStringLiteral("outcome")).toString(), QStringLiteral("already-applied"));
     QCOMPARE(fixture.snapshot(), afterRun);
+}
+
+// Five expired exports in batches of five: one full batch, and no second, empty one recorded after it.
+void TestActionsCli::exportsPurge_countAMultipleOfLimit_noEmptyLastBatch()
+{
+    auto &fixture = *m_fixture;
+    const qint64 audits = fixture.auditCount();
+    const CtlRun run =
+        ctl({QStringLiteral("exports-purge"), QStringLiteral("--older-than"), QStringLiteral("30"),
+             QStringLiteral("--limit"), QString::number(LongExpiredExports), QStringLiteral("--reason"),
+             QStringLiteral("retention")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    PARSE_ONLY_OBJECT(object, run);
+    QCOMPARE(object.value(QStringLiteral("batches")).toInt(), 1);
+    QCOMPARE(object.value(QStringLiteral("purged")).toInt(), LongExpiredExports);
+    QCOMPARE(fixture.auditCount(), audits + 1);
 }
 
 void TestActionsCli::withoutJson_messageOnStdoutRefusalOnStderr()

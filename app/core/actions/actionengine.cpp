@@ -574,7 +574,7 @@ ActionResult runActionInBatches(const QSqlDatabase &db, const ActionRequest &req
         const qint64 count = last.preview.value(QStringLiteral("rows_affected")).toInteger();
         purged += count;
         bytes += last.preview.value(QStringLiteral("bytes_freed")).toInteger();
-        if (count < request.limit)
+        if (!last.preview.value(QStringLiteral("more")).toBool())
             break;
     }
     last.actionId = request.actionId;

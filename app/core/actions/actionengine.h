@@ -19,7 +19,7 @@ namespace beacon::actions {
 // this database's own statements; an action that must call Stripe will do it between transactions.
 ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks = {});
 
-// exports-purge as people run it: batch after batch until one comes back short, each its own runAction()
+// exports-purge as people run it: batch after batch until none is left, each its own runAction()
 // with its own audit row. The first batch has the request's action id, each next one an id derived from it,
 // so that a second run with the same id finds the first batch and stops there. The result carries every
 // batch's before and after, the totals in its preview (rows_affected, bytes_freed, batches), and the last

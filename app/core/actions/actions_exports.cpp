@@ -39,13 +39,26 @@ DbError runExportsPurge(ActionContext &context)
         if (DbError error = context.wrote())
             return error;
     }
+    // Whether another batch would find anything, so that a purge whose count is a multiple of the batch
+    // size stops here instead of recording one more, empty batch. Exports another purge holds are its work.
+    StatementRows *left = nullptr;
+    if (DbError error = context.exec(
+            left,
+            QStringLiteral(
+                "SELECT id FROM public.exports WHERE purged_at IS NULL AND expires_at < "
+                "now() - make_interval(days => CAST(:days AS integer)) LIMIT 1 FOR UPDATE SKIP LOCKED"),
+            {{QStringLiteral("days"), request.olderThanDays}}, tr("Looking for more expired exports")))
+        return error;
+    const bool more = left->next();
     context.targetType = QStringLiteral("exports");
     context.targetId = QStringLiteral("expired>%1d").arg(request.olderThanDays);
     context.before =
         QJsonObject{{QStringLiteral("purged_at"), QJsonValue::Null}, {QStringLiteral("ids"), ids}};
     context.after =
         QJsonObject{{QStringLiteral("status"), QStringLiteral("purged")}, {QStringLiteral("ids"), ids}};
-    context.preview = {{QStringLiteral("rows_affected"), ids.size()}, {QStringLiteral("bytes_freed"), bytes}};
+    context.preview = {{QStringLiteral("rows_affected"), ids.size()},
+                       {QStringLiteral("bytes_freed"), bytes},
+                       {QStringLiteral("more"), more}};
     context.message =
         ids.isEmpty()
             ? tr("No export expired more than %1 days ago is left to purge.").arg(request.olderThanDays)
