@@ -266,6 +266,11 @@ void TestActionsCli::malformedInput_exitTwoNothingWritten()
     QCOMPARE(object.value(QStringLiteral("exit_code")).toInt(), 2);
     QVERIFY2(object.value(QStringLiteral("message")).toString().contains(words),
              qPrintable(object.value(QStringLiteral("message")).toString()));
+    // A malformed --action-id is not echoed as the nil UUID, which a script could take for a real id.
+    const qsizetype idAt = arguments.indexOf(QStringLiteral("--action-id"));
+    if (idAt >= 0 && QUuid::fromString(arguments.value(idAt + 1)).isNull())
+        QVERIFY2(object.value(QStringLiteral("action_id")).isNull(),
+                 qPrintable(object.value(QStringLiteral("action_id")).toString()));
     QCOMPARE(m_fixture->snapshot(), before);
 }
 

@@ -101,14 +101,18 @@ DbError parseCount(const QCommandLineParser &parser, const QString &option, int 
 
 QJsonObject fieldsOf(const actions::ActionResult &result)
 {
-    QJsonObject fields{{QStringLiteral("action"), actions::actionName(result.kind)},
-                       {QStringLiteral("action_id"), result.actionId.toString(QUuid::WithoutBraces)},
-                       {QStringLiteral("outcome"), result.outcome()},
-                       {QStringLiteral("message"), result.error ? result.error.message : result.message},
-                       {QStringLiteral("before"), result.before},
-                       {QStringLiteral("after"), result.after},
-                       {QStringLiteral("dry_run"), result.dryRun},
-                       {QStringLiteral("attempts"), result.attempts}};
+    QJsonObject fields{
+        {QStringLiteral("action"), actions::actionName(result.kind)},
+        // null when no usable id was given (a malformed --action-id), never the nil UUID
+        {QStringLiteral("action_id"), result.actionId.isNull()
+                                          ? QJsonValue(QJsonValue::Null)
+                                          : QJsonValue(result.actionId.toString(QUuid::WithoutBraces))},
+        {QStringLiteral("outcome"), result.outcome()},
+        {QStringLiteral("message"), result.error ? result.error.message : result.message},
+        {QStringLiteral("before"), result.before},
+        {QStringLiteral("after"), result.after},
+        {QStringLiteral("dry_run"), result.dryRun},
+        {QStringLiteral("attempts"), result.attempts}};
     if (!result.preview.isEmpty())
         fields.insert(QStringLiteral("preview"), result.preview);
     return fields;

@@ -182,7 +182,10 @@ int runAction(actions::ActionKind kind, const QCommandLineParser &parser, Report
     reporter.set(QStringLiteral("after"), QJsonValue::Null);
     DbError error = actionRequestFromOptions(kind, parser, actorFrom(parser), &request);
     reporter.set(QStringLiteral("action"), actions::actionName(kind));
-    reporter.set(QStringLiteral("action_id"), request.actionId.toString(QUuid::WithoutBraces));
+    // null when no usable id was given (a malformed --action-id), never the nil UUID
+    reporter.set(QStringLiteral("action_id"),
+                 request.actionId.isNull() ? QJsonValue(QJsonValue::Null)
+                                           : QJsonValue(request.actionId.toString(QUuid::WithoutBraces)));
     if (error) {
         reporter.set(QStringLiteral("outcome"), QStringLiteral("refused"));
         return reporter.finish(error);
