@@ -26,15 +26,17 @@ struct ActionHooks {
 // Rows outside it (exports) are locked on their own, never together with these.
 class ActionContext {
 public:
-    ActionContext(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks)
+    ActionContext(const QSqlDatabase &db, StatementCache &statements, const ActionRequest &request,
+                  const ActionHooks &hooks)
         : m_db(db)
-        , m_statements(StatementCache::of(db))
+        , m_statements(statements)
         , m_request(request)
         , m_hooks(hooks)
     {}
 
     const ActionRequest &request() const { return m_request; }
     const QSqlDatabase &db() const { return m_db; }
+    StatementCache &statements() { return m_statements; }
 
     // Runs one statement with these values bound to its :names; `doing` says what, for the error a person
     // reads. *rows is set to its result, prepared once per connection (StatementCache): read it before the

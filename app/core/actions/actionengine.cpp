@@ -111,10 +111,11 @@ QJsonValue parseJson(const QVariant &text)
 }
 
 // The earlier outcome of this action id, if it was applied.
-DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, ActionResult *result, bool *found)
+DbError findApplied(StatementCache &statements, const ActionRequest &request, ActionResult *result,
+                    bool *found)
 {
     StatementRows *query = nullptr;
-    if (DbError error = StatementCache::of(db).exec(
+    if (DbError error = statements.exec(
             QStringLiteral("SELECT action, before::text, after::text, reason FROM public.audit_log "
                            "WHERE action_id = CAST(:id AS uuid)"),
             {{QStringLiteral("id"), request.actionId}}, tr("Looking for an earlier run of this action"),
@@ -138,9 +139,9 @@ DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, Action
 // with a fresh snapshot -- sees the first's commit, instead of meeting its change and refusing. Taken
 // before any row lock, the advisory lock cannot close a lock cycle; a hash collision only makes two actions
 // take turns. One statement for the three: each round trip is a chance to wait for a CPU on a loaded server.
-DbError prepareTransaction(const QSqlDatabase &db, const ActionRequest &request)
+DbError prepareTransaction(StatementCache &statements, const ActionRequest &request)
 {
-    return StatementCache::of(db).exec(
+    return statements.exec(
         QStringLiteral("SELECT set_config('lock_timeout', :lock, true), "
                        "set_config('statement_timeout', :statement, true), "
                        "pg_advisory_xact_lock(hashtextextended(:id, 0))"),
@@ -185,7 +186,7 @@ DbError writeAudit(const ActionRequest &request, ActionContext &context, const Q
         {QStringLiteral("before"), before.isEmpty() ? null : QVariant(before)},
         {QStringLiteral("after"), after.isEmpty() ? null : QVariant(after)},
         {QStringLiteral("client"), client}};
-    StatementCache &statements = StatementCache::of(context.db());
+    StatementCache &statements = context.statements();
     const QString doing = tr("Writing the audit record");
     if (commit)
         return statements.execThenCommit(sql, values, doing,
@@ -194,10 +195,10 @@ DbError writeAudit(const ActionRequest &request, ActionContext &context, const Q
 }
 
 // The record of a finished phase, in the phase's own transaction (actions/phasedaction.h).
-DbError recordPhase(const QSqlDatabase &db, const ActionRequest &request, const PhaseRecord &phase,
+DbError recordPhase(StatementCache &statements, const ActionRequest &request, const PhaseRecord &phase,
                     const QJsonObject &carried)
 {
-    return StatementCache::of(db).exec(
+    return statements.exec(
         QStringLiteral(
             "INSERT INTO public.action_phases (action_id, seq, action, phase, carried) VALUES "
             "(CAST(:id AS uuid), CAST(:seq AS integer), :action, :phase, CAST(:carried AS jsonb))"),
@@ -452,7 +453,7 @@ namespace detail {
 
 DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, ActionResult *result, bool *found)
 {
-    return beacon::actions::findApplied(db, request, result, found);
+    return beacon::actions::findApplied(StatementCache::of(db), request, result, found);
 }
 
 ActionResult runTransaction(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks,
@@ -466,22 +467,23 @@ ActionResult runTransaction(const QSqlDatabase &db, const ActionRequest &request
         return result;
     const QString doing = tr("Running %1").arg(actionName(request.kind));
     const QString client = clientJson(request);
+    // Looked up once: every thread's connections share one registry.
+    StatementCache &statements = StatementCache::of(db);
     for (int attempt = 1; attempt <= MaxAttempts; ++attempt) {
         result.attempts = attempt;
-        ActionContext context(db, request, hooks);
+        ActionContext context(db, statements, request, hooks);
         if (step.carried)
             context.carried = *step.carried;
-        StatementCache &statements = StatementCache::of(db);
         DbError error = statements.command("BEGIN ISOLATION LEVEL READ COMMITTED", doing);
         bool applied = false;
         if (!error)
-            error = prepareTransaction(db, request);
+            error = prepareTransaction(statements, request);
         if (!error)
-            error = findApplied(db, request, &result, &applied);
+            error = beacon::actions::findApplied(statements, request, &result, &applied);
         if (!error && !applied)
             error = step.body(context);
         if (!error && !applied && step.phase)
-            error = recordPhase(db, request, *step.phase, context.carried);
+            error = recordPhase(statements, request, *step.phase, context.carried);
         // A real run commits with its audit row (or, for a phase before the last, its phase record); a
         // failed, already applied or previewed one is rolled back, so that nothing of it remains.
         const bool commit = !applied && !request.dryRun;
@@ -511,7 +513,8 @@ ActionResult runTransaction(const QSqlDatabase &db, const ActionRequest &request
         if (isDuplicateActionId(error)) {
             // The same action id committed by someone else a moment ago: report that outcome.
             bool found = false;
-            if (DbError lookup = findApplied(db, request, &result, &found); lookup || !found)
+            if (DbError lookup = beacon::actions::findApplied(statements, request, &result, &found);
+                lookup || !found)
                 result.error = lookup ? lookup : error;
             return result;
         }
