@@ -138,17 +138,20 @@ DbError findApplied(StatementCache &statements, const ActionRequest &request, Ac
 // is still in flight, a double submit): the second waits here, then findApplied() -- a separate statement
 // with a fresh snapshot -- sees the first's commit, instead of meeting its change and refusing. Taken
 // before any row lock, the advisory lock cannot close a lock cycle; a hash collision only makes two actions
-// take turns. One statement for the three: each round trip is a chance to wait for a CPU on a loaded server.
+// take turns. One statement for the three, sent with BEGIN: each round trip is a chance to wait for a CPU on
+// a loaded server.
 DbError prepareTransaction(StatementCache &statements, const ActionRequest &request)
 {
-    return statements.exec(
+    // BEGIN goes in the same round trip.
+    return statements.beginThenExec(
+        "BEGIN ISOLATION LEVEL READ COMMITTED",
         QStringLiteral("SELECT set_config('lock_timeout', :lock, true), "
                        "set_config('statement_timeout', :statement, true), "
                        "pg_advisory_xact_lock(hashtextextended(:id, 0))"),
         {{QStringLiteral("lock"), QStringLiteral("%1ms").arg(request.lockTimeoutMs)},
          {QStringLiteral("statement"), QStringLiteral("%1ms").arg(request.statementTimeoutMs)},
          {QStringLiteral("id"), request.actionId.toString(QUuid::WithoutBraces)}},
-        tr("Preparing the transaction"), nullptr);
+        tr("Preparing the transaction"));
 }
 
 // What the audit row records as the client: which program and version acted, and from where; nothing
@@ -474,10 +477,8 @@ ActionResult runTransaction(const QSqlDatabase &db, const ActionRequest &request
         ActionContext context(db, statements, request, hooks);
         if (step.carried)
             context.carried = *step.carried;
-        DbError error = statements.command("BEGIN ISOLATION LEVEL READ COMMITTED", doing);
+        DbError error = prepareTransaction(statements, request);
         bool applied = false;
-        if (!error)
-            error = prepareTransaction(statements, request);
         if (!error)
             error = beacon::actions::findApplied(statements, request, &result, &applied);
         if (!error && !applied)

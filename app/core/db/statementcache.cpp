@@ -335,6 +335,18 @@ DbError StatementCache::exec(const QString &sql, const QVariantMap &values, cons
 DbError StatementCache::execThenCommit(const QString &sql, const QVariantMap &values, const QString &doing,
                                        const QString &committing)
 {
+    return pipeline(nullptr, sql, values, doing, "COMMIT", committing);
+}
+
+DbError StatementCache::beginThenExec(const char *begin, const QString &sql, const QVariantMap &values,
+                                      const QString &doing)
+{
+    return pipeline(begin, sql, values, doing, nullptr, doing);
+}
+
+DbError StatementCache::pipeline(const char *before, const QString &sql, const QVariantMap &values,
+                                 const QString &doing, const char *after, const QString &afterDoing)
+{
     Statement *statement = nullptr;
     if (DbError error = prepare(sql, doing, &statement))
         return error;
@@ -345,15 +357,23 @@ DbError StatementCache::execThenCommit(const QString &sql, const QVariantMap &va
     PGconn *conn = connection();
     if (!PQenterPipelineMode(conn))
         return failure(nullptr, doing);
-    const bool sent = PQsendQueryPrepared(conn, statement->name.constData(), int(pointers.size()),
+    const auto sendPlain = [conn](const char *command) {
+        return !command || PQsendQueryParams(conn, command, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    };
+    const bool sent = sendPlain(before) &&
+                      PQsendQueryPrepared(conn, statement->name.constData(), int(pointers.size()),
                                           pointers.data(), nullptr, nullptr, 0) &&
-                      PQsendQueryParams(conn, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) &&
-                      PQpipelineSync(conn) && PQflush(conn) == 0;
+                      sendPlain(after) && PQpipelineSync(conn) && PQflush(conn) == 0;
     DbError error = sent ? DbError() : failure(nullptr, doing);
     // Every result is read, up to the sync point, whatever happened: the connection must leave pipeline
-    // mode idle. The first failure is the one reported; COMMIT is skipped by the server after a failure.
-    const QString steps[] = {doing, committing};
-    for (const QString &step : steps) {
+    // mode idle. The first failure is the one reported; the server skips what follows a failure.
+    QList<QString> steps;
+    if (before)
+        steps.append(doing);
+    steps.append(doing);
+    if (after)
+        steps.append(afterDoing);
+    for (const QString &step : std::as_const(steps)) {
         if (!sent)
             break;
         PGresult *result = PQgetResult(conn);
@@ -373,7 +393,7 @@ DbError StatementCache::execThenCommit(const QString &sql, const QVariantMap &va
         }
     }
     if (!PQexitPipelineMode(conn) && !error)
-        error = failure(nullptr, committing);
+        error = failure(nullptr, afterDoing);
     return error;
 }
 

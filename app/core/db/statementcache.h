@@ -73,6 +73,11 @@ public:
     DbError execThenCommit(const QString &sql, const QVariantMap &values, const QString &doing,
                            const QString &committing);
 
+    // `begin` (a statement that takes no values, such as BEGIN), then exec() of `sql`, in one round trip.
+    // The statement's rows are not kept: use it for one that returns none worth reading.
+    DbError beginThenExec(const char *begin, const QString &sql, const QVariantMap &values,
+                          const QString &doing);
+
     // Runs a statement that takes no values and returns no rows (BEGIN, COMMIT, ROLLBACK) on the same
     // connection, without a QSqlQuery of its own.
     DbError command(const char *sql, const QString &doing);
@@ -95,6 +100,8 @@ private:
     DbError parameters(const Statement &statement, const QVariantMap &values, const QString &doing,
                        std::vector<QByteArray> *texts, std::vector<const char *> *pointers) const;
     DbError failure(pg_result *result, const QString &doing) const;
+    DbError pipeline(const char *before, const QString &sql, const QVariantMap &values, const QString &doing,
+                     const char *after, const QString &afterDoing);
     pg_conn *connection() const;
 
     QSqlDatabase m_db;
