@@ -12,6 +12,7 @@
 #include "pagedtablemodel.h"
 #include "quickopendialog.h"
 #include "secretstore.h"
+#include "settings/settingsfile.h"
 #include "tablepage.h"
 #include "usagesummarymodel.h"
 #include "usagesummarypage.h"
@@ -19,6 +20,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -402,9 +404,11 @@ void MainWindow::showAbout()
 {
     QMessageBox::about(this, tr("About Beacon Admin"),
                        tr("<h3>Beacon Admin %1</h3><p>The console for the people who run Beacon.</p>"
-                          "<p>Database schema version %2.</p>")
-                           .arg(applicationVersion())
-                           .arg(Migrator::expectedVersion()));
+                          "<p>Build %2, Qt %3.<br>Database schema version %4.</p>"
+                          "<p>Settings: %5</p>")
+                           .arg(applicationVersion(), applicationCommit(), QString::fromLatin1(qVersion()))
+                           .arg(Migrator::expectedVersion())
+                           .arg(QDir::toNativeSeparators(settingsFilePath()).toHtmlEscaped()));
 }
 
 } // namespace beacon::ui

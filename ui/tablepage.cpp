@@ -4,6 +4,7 @@
 #include "columnfilterdialog.h"
 #include "pagedtablemodel.h"
 #include "rowwindowmodel.h"
+#include "settings/settingsfile.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -217,7 +218,7 @@ bool TablePage::eventFilter(QObject *watched, QEvent *event)
 // Column widths and the sort order are kept per table, in the application's one settings file.
 void TablePage::saveLayout() const
 {
-    QSettings settings;
+    QSettings settings(settingsFilePath(), QSettings::IniFormat);
     settings.beginGroup(QStringLiteral("tables/") + m_settingsKey);
     settings.setValue(QStringLiteral("header"), m_view->horizontalHeader()->saveState());
     settings.setValue(QStringLiteral("sortColumn"), m_lastSortColumn);
@@ -226,7 +227,7 @@ void TablePage::saveLayout() const
 
 void TablePage::restoreLayout()
 {
-    QSettings settings;
+    QSettings settings(settingsFilePath(), QSettings::IniFormat);
     settings.beginGroup(QStringLiteral("tables/") + m_settingsKey);
     m_view->horizontalHeader()->restoreState(settings.value(QStringLiteral("header")).toByteArray());
     const int column = settings.value(QStringLiteral("sortColumn"), -1).toInt();

@@ -11,6 +11,7 @@
 #include "mainwindow.h"
 #include "pagedtablemodel.h"
 #include "secretstore.h"
+#include "settings/settingsfile.h"
 #include "tablepage.h"
 
 #include <QAction>
@@ -69,7 +70,7 @@ enum : qint64 { Alpha = 101, Full = 102, Gamma = 103, Delta = 104, Docs = 302 };
 void TestActionDialog::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
-    QSettings().clear();
+    QSettings(settingsFilePath(), QSettings::IniFormat).clear();
     m_database = std::make_unique<test::TestDatabase>(QStringLiteral("ui_actions"));
     QVERIFY_TESTDB(*m_database);
     QSqlQuery query(m_database->db());

@@ -190,9 +190,9 @@ void TestMainWindow::executable_profile_connectsWithSavedProfile()
     QVERIFY_TESTDB(database);
     const QString login = database.createLogin(QStringLiteral("beacon_support"));
     const ConnectionSpec spec = database.spec(login);
-    // Where beacon-admin's own QSettings (organization Beacon, application Beacon Admin) live under
-    // runAdmin's XDG_CONFIG_HOME.
-    ProfileStore profiles(m_folder.filePath(QStringLiteral("config/Beacon/Beacon Admin.conf")));
+    // Where beacon-admin keeps its settings (settingsFilePath(): organization Beacon, application Beacon
+    // Admin) under runAdmin's XDG_CONFIG_HOME.
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("config/Beacon/Beacon Admin/settings.ini")));
     ConnectionProfile profile;
     profile.name = QStringLiteral("Support desk");
     profile.host = spec.host;

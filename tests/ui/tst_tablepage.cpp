@@ -8,6 +8,7 @@
 #include "pagedtablemodel.h"
 #include "secretstore.h"
 #include "seed/seeder.h"
+#include "settings/settingsfile.h"
 #include "tablepage.h"
 #include "userdetailpane.h"
 
@@ -61,7 +62,7 @@ private:
 void TestTablePage::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true);
-    QSettings().clear(); // no layout left over from an earlier run
+    QSettings(settingsFilePath(), QSettings::IniFormat).clear(); // no layout left over from an earlier run
     m_database = std::make_unique<test::TestDatabase>(QStringLiteral("ui_tables"));
     QVERIFY_TESTDB(*m_database);
     SeedOptions options;

@@ -1,5 +1,7 @@
 #include "profiles/connectionprofile.h"
 
+#include "settings/settingsfile.h"
+
 namespace beacon {
 
 ConnectionSpec ConnectionProfile::spec(const QString &password) const
@@ -16,8 +18,8 @@ ConnectionSpec ConnectionProfile::spec(const QString &password) const
 }
 
 ProfileStore::ProfileStore(const QString &settingsFile)
-    : m_settings(settingsFile.isEmpty() ? std::make_unique<QSettings>()
-                                        : std::make_unique<QSettings>(settingsFile, QSettings::IniFormat))
+    : m_settings(std::make_unique<QSettings>(settingsFile.isEmpty() ? settingsFilePath() : settingsFile,
+                                             QSettings::IniFormat))
 {}
 
 ProfileStore::~ProfileStore() = default;

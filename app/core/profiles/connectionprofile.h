@@ -31,7 +31,8 @@ struct ConnectionProfile {
 // Profiles kept in the application's one settings file (QSettings, under QStandardPaths' locations).
 class ProfileStore {
 public:
-    // Uses the application's default QSettings unless a file is given (tests give a temporary one).
+    // Uses the application's settings file (settingsFilePath()) unless a file is given (tests give a
+    // temporary one).
     explicit ProfileStore(const QString &settingsFile = {});
     ~ProfileStore();
 
