@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QTextStream>
 #include <QTimer>
 
@@ -63,6 +64,9 @@ int main(int argc, char **argv)
     }
 
     QApplication app(argc, argv);
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/beacon-admin.svg")));
+    // Lets Wayland docks match the window to the menu entry of packaging/linux.
+    QGuiApplication::setDesktopFileName(QStringLiteral("invalid.beacon.BeaconAdmin"));
     QApplication::setOrganizationName(QStringLiteral("Beacon"));
     QApplication::setApplicationName(QStringLiteral("Beacon Admin"));
     QApplication::setApplicationVersion(applicationVersion());
