@@ -112,6 +112,15 @@ actions::ActionRequest actionRequest(actions::ActionKind kind)
     return request;
 }
 
+std::unique_ptr<Connection> ActionFixture::otherSession(const QString &purpose)
+{
+    DbError error;
+    auto connection = Connection::open(m_database->spec(), purpose, &error);
+    if (!connection)
+        qWarning().noquote() << "could not open a second session:" << error.fullText();
+    return connection;
+}
+
 ActionFixture::ActionFixture(const QString &tag)
     : m_database(std::make_unique<TestDatabase>(tag))
 {

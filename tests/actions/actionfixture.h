@@ -7,6 +7,7 @@
 
 #include "actions/action.h"
 #include "actions/actionengine.h"
+#include "db/database.h"
 
 #include <QJsonObject>
 #include <QSqlDatabase>
@@ -78,6 +79,9 @@ public:
     QSqlDatabase db() { return m_database->db(); }
     // A connection URI for beaconctl, as the superuser or as another login.
     QString uri(const QString &role = QStringLiteral("postgres")) const;
+    // Another session of the same database, on its own connection, for holding locks against the engine or
+    // changing rows behind its back; null (and a warning) when it cannot connect.
+    std::unique_ptr<Connection> otherSession(const QString &purpose);
 
     // One value of a query with bound values; an invalid QVariant (and a warning) when it fails.
     QVariant value(const QString &sql, const QVariantMap &values = {});

@@ -101,16 +101,6 @@ ActionRequest exportsPurge(int olderThanDays, int limit)
     return request;
 }
 
-// Another session of the same database, on its own connection, for holding locks against the engine.
-std::unique_ptr<Connection> otherSession(test::ActionFixture &fixture, const QString &purpose)
-{
-    DbError error;
-    auto connection = Connection::open(fixture.database().spec(), purpose, &error);
-    if (!connection)
-        qWarning().noquote() << "could not open a second session:" << error.fullText();
-    return connection;
-}
-
 bool run(const QSqlDatabase &db, const QString &sql)
 {
     QSqlQuery query(db);
@@ -293,7 +283,7 @@ void TestActionEngine::lockHeldElsewhere_busyWithinTimeoutAndNothingWritten()
     QFETCH(ActionRequest, request);
     QFETCH(QString, lock);
     auto &fixture = *m_fixture;
-    const auto holder = otherSession(fixture, QStringLiteral("holder"));
+    const auto holder = fixture.otherSession(QStringLiteral("holder"));
     QVERIFY(holder);
     QVERIFY(run(holder->database(), QStringLiteral("BEGIN")));
     QVERIFY(run(holder->database(), lock));
@@ -614,7 +604,7 @@ void TestActionEngine::dryRunThenSameActionId_appliedForReal()
 void TestActionEngine::repeatedActions_preparedOnceAndNothingPilesUp()
 {
     auto &fixture = *m_fixture;
-    const auto holder = otherSession(fixture, QStringLiteral("holder"));
+    const auto holder = fixture.otherSession(QStringLiteral("holder"));
     QVERIFY(holder);
     const QString statements =
         QStringLiteral("SELECT coalesce(string_agg(name || '=' || statement, E'\\n' ORDER BY name), '') "

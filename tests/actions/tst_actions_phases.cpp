@@ -128,14 +128,6 @@ private:
                     {{QStringLiteral("w"), workspace}})
             .toString();
     }
-    std::unique_ptr<Connection> otherSession()
-    {
-        DbError error;
-        auto connection = Connection::open(m_fixture->database().spec(), QStringLiteral("other"), &error);
-        if (!connection)
-            qWarning().noquote() << error.fullText();
-        return connection;
-    }
 
     std::unique_ptr<test::ActionFixture> m_fixture;
 };
@@ -153,7 +145,7 @@ void TestPhasedActions::cleanup()
 
 void TestPhasedActions::phases_noTransactionOrLockDuringTheCall_recordedAndAuditedOnce()
 {
-    const auto other = otherSession();
+    const auto other = m_fixture->otherSession(QStringLiteral("other"));
     QVERIFY(other);
     const int enginePid = m_fixture->value(QStringLiteral("SELECT pg_backend_pid()")).toInt();
     PhasedPlanChange action;
@@ -237,7 +229,7 @@ void TestPhasedActions::appliedAction_runAgain_nothingCalledOrChanged()
 
 void TestPhasedActions::workspaceChangedDuringTheCall_conflictAndNoAudit()
 {
-    const auto other = otherSession();
+    const auto other = m_fixture->otherSession(QStringLiteral("other"));
     QVERIFY(other);
     PhasedPlanChange action;
     action.duringCall = [&] {
@@ -255,7 +247,7 @@ void TestPhasedActions::workspaceChangedDuringTheCall_conflictAndNoAudit()
 
 void TestPhasedActions::sameIdWhileRunning_busyAndTheCallNotRepeated()
 {
-    const auto second = otherSession();
+    const auto second = m_fixture->otherSession(QStringLiteral("other"));
     QVERIFY(second);
     PhasedPlanChange action;
     PhasedPlanChange duplicate;
