@@ -139,6 +139,17 @@ bool parameterText(const QVariant &value, QByteArray *text, bool *isNull)
 
 } // namespace
 
+namespace {
+
+DbError closedConnection(const QString &doing)
+{
+    return DbError::make(
+        ErrorKind::Unavailable,
+        tr("%1: the connection to the database is closed. Reconnect, then try again.").arg(doing));
+}
+
+} // namespace
+
 StatementRows::~StatementRows()
 {
     reset(nullptr);
@@ -244,9 +255,7 @@ DbError StatementCache::prepare(const QString &sql, const QString &doing, Statem
     }
     PGconn *conn = connection();
     if (!conn)
-        return DbError::make(
-            ErrorKind::Unavailable,
-            tr("%1: the connection to the database is closed. Reconnect, then try again.").arg(doing));
+        return closedConnection(doing);
     if (m_statements.size() >= MaxStatements) {
         // Freed by name, a name this cache made up; outside an aborted transaction this succeeds, and
         // inside one the statement stays until the session ends, which is bounded by this limit.
@@ -274,9 +283,7 @@ DbError StatementCache::command(const char *sql, const QString &doing)
 {
     PGconn *conn = connection();
     if (!conn)
-        return DbError::make(
-            ErrorKind::Unavailable,
-            tr("%1: the connection to the database is closed. Reconnect, then try again.").arg(doing));
+        return closedConnection(doing);
     PGresult *result = PQexec(conn, sql);
     const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
     const DbError error = ok ? DbError() : failure(result, doing);
