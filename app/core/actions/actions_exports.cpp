@@ -12,6 +12,14 @@ static QString tr(const char *text)
     return QCoreApplication::translate("beacon::actions", text);
 }
 
+// The exports a purge of :days may take: expired long enough and not purged. Written once, for the batch
+// and for the look for more, which must agree on it.
+static QString expiredExports()
+{
+    return QStringLiteral("SELECT id FROM public.exports WHERE purged_at IS NULL AND expires_at < "
+                          "now() - make_interval(days => CAST(:days AS integer)) ");
+}
+
 DbError runExportsPurge(ActionContext &context)
 {
     const ActionRequest &request = context.request();
@@ -20,12 +28,11 @@ DbError runExportsPurge(ActionContext &context)
     StatementRows *purged = nullptr;
     if (DbError error = context.exec(
             purged,
-            QStringLiteral(
-                "WITH batch AS (SELECT id FROM public.exports WHERE purged_at IS NULL AND expires_at < "
-                "now() - make_interval(days => CAST(:days AS integer)) ORDER BY id "
-                "LIMIT CAST(:limit AS integer) FOR UPDATE SKIP LOCKED) "
-                "UPDATE public.exports AS e SET status = 'purged', purged_at = now() FROM batch "
-                "WHERE e.id = batch.id RETURNING e.id, e.workspace_id, e.size_bytes"),
+            QStringLiteral("WITH batch AS (") + expiredExports() +
+                QStringLiteral(
+                    "ORDER BY id LIMIT CAST(:limit AS integer) FOR UPDATE SKIP LOCKED) "
+                    "UPDATE public.exports AS e SET status = 'purged', purged_at = now() FROM batch "
+                    "WHERE e.id = batch.id RETURNING e.id, e.workspace_id, e.size_bytes"),
             {{QStringLiteral("days"), request.olderThanDays}, {QStringLiteral("limit"), request.limit}},
             tr("Marking expired exports purged")))
         return error;
@@ -43,10 +50,7 @@ DbError runExportsPurge(ActionContext &context)
     // size stops here instead of recording one more, empty batch. Exports another purge holds are its work.
     StatementRows *left = nullptr;
     if (DbError error = context.exec(
-            left,
-            QStringLiteral(
-                "SELECT id FROM public.exports WHERE purged_at IS NULL AND expires_at < "
-                "now() - make_interval(days => CAST(:days AS integer)) LIMIT 1 FOR UPDATE SKIP LOCKED"),
+            left, expiredExports() + QStringLiteral("LIMIT 1 FOR UPDATE SKIP LOCKED"),
             {{QStringLiteral("days"), request.olderThanDays}}, tr("Looking for more expired exports")))
         return error;
     const bool more = left->next();
