@@ -1,5 +1,6 @@
 // StatementCache: named placeholders turned into libpq parameters, values typed both ways, SQLSTATEs kept,
-// one PREPARE per statement text, and execThenCommit's pipeline, each checked against the real server.
+// one PREPARE per statement text, and the pipelines (several statements in one round trip), each checked
+// against the real server.
 #include "testdatabase.h"
 
 #include "db/database.h"
@@ -95,6 +96,10 @@ private slots:
     void execThenCommit_statementFails_noCommitAndConnectionUsable();
     void execThenCommit_commitFails_reportsCommittingStep();
     void release_nextCacheIsEmptyAndWorks();
+    void pipeline_runsInOrderAndKeepsEachStatementsRows();
+    void pipeline_failureInTheMiddle_reportsItAndSkipsTheRest();
+    void pipeline_sameStatementTwiceWithRows_isRefusedBeforeAnythingRuns();
+    void pipeline_cacheStartsAgainWhilePreparing_allStatementsStillRun();
 };
 
 void TestStatementCache::initTestCase()
@@ -420,6 +425,128 @@ void TestStatementCache::release_nextCacheIsEmptyAndWorks()
     QVERIFY2(!result.error, qPrintable(result.error.fullText()));
     QCOMPARE(result.value, QVariant(qint64(2)));
     QCOMPARE(StatementCache::of(db).size(), 1);
+}
+
+void TestStatementCache::pipeline_runsInOrderAndKeepsEachStatementsRows()
+{
+    test::TestDatabase database(QStringLiteral("stmt_pipeline"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(createItemsTable(database.db()));
+    StatementCache &cache = StatementCache::of(database.db());
+    StatementRows *count = nullptr;
+    StatementRows *labels = nullptr;
+    const DbError error = cache.pipeline(
+        {{"BEGIN", {}, {}, QStringLiteral("beginning"), nullptr},
+         {nullptr, insertItem, item(1), QStringLiteral("adding 1"), nullptr},
+         {nullptr, QStringLiteral("INSERT INTO stmtcache_items (id, label) VALUES (:id, :label)  "), item(2),
+          QStringLiteral("adding 2"), nullptr},
+         // Run after the inserts, in the same transaction: it sees both.
+         {nullptr,
+          QStringLiteral("SELECT count(*) FROM stmtcache_items WHERE id <= CAST(:max AS int)"),
+          {{QStringLiteral("max"), 10}},
+          QStringLiteral("counting"),
+          &count},
+         {nullptr,
+          QStringLiteral("SELECT label FROM stmtcache_items ORDER BY id"),
+          {},
+          QStringLiteral("listing"),
+          &labels},
+         {"COMMIT", {}, {}, QStringLiteral("saving"), nullptr}});
+    QVERIFY2(!error, qPrintable(error.fullText()));
+    QVERIFY(count && labels);
+    QVERIFY(count->next());
+    QCOMPARE(count->value(0), QVariant(qint64(2)));
+    QCOMPARE(labels->size(), 2);
+    QVERIFY(labels->next());
+    QCOMPARE(labels->value(0), QVariant(QStringLiteral("item 1")));
+    QVERIFY(labels->next());
+    QCOMPARE(labels->value(0), QVariant(QStringLiteral("item 2")));
+    // Committed, and out of pipeline mode: a plain statement on the connection sees the rows.
+    QCOMPARE(plainNumber(database.db(), QStringLiteral("SELECT count(*) FROM stmtcache_items")), qint64(2));
+}
+
+void TestStatementCache::pipeline_failureInTheMiddle_reportsItAndSkipsTheRest()
+{
+    test::TestDatabase database(QStringLiteral("stmt_pipeline_fail"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(createItemsTable(database.db()));
+    StatementCache &cache = StatementCache::of(database.db());
+    QVERIFY(!cache.exec(insertItem, item(1), QStringLiteral("adding"), nullptr));
+    StatementRows *after = nullptr;
+    const DbError error = cache.pipeline(
+        {{"BEGIN", {}, {}, QStringLiteral("beginning"), nullptr},
+         {nullptr, QStringLiteral("INSERT INTO stmtcache_items (id, label) VALUES (:id, :label) "), item(2),
+          QStringLiteral("adding 2"), nullptr},
+         {nullptr, insertItem, item(1), QStringLiteral("adding a duplicate"), nullptr},
+         {nullptr,
+          QStringLiteral("SELECT count(*) FROM stmtcache_items"),
+          {},
+          QStringLiteral("counting"),
+          &after}});
+    QCOMPARE(error.sqlState, QStringLiteral("23505"));
+    QVERIFY2(error.message.startsWith(QLatin1String("adding a duplicate")), qPrintable(error.message));
+    QVERIFY(!after); // skipped by the server, so never set
+    // The transaction is left open and aborted for the caller, as execThenCommit leaves it.
+    QCOMPARE(firstValue(database.db(), QStringLiteral("SELECT CAST(:x AS int)"), {{"x", 1}}).error.sqlState,
+             QStringLiteral("25P02"));
+    QVERIFY(!cache.command("ROLLBACK", QStringLiteral("rolling back")));
+    QCOMPARE(plainNumber(database.db(), QStringLiteral("SELECT count(*) FROM stmtcache_items")), qint64(1));
+    // The skipped statement runs fine on its own afterwards.
+    const FirstValue count =
+        firstValue(database.db(), QStringLiteral("SELECT count(*) FROM stmtcache_items"));
+    QVERIFY2(!count.error, qPrintable(count.error.fullText()));
+    QCOMPARE(count.value, QVariant(qint64(1)));
+}
+
+void TestStatementCache::pipeline_sameStatementTwiceWithRows_isRefusedBeforeAnythingRuns()
+{
+    test::TestDatabase database(QStringLiteral("stmt_pipeline_twice"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(createItemsTable(database.db()));
+    StatementCache &cache = StatementCache::of(database.db());
+    StatementRows *first = nullptr;
+    const QString returning =
+        QStringLiteral("INSERT INTO stmtcache_items (id, label) VALUES (:id, :label) RETURNING id");
+    const DbError error =
+        cache.pipeline({{nullptr, returning, item(1), QStringLiteral("adding 1"), &first},
+                        {nullptr, returning, item(2), QStringLiteral("adding 2"), nullptr}});
+    QCOMPARE(error.kind, ErrorKind::Internal);
+    QVERIFY2(error.message.startsWith(QLatin1String("adding 2")), qPrintable(error.message));
+    QCOMPARE(plainNumber(database.db(), QStringLiteral("SELECT count(*) FROM stmtcache_items")), qint64(0));
+    // Twice without rows wanted is fine: each runs with its own values.
+    QVERIFY(!cache.pipeline({{nullptr, returning, item(1), QStringLiteral("adding 1"), nullptr},
+                             {nullptr, returning, item(2), QStringLiteral("adding 2"), nullptr}}));
+    QCOMPARE(plainNumber(database.db(), QStringLiteral("SELECT count(*) FROM stmtcache_items")), qint64(2));
+}
+
+void TestStatementCache::pipeline_cacheStartsAgainWhilePreparing_allStatementsStillRun()
+{
+    test::TestDatabase database(QStringLiteral("stmt_pipeline_full"));
+    QVERIFY_TESTDB(database);
+    StatementCache &cache = StatementCache::of(database.db());
+    // Fill the cache to one below its limit (128), so that the pipeline's second new statement starts it
+    // again after the first was prepared.
+    for (int n = 0; cache.size() < 127; ++n)
+        QVERIFY(!firstValue(database.db(), QStringLiteral("SELECT %1 + CAST(:x AS int)").arg(n), {{"x", 0}})
+                     .error);
+    StatementRows *first = nullptr;
+    StatementRows *second = nullptr;
+    const DbError error = cache.pipeline({{nullptr,
+                                           QStringLiteral("SELECT CAST(:a AS int) * 10"),
+                                           {{QStringLiteral("a"), 4}},
+                                           QStringLiteral("first"),
+                                           &first},
+                                          {nullptr,
+                                           QStringLiteral("SELECT CAST(:b AS int) * 100"),
+                                           {{QStringLiteral("b"), 5}},
+                                           QStringLiteral("second"),
+                                           &second}});
+    QVERIFY2(!error, qPrintable(error.fullText()));
+    QVERIFY(first && second && first->next() && second->next());
+    QCOMPARE(first->value(0), QVariant(qint64(40)));
+    QCOMPARE(second->value(0), QVariant(qint64(500)));
+    QCOMPARE(cache.size(), 2);
+    QCOMPARE(preparedByCache(database.db()), qint64(2));
 }
 
 QTEST_GUILESS_MAIN(TestStatementCache)

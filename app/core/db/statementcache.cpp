@@ -262,6 +262,7 @@ DbError StatementCache::prepare(const QString &sql, const QString &doing, Statem
         for (const auto &[text, old] : m_statements)
             PQclear(PQexec(conn, QByteArray("DEALLOCATE " + old->name).constData()));
         m_statements.clear();
+        ++m_generation;
     }
     auto made = std::make_unique<Statement>();
     made->name = "beacon_stmt_" + QByteArray::number(nextStatementName.fetchAndAddRelaxed(1));
@@ -342,52 +343,92 @@ DbError StatementCache::exec(const QString &sql, const QVariantMap &values, cons
 DbError StatementCache::execThenCommit(const QString &sql, const QVariantMap &values, const QString &doing,
                                        const QString &committing)
 {
-    return pipeline(nullptr, sql, values, doing, "COMMIT", committing);
+    return pipeline({{nullptr, sql, values, doing, nullptr}, {"COMMIT", {}, {}, committing, nullptr}});
 }
 
 DbError StatementCache::beginThenExec(const char *begin, const QString &sql, const QVariantMap &values,
                                       const QString &doing)
 {
-    return pipeline(begin, sql, values, doing, nullptr, doing);
+    return pipeline({{begin, {}, {}, doing, nullptr}, {nullptr, sql, values, doing, nullptr}});
 }
 
-DbError StatementCache::pipeline(const char *before, const QString &sql, const QVariantMap &values,
-                                 const QString &doing, const char *after, const QString &afterDoing)
+DbError StatementCache::pipeline(const std::vector<PipelinedStatement> &statements)
 {
-    Statement *statement = nullptr;
-    if (DbError error = prepare(sql, doing, &statement))
-        return error;
-    std::vector<QByteArray> texts;
-    std::vector<const char *> pointers;
-    if (DbError error = parameters(*statement, values, doing, &texts, &pointers))
-        return error;
-    PGconn *conn = connection();
-    if (!PQenterPipelineMode(conn))
-        return failure(nullptr, doing);
-    const auto sendPlain = [conn](const char *command) {
-        return !command || PQsendQueryParams(conn, command, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    if (statements.empty())
+        return {};
+    struct Bound {
+        Statement *statement = nullptr;
+        std::vector<QByteArray> texts;
+        std::vector<const char *> pointers;
     };
-    const bool sent = sendPlain(before) &&
-                      PQsendQueryPrepared(conn, statement->name.constData(), int(pointers.size()),
-                                          pointers.data(), nullptr, nullptr, 0) &&
-                      sendPlain(after) && PQpipelineSync(conn) && PQflush(conn) == 0;
-    DbError error = sent ? DbError() : failure(nullptr, doing);
+    std::vector<Bound> bound(statements.size());
+    // Prepared before the pipeline starts, one round trip each the first time only. Preparing one may
+    // drop them all (MaxStatements), and with them the ones found before, so that is done again; after a
+    // drop there is room for any pipeline.
+    for (int pass = 0; pass < 2; ++pass) {
+        const quint64 generation = m_generation;
+        for (std::size_t i = 0; i < statements.size(); ++i) {
+            const PipelinedStatement &step = statements[i];
+            if (step.command)
+                continue;
+            if (DbError error = prepare(step.sql, step.doing, &bound[i].statement))
+                return error;
+        }
+        if (generation == m_generation)
+            break;
+    }
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        const PipelinedStatement &step = statements[i];
+        if (step.command)
+            continue;
+        for (std::size_t j = 0; j < i; ++j) {
+            if ((step.rows || statements[j].rows) && bound[j].statement == bound[i].statement)
+                return DbError::make(ErrorKind::Internal,
+                                     tr("%1: the same statement is in one pipeline twice with its rows "
+                                        "wanted, and the second result would hide the first.")
+                                         .arg(step.doing));
+        }
+        if (DbError error =
+                parameters(*bound[i].statement, step.values, step.doing, &bound[i].texts, &bound[i].pointers))
+            return error;
+    }
+    const QString &firstDoing = statements.front().doing;
+    PGconn *conn = connection();
+    if (!conn)
+        return closedConnection(firstDoing);
+    if (!PQenterPipelineMode(conn))
+        return failure(nullptr, firstDoing);
+    bool sent = true;
+    for (std::size_t i = 0; sent && i < statements.size(); ++i) {
+        const PipelinedStatement &step = statements[i];
+        const Bound &values = bound[i];
+        sent = step.command ? PQsendQueryParams(conn, step.command, 0, nullptr, nullptr, nullptr, nullptr, 0)
+                            : PQsendQueryPrepared(conn, values.statement->name.constData(),
+                                                  int(values.pointers.size()), values.pointers.data(),
+                                                  nullptr, nullptr, 0);
+    }
+    sent = sent && PQpipelineSync(conn) && PQflush(conn) == 0;
+    DbError error = sent ? DbError() : failure(nullptr, firstDoing);
     // Every result is read, up to the sync point, whatever happened: the connection must leave pipeline
     // mode idle. The first failure is the one reported; the server skips what follows a failure.
-    QList<QString> steps;
-    if (before)
-        steps.append(doing);
-    steps.append(doing);
-    if (after)
-        steps.append(afterDoing);
-    for (const QString &step : std::as_const(steps)) {
-        if (!sent)
-            break;
+    for (std::size_t i = 0; sent && i < statements.size(); ++i) {
+        const PipelinedStatement &step = statements[i];
         PGresult *result = PQgetResult(conn);
         const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-        if (!error && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-            error = failure(result, step);
-        PQclear(result);
+        const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+        if (!error && !ok)
+            error = failure(result, step.doing);
+        Statement *statement = bound[i].statement;
+        if (statement && ok && !error) {
+            // Kept as exec() keeps it, until the statement runs again.
+            statement->rows.reset(result);
+            if (step.rows)
+                *step.rows = &statement->rows;
+        } else {
+            if (statement)
+                statement->rows.reset(nullptr);
+            PQclear(result);
+        }
         if (result)
             PQclear(PQgetResult(conn)); // the null that ends each statement's results
     }
@@ -400,7 +441,7 @@ DbError StatementCache::pipeline(const char *before, const QString &sql, const Q
         }
     }
     if (!PQexitPipelineMode(conn) && !error)
-        error = failure(nullptr, afterDoing);
+        error = failure(nullptr, statements.back().doing);
     return error;
 }
 

@@ -42,6 +42,18 @@ private:
     int m_row = -1;
 };
 
+// One statement of StatementCache::pipeline(): either `command`, a statement that takes no values and whose
+// result is not read (BEGIN, COMMIT), or `sql` with its `values`, as exec() runs it.
+struct PipelinedStatement {
+    const char *command = nullptr;
+    QString sql;
+    QVariantMap values;
+    // What the statement does, for the error a person reads.
+    QString doing;
+    // Where to put the statement's rows, when they are wanted; read them as exec()'s.
+    StatementRows **rows = nullptr;
+};
+
 // Prepared statements kept for the life of one connection, for code that runs the same few statements
 // again and again: the action engine, on the console's action worker and in beaconctl.
 //
@@ -78,6 +90,14 @@ public:
     DbError beginThenExec(const char *begin, const QString &sql, const QVariantMap &values,
                           const QString &doing);
 
+    // Sends the statements together and reads their results in one round trip (libpq's pipeline mode).
+    // The server runs them in order, as separate statements would run, so locks are still taken in the
+    // order given; use it where no statement needs the rows of one before it. The first failure is
+    // returned, and the server skips the statements after it: inside a transaction, the transaction is
+    // left aborted for the caller to roll back. A statement whose rows are wanted may not be in the pipeline
+    // twice.
+    DbError pipeline(const std::vector<PipelinedStatement> &statements);
+
     // Runs a statement that takes no values and returns no rows (BEGIN, COMMIT, ROLLBACK) on the same
     // connection, without a QSqlQuery of its own.
     DbError command(const char *sql, const QString &doing);
@@ -100,12 +120,12 @@ private:
     DbError parameters(const Statement &statement, const QVariantMap &values, const QString &doing,
                        std::vector<QByteArray> *texts, std::vector<const char *> *pointers) const;
     DbError failure(pg_result *result, const QString &doing) const;
-    DbError pipeline(const char *before, const QString &sql, const QVariantMap &values, const QString &doing,
-                     const char *after, const QString &afterDoing);
     pg_conn *connection() const;
 
     QSqlDatabase m_db;
     std::unordered_map<QString, std::unique_ptr<Statement>> m_statements;
+    // Counts the times the statements were all dropped (MaxStatements), which frees every Statement.
+    quint64 m_generation = 0;
 };
 
 } // namespace beacon
