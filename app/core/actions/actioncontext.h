@@ -54,6 +54,10 @@ public:
     // Locks the workspace row (the first lock of any action on a workspace), refuses a workspace that does
     // not exist, and stops with a conflict when the person saw another version of it. *row is the row.
     DbError lockWorkspace(qint64 id, QJsonObject *row);
+    // The same, with `next` sent in the same round trip right after the lock, so that the lock order
+    // holds: the next lock in the global order, or a read, when it does not need the workspace row. It runs
+    // even when the workspace is then refused, which the rollback undoes. Its rows are where it says.
+    DbError lockWorkspace(qint64 id, QJsonObject *row, const PipelinedStatement &next);
     // Locks several workspaces, in ascending id order whatever order they are given in.
     DbError lockWorkspaces(QList<qint64> ids, QList<QJsonObject> *rows);
 
@@ -70,6 +74,8 @@ public:
     QJsonObject carried;
 
 private:
+    DbError checkLockedWorkspace(qint64 id, StatementRows *rows, QJsonObject *row) const;
+
     const QSqlDatabase &m_db;
     StatementCache &m_statements;
     const ActionRequest &m_request;

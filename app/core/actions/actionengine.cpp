@@ -110,17 +110,20 @@ QJsonValue parseJson(const QVariant &text)
     return QJsonValue::Null;
 }
 
-// The earlier outcome of this action id, if it was applied.
-DbError findApplied(StatementCache &statements, const ActionRequest &request, ActionResult *result,
-                    bool *found)
+// The statement that looks for an earlier run of this action id, with *rows set to where its rows go.
+PipelinedStatement appliedLookup(const ActionRequest &request, StatementRows **rows)
 {
-    StatementRows *query = nullptr;
-    if (DbError error = statements.exec(
+    return {nullptr,
             QStringLiteral("SELECT action, before::text, after::text, reason FROM public.audit_log "
                            "WHERE action_id = CAST(:id AS uuid)"),
-            {{QStringLiteral("id"), request.actionId}}, tr("Looking for an earlier run of this action"),
-            &query))
-        return error;
+            {{QStringLiteral("id"), request.actionId}},
+            tr("Looking for an earlier run of this action"),
+            rows};
+}
+
+// The earlier outcome of this action id from appliedLookup()'s rows, if it was applied.
+DbError readApplied(StatementRows *query, const ActionRequest &request, ActionResult *result, bool *found)
+{
     *found = query->next();
     if (!*found)
         return {};
@@ -134,24 +137,40 @@ DbError findApplied(StatementCache &statements, const ActionRequest &request, Ac
     return {};
 }
 
-// The transaction's timeouts, and a queue for two runs of one action id at once (a retry while the first
-// is still in flight, a double submit): the second waits here, then findApplied() -- a separate statement
-// with a fresh snapshot -- sees the first's commit, instead of meeting its change and refusing. Taken
-// before any row lock, the advisory lock cannot close a lock cycle; a hash collision only makes two actions
-// take turns. One statement for the three, sent with BEGIN: each round trip is a chance to wait for a CPU on
-// a loaded server.
-DbError prepareTransaction(StatementCache &statements, const ActionRequest &request)
+DbError findApplied(StatementCache &statements, const ActionRequest &request, ActionResult *result,
+                    bool *found)
 {
-    // BEGIN goes in the same round trip.
-    return statements.beginThenExec(
-        "BEGIN ISOLATION LEVEL READ COMMITTED",
-        QStringLiteral("SELECT set_config('lock_timeout', :lock, true), "
-                       "set_config('statement_timeout', :statement, true), "
-                       "pg_advisory_xact_lock(hashtextextended(:id, 0))"),
-        {{QStringLiteral("lock"), QStringLiteral("%1ms").arg(request.lockTimeoutMs)},
-         {QStringLiteral("statement"), QStringLiteral("%1ms").arg(request.statementTimeoutMs)},
-         {QStringLiteral("id"), request.actionId.toString(QUuid::WithoutBraces)}},
-        tr("Preparing the transaction"));
+    StatementRows *query = nullptr;
+    if (DbError error = statements.pipeline({appliedLookup(request, &query)}))
+        return error;
+    return readApplied(query, request, result, found);
+}
+
+// BEGIN; the transaction's timeouts, and a queue for two runs of one action id at once (a retry while the
+// first is still in flight, a double submit); and the earlier outcome of the action id, in one round trip.
+// The second run of an id waits at the advisory lock, then the lookup -- a separate statement with a fresh
+// snapshot, run only once the lock is held -- sees the first's commit, instead of meeting its change and
+// refusing. Taken before any row lock, the advisory lock cannot close a lock cycle; a hash collision only
+// makes two actions take turns. Each round trip saved is a wait for a CPU saved on a loaded server.
+DbError beginAndFindApplied(StatementCache &statements, const ActionRequest &request, ActionResult *result,
+                            bool *found)
+{
+    const QString doing = tr("Preparing the transaction");
+    StatementRows *query = nullptr;
+    if (DbError error = statements.pipeline(
+            {{"BEGIN ISOLATION LEVEL READ COMMITTED", {}, {}, doing, nullptr},
+             {nullptr,
+              QStringLiteral("SELECT set_config('lock_timeout', :lock, true), "
+                             "set_config('statement_timeout', :statement, true), "
+                             "pg_advisory_xact_lock(hashtextextended(:id, 0))"),
+              {{QStringLiteral("lock"), QStringLiteral("%1ms").arg(request.lockTimeoutMs)},
+               {QStringLiteral("statement"), QStringLiteral("%1ms").arg(request.statementTimeoutMs)},
+               {QStringLiteral("id"), request.actionId.toString(QUuid::WithoutBraces)}},
+              doing,
+              nullptr},
+             appliedLookup(request, &query)}))
+        return error;
+    return readApplied(query, request, result, found);
 }
 
 // What the audit row records as the client: which program and version acted, and from where; nothing
@@ -407,17 +426,41 @@ DbError ActionContext::wrote()
     return {};
 }
 
+namespace {
+
+PipelinedStatement workspaceLock(qint64 id, const QString &doing, StatementRows **rows)
+{
+    return {nullptr,
+            QStringLiteral("SELECT to_jsonb(w) FROM public.workspaces AS w WHERE w.id = CAST(:id AS bigint) "
+                           "FOR UPDATE"),
+            {{QStringLiteral("id"), id}},
+            doing,
+            rows};
+}
+
+} // namespace
+
 DbError ActionContext::lockWorkspace(qint64 id, QJsonObject *row)
 {
-    QJsonValue value;
-    bool found = false;
-    if (DbError error = json(QStringLiteral("SELECT to_jsonb(w) FROM public.workspaces AS w WHERE w.id = "
-                                            "CAST(:id AS bigint) FOR UPDATE"),
-                             {{QStringLiteral("id"), id}}, tr("Locking the workspace"), &value, &found))
+    StatementRows *rows = nullptr;
+    if (DbError error = m_statements.pipeline({workspaceLock(id, tr("Locking the workspace"), &rows)}))
         return error;
-    if (!found)
+    return checkLockedWorkspace(id, rows, row);
+}
+
+DbError ActionContext::lockWorkspace(qint64 id, QJsonObject *row, const PipelinedStatement &next)
+{
+    StatementRows *rows = nullptr;
+    if (DbError error = m_statements.pipeline({workspaceLock(id, tr("Locking the workspace"), &rows), next}))
+        return error;
+    return checkLockedWorkspace(id, rows, row);
+}
+
+DbError ActionContext::checkLockedWorkspace(qint64 id, StatementRows *rows, QJsonObject *row) const
+{
+    if (!rows->next())
         return refuse(tr("Workspace %1 does not exist (it may have been deleted).").arg(id));
-    *row = value.toObject();
+    *row = parseJson(rows->value(0)).toObject();
     if (m_request.expectVersion &&
         qint64(row->value(QStringLiteral("version")).toDouble()) != *m_request.expectVersion)
         return DbError::make(
@@ -477,10 +520,8 @@ ActionResult runTransaction(const QSqlDatabase &db, const ActionRequest &request
         ActionContext context(db, statements, request, hooks);
         if (step.carried)
             context.carried = *step.carried;
-        DbError error = prepareTransaction(statements, request);
         bool applied = false;
-        if (!error)
-            error = beacon::actions::findApplied(statements, request, &result, &applied);
+        DbError error = beginAndFindApplied(statements, request, &result, &applied);
         if (!error && !applied)
             error = step.body(context);
         if (!error && !applied && step.phase)

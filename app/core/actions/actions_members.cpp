@@ -16,19 +16,16 @@ static QString tr(const char *text)
 
 namespace {
 
-// The membership row of one user in one workspace, locked; *found false when there is none.
-DbError lockMembership(ActionContext &context, qint64 workspace, qint64 user, QJsonObject *row, bool *found)
+// The statement that locks the membership row of one user in one workspace; it yields to_jsonb of the row,
+// or nothing when there is none.
+PipelinedStatement membershipLock(qint64 workspace, qint64 user, StatementRows **rows)
 {
-    QJsonValue value;
-    if (DbError error =
-            context.json(QStringLiteral("SELECT to_jsonb(m) FROM public.memberships AS m "
-                                        "WHERE m.workspace_id = CAST(:w AS bigint) AND m.user_id = "
-                                        "CAST(:u AS bigint) FOR UPDATE"),
-                         {{QStringLiteral("w"), workspace}, {QStringLiteral("u"), user}},
-                         tr("Locking the membership"), &value, found))
-        return error;
-    *row = value.toObject();
-    return {};
+    return {nullptr,
+            QStringLiteral("SELECT to_jsonb(m) FROM public.memberships AS m WHERE m.workspace_id = "
+                           "CAST(:w AS bigint) AND m.user_id = CAST(:u AS bigint) FOR UPDATE"),
+            {{QStringLiteral("w"), workspace}, {QStringLiteral("u"), user}},
+            tr("Locking the membership"),
+            rows};
 }
 
 // The other owners of the workspace, locked, so that two removals of two owners cannot both see the other.
@@ -92,14 +89,16 @@ DbError resolveUser(ActionContext &context, QJsonObject *user)
 DbError lockMemberOf(ActionContext &context, qint64 workspace, qint64 user, QJsonObject *membership,
                      bool *lastOwner)
 {
+    // The membership is locked in the same round trip, after the workspace as the lock order has it: one
+    // round trip less while the workspace row is held.
     QJsonObject workspaceRow;
-    if (DbError error = context.lockWorkspace(workspace, &workspaceRow))
+    StatementRows *rows = nullptr;
+    if (DbError error =
+            context.lockWorkspace(workspace, &workspaceRow, membershipLock(workspace, user, &rows)))
         return error;
-    bool member = false;
-    if (DbError error = lockMembership(context, workspace, user, membership, &member))
-        return error;
-    if (!member)
+    if (!rows->next())
         return refuse(tr("User %1 is not a member of workspace %2.").arg(user).arg(workspace));
+    *membership = QJsonDocument::fromJson(rows->value(0).toString().toUtf8()).object();
     *lastOwner = false;
     if (membership->value(QStringLiteral("role")).toString() != QLatin1String("owner"))
         return {};
@@ -143,24 +142,37 @@ DbError runMemberAdd(ActionContext &context)
     if (DbError error = resolveUser(context, &user))
         return error;
     const qint64 userId = qint64(user.value(QStringLiteral("id")).toDouble());
-    QJsonObject existing;
-    bool member = false;
-    if (DbError error = lockMembership(context, workspaceId, userId, &existing, &member))
+    // The user's membership (none, or the refusal says which), the member count and the plan's limit, in
+    // one round trip: none needs another's answer.
+    StatementRows *existing = nullptr;
+    StatementRows *count = nullptr;
+    StatementRows *limit = nullptr;
+    if (DbError error = context.statements().pipeline(
+            {membershipLock(workspaceId, userId, &existing),
+             {nullptr,
+              QStringLiteral(
+                  "SELECT count(*) FROM public.memberships WHERE workspace_id = CAST(:w AS bigint)"),
+              {{QStringLiteral("w"), workspaceId}},
+              tr("Counting the members"),
+              &count},
+             {nullptr,
+              QStringLiteral("SELECT max_members FROM public.plans WHERE code = :plan"),
+              {{QStringLiteral("plan"), workspace.value(QStringLiteral("plan")).toString()}},
+              tr("Reading the plan"),
+              &limit}}))
         return error;
-    if (member)
+    if (existing->next())
         return refuse(tr("User %1 is already a member of workspace %2 (as %3).")
                           .arg(userId)
                           .arg(workspaceId)
-                          .arg(existing.value(QStringLiteral("role")).toString()));
-    qint64 members = 0;
-    if (DbError error = memberCount(context, workspaceId, &members))
-        return error;
-    StatementRows *limit = nullptr;
-    if (DbError error =
-            context.row(limit, QStringLiteral("SELECT max_members FROM public.plans WHERE code = :plan"),
-                        {{QStringLiteral("plan"), workspace.value(QStringLiteral("plan")).toString()}},
-                        tr("Reading the plan")))
-        return error;
+                          .arg(QJsonDocument::fromJson(existing->value(0).toString().toUtf8())
+                                   .object()
+                                   .value(QStringLiteral("role"))
+                                   .toString()));
+    if (!count->next() || !limit->next())
+        return DbError::make(ErrorKind::Internal,
+                             tr("Counting the members and reading the plan gave no answer."));
+    const qint64 members = count->value(0).toLongLong();
     const qint64 maxMembers = limit->value(0).toLongLong();
     if (members >= maxMembers)
         return refuse(tr("The team is full: workspace %1 on the %2 plan has %3 of %4 seats. Remove a member "

@@ -21,7 +21,7 @@ QString idText(const ActionRequest &request)
 }
 
 // Held for the whole run, across the outside calls: a session advisory lock on the action id, the key that
-// every transaction of the same id also takes (prepareTransaction). It locks no row, and only another run
+// every transaction of the same id also takes (beginAndFindApplied). It locks no row, and only another run
 // of this very action waits on it: that one is refused at once, not queued behind a network call.
 class RunClaim {
 public:
