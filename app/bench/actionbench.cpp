@@ -346,9 +346,12 @@ DbError ourThroughput(const ConnectionSpec &spec, const QList<QList<Target>> &pe
 // --- pgbench ------------------------------------------------------------------------------------------
 
 // The statements runAction() sends for member-role (actionengine.cpp, actions_members.cpp), in its order,
-// run by pgbench as the engine runs them: prepared once per connection (-M prepared, as StatementCache
-// does), one round trip each, the values bound as parameters. The engine's client-side steps are done by
-// the server here: the action id comes from gen_random_uuid() in the statement that sets the timeouts, and
+// prepared once per connection (-M prepared, as StatementCache does), the values bound as parameters. pgbench
+// sends them one round trip each, 7 in all, where the engine sends the same statements in 4 (BEGIN with the
+// next two, the workspace lock with the membership lock, the audit statement with COMMIT): a pgbench script
+// cannot pipeline a statement whose rows it reads (\gset is refused in pipeline mode), and the action id,
+// the membership's row before and the new role are read that way. The engine's client-side steps are done
+// by the server here: the action id comes from gen_random_uuid() in the statement that sets the timeouts, and
 // the new role (the engine's "already that role" check) and the audit target are worked out beside the
 // locked membership row. Each client picks its own targets by :client_id, as ours do; the \set and \if
 // lines run in pgbench, without a round trip. The audit row's client is the -D variable `client`.
@@ -381,12 +384,13 @@ QString pgbenchScript(const QList<QList<Target>> &perClient)
         "SELECT to_jsonb(m) AS before_row, CASE m.role WHEN 'member' THEN 'admin' ELSE 'member' END AS "
         "new_role, m.workspace_id || '/' || m.user_id AS target FROM public.memberships AS m "
         "WHERE m.workspace_id = CAST(:w AS bigint) AND m.user_id = CAST(:u AS bigint) FOR UPDATE \\gset\n"
-        "UPDATE public.memberships SET role = :new_role WHERE workspace_id = CAST(:w AS bigint) AND "
-        "user_id = CAST(:u AS bigint) RETURNING to_jsonb(memberships.*) AS after_row \\gset\n"
+        "WITH written AS (UPDATE public.memberships SET role = :new_role WHERE workspace_id = "
+        "CAST(:w AS bigint) AND user_id = CAST(:u AS bigint) RETURNING to_jsonb(memberships.*)) "
         "INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, workspace_id, "
-        "reason, before, after, client) VALUES ('beacon-bench', 'member-role', CAST(:action_id AS uuid), "
+        "reason, before, after, client) SELECT 'beacon-bench', 'member-role', CAST(:action_id AS uuid), "
         "'membership', :target, CAST(:w AS bigint), 'beacon-bench: pgbench baseline', "
-        "CAST(:before_row AS jsonb), CAST(:after_row AS jsonb), CAST(:client AS jsonb));\n"
+        "CAST(:before_row AS jsonb), (SELECT * FROM written), CAST(:client AS jsonb) "
+        "WHERE EXISTS (SELECT FROM written) RETURNING after::text;\n"
         "COMMIT;\n");
     return script;
 }

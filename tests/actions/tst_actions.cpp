@@ -1,10 +1,11 @@
 // The engine's promises, whatever the action (app/core/actions/actionengine.h), against the real server:
 // malformed requests stop before the database, a failure after any write leaves nothing, a held lock is
 // "busy" within the lock timeout, a lost deadlock is retried, an action id is applied once, a stale version
-// is a conflict, and a dry run changes nothing.
+// is a conflict, a dry run changes nothing, and a last write left to the engine is guarded.
 #include "actionfixture.h"
 
 #include "actions/actionengine.h"
+#include "actions/enginetransaction.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -139,6 +140,8 @@ private slots:
     void dryRun_refusedAction_refusedLikeTheRealOne();
     void dryRunThenSameActionId_appliedForReal();
     void repeatedActions_preparedOnceAndNothingPilesUp();
+    void lastWrite_guards_failureAndNothingWritten_data();
+    void lastWrite_guards_failureAndNothingWritten();
 
 private:
     std::unique_ptr<test::ActionFixture> m_fixture;
@@ -611,7 +614,7 @@ void TestActionEngine::repeatedActions_preparedOnceAndNothingPilesUp()
                        "FROM pg_prepared_statements WHERE statement NOT LIKE '%pg_prepared_statements%'");
     const QString auditInsertRuns =
         QStringLiteral("SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements "
-                       "WHERE statement LIKE 'INSERT INTO public.audit_log%'");
+                       "WHERE statement LIKE '%INSERT INTO public.audit_log%'");
     const auto roundOfActions = [&] {
         QString problems;
         const auto expect = [&](bool ok, const QString &what) {
@@ -662,9 +665,66 @@ void TestActionEngine::repeatedActions_preparedOnceAndNothingPilesUp()
     }
     // The same statements under the same names: nothing prepared again, nothing left over.
     QCOMPARE(fixture.value(statements).toString(), prepared);
-    // Each applied member-role wrote its audit row through that one prepared statement.
-    QCOMPARE(fixture.value(auditInsertRuns).toLongLong(), insertsBefore + 2 * rounds);
+    // Each member-role that reached its write -- the two applied, and the one failed after it -- ran the
+    // write with its audit row through that one prepared statement.
+    QCOMPARE(fixture.value(auditInsertRuns).toLongLong(), insertsBefore + 3 * rounds);
     QCOMPARE(fixture.role(Roomy, Cy), QStringLiteral("member"));
+}
+
+// An action may leave its last write to the engine (ActionContext::lastWrite), which runs it in one
+// statement with the audit row and COMMIT in the same round trip. A write that touches no row, or several,
+// or whose values would overwrite the audit row's, must fail with nothing written -- the COMMIT included.
+void TestActionEngine::lastWrite_guards_failureAndNothingWritten_data()
+{
+    QTest::addColumn<QString>("sql");
+    QTest::addColumn<QString>("valueName");
+    QTest::addColumn<ErrorKind>("kind");
+    QTest::addColumn<QString>("words");
+    const QString update = QStringLiteral("UPDATE public.memberships SET role = 'admin' WHERE workspace_id = "
+                                          "CAST(:w AS bigint) AND %1 RETURNING to_jsonb(memberships.*)");
+    QTest::newRow("no row") << update.arg(QStringLiteral("user_id = -1")) << QStringLiteral("w")
+                            << ErrorKind::Internal << QStringLiteral("was not there");
+    QTest::newRow("two rows") << update.arg(QStringLiteral("role IN ('member', 'viewer')"))
+                              << QStringLiteral("w") << ErrorKind::Internal
+                              << QStringLiteral("more than one row");
+    QTest::newRow("a value named as the audit row's")
+        << update.arg(QStringLiteral("user_id = %1").arg(Cy)) << QStringLiteral("workspace")
+        << ErrorKind::Internal << QStringLiteral("also one of the audit row's");
+}
+
+void TestActionEngine::lastWrite_guards_failureAndNothingWritten()
+{
+    QFETCH(QString, sql);
+    QFETCH(QString, valueName);
+    QFETCH(ErrorKind, kind);
+    QFETCH(QString, words);
+    auto &fixture = *m_fixture;
+    QVERIFY2(fixture.value(QStringLiteral("SELECT count(*) FROM memberships WHERE workspace_id = 1 AND role "
+                                          "IN ('member', 'viewer')"))
+                     .toInt() >= 2,
+             "the two-row case needs two members or viewers in Roomy");
+    const QString before = fixture.snapshot();
+    const qint64 audits = fixture.auditCount();
+    const ActionRequest request = memberRole(Roomy, Cy, QStringLiteral("admin"));
+    const auto body = [&](actions::ActionContext &context) -> DbError {
+        QJsonObject workspace;
+        if (DbError error = context.lockWorkspace(Roomy, &workspace))
+            return error;
+        context.targetType = QStringLiteral("membership");
+        context.targetId = QStringLiteral("test");
+        context.workspaceId = Roomy;
+        sql.replace(QStringLiteral(":w"), QLatin1Char(':') + valueName);
+        context.lastWrite = {sql, {{valueName, Roomy}}, QStringLiteral("Testing the last write")};
+        return {};
+    };
+    const ActionResult result = actions::detail::runTransaction(fixture.db(), request, {}, {body});
+    QVERIFY2(result.error.kind == kind, qPrintable(test::describe(result)));
+    QVERIFY2(result.error.fullText().contains(words), qPrintable(result.error.fullText()));
+    QCOMPARE(fixture.auditCount(), audits);
+    QCOMPARE(fixture.snapshot(), before);
+    // The connection is out of any transaction and pipeline: the real action runs on it next.
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), request));
+    QCOMPARE(fixture.role(Roomy, Cy), QStringLiteral("admin"));
 }
 
 QTEST_GUILESS_MAIN(TestActionEngine)

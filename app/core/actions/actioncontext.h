@@ -8,6 +8,7 @@
 #include <QVariantMap>
 
 #include <functional>
+#include <optional>
 
 namespace beacon::actions {
 
@@ -50,6 +51,9 @@ public:
                  bool *found = nullptr);
     // To call after every write: the test seam of ActionHooks.
     DbError wrote();
+    bool hasWriteHook() const { return bool(m_hooks.afterWrite); }
+    // The writes reported through wrote() so far.
+    int writes() const { return m_writes; }
 
     // Locks the workspace row (the first lock of any action on a workspace), refuses a workspace that does
     // not exist, and stops with a conflict when the person saw another version of it. *row is the row.
@@ -69,6 +73,18 @@ public:
     QJsonValue after;
     QJsonObject preview;
     QString message;
+    // The action's last write, when nothing is left to check after it: the engine runs it in one statement
+    // with the audit row, and sends COMMIT in the same round trip, so that the rows locked are let go two
+    // round trips sooner. `sql` is an INSERT, UPDATE or DELETE that returns exactly one row of one jsonb
+    // column, the row after the change, which becomes `after`; its :names differ from the audit row's
+    // (actor, action, id, target_type, target_id, workspace, reason, before, client). The engine calls
+    // wrote() for it.
+    struct LastWrite {
+        QString sql;
+        QVariantMap values;
+        QString doing;
+    };
+    std::optional<LastWrite> lastWrite;
     // For an action run in phases (phasedaction.h): what the phases before handed on, and what this one
     // hands on to the next. Recorded with the phase, so that a resumed run gets it back.
     QJsonObject carried;

@@ -186,18 +186,20 @@ QString clientJson(const ActionRequest &request)
 }
 
 // The audit row; with `commit`, COMMIT goes in the same round trip, so that the rows the action locked are
-// let go as soon as the server has the audit row.
+// let go as soon as the server has the audit row. The action's last write, if it left one to the engine,
+// goes in the same statement, and its RETURNING is the audit row's `after`.
 DbError writeAudit(const ActionRequest &request, ActionContext &context, const QString &client, bool commit)
 {
     const QString before = jsonText(context.before);
-    const QString after = jsonText(context.after);
     const QVariant null;
-    const QString sql =
+    const QString insert =
         QStringLiteral("INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, "
-                       "workspace_id, reason, before, after, client) VALUES (:actor, :action, "
-                       "CAST(:id AS uuid), :target_type, :target_id, CAST(:workspace AS bigint), "
-                       ":reason, CAST(:before AS jsonb), CAST(:after AS jsonb), CAST(:client AS jsonb))");
-    const QVariantMap values{
+                       "workspace_id, reason, before, after, client) ");
+    // %1 is the value of `after`.
+    const QString row = QStringLiteral(":actor, :action, CAST(:id AS uuid), :target_type, :target_id, "
+                                       "CAST(:workspace AS bigint), :reason, CAST(:before AS jsonb), %1, "
+                                       "CAST(:client AS jsonb)");
+    QVariantMap values{
         {QStringLiteral("actor"), request.actor},
         {QStringLiteral("action"), actionName(request.kind)},
         {QStringLiteral("id"), request.actionId},
@@ -206,14 +208,53 @@ DbError writeAudit(const ActionRequest &request, ActionContext &context, const Q
         {QStringLiteral("workspace"), context.workspaceId ? QVariant(*context.workspaceId) : null},
         {QStringLiteral("reason"), request.reason},
         {QStringLiteral("before"), before.isEmpty() ? null : QVariant(before)},
-        {QStringLiteral("after"), after.isEmpty() ? null : QVariant(after)},
         {QStringLiteral("client"), client}};
     StatementCache &statements = context.statements();
-    const QString doing = tr("Writing the audit record");
-    if (commit)
-        return statements.execThenCommit(sql, values, doing,
-                                         tr("Committing %1").arg(actionName(request.kind)));
-    return statements.exec(sql, values, doing, nullptr);
+    const QString committing = tr("Committing %1").arg(actionName(request.kind));
+    if (!context.lastWrite) {
+        const QString after = jsonText(context.after);
+        values.insert(QStringLiteral("after"), after.isEmpty() ? null : QVariant(after));
+        const QString sql = insert + QStringLiteral("VALUES (") +
+                            row.arg(QStringLiteral("CAST(:after AS jsonb)")) + QLatin1Char(')');
+        const QString doing = tr("Writing the audit record");
+        if (commit)
+            return statements.execThenCommit(sql, values, doing, committing);
+        return statements.exec(sql, values, doing, nullptr);
+    }
+
+    const ActionContext::LastWrite &write = *context.lastWrite;
+    for (auto value = write.values.cbegin(); value != write.values.cend(); ++value) {
+        if (values.contains(value.key()))
+            return DbError::make(ErrorKind::Internal,
+                                 tr("%1: the value :%2 is also one of the audit row's; rename it.")
+                                     .arg(write.doing, value.key()));
+        values.insert(value.key(), value.value());
+    }
+    // The audit row is made only if the write touched a row, and a write that touched more fails on the
+    // scalar subquery: `after` is never silently null or one of several.
+    const QString sql = QStringLiteral("WITH written AS (") + write.sql + QStringLiteral(") ") + insert +
+                        QStringLiteral("SELECT ") + row.arg(QStringLiteral("(SELECT * FROM written)")) +
+                        QStringLiteral(" WHERE EXISTS (SELECT FROM written) RETURNING after::text");
+    const QString doing = tr("%1, and writing the audit record").arg(write.doing);
+    StatementRows *rows = nullptr;
+    // COMMIT goes in the same round trip only when this is the action's only write: then a write that
+    // touched nothing leaves nothing to commit. The test seam runs between the write and COMMIT.
+    const bool commitTogether = commit && context.writes() == 0 && !context.hasWriteHook();
+    std::vector<PipelinedStatement> pipeline{{nullptr, sql, values, doing, &rows}};
+    if (commitTogether)
+        pipeline.push_back({"COMMIT", {}, {}, committing, nullptr});
+    if (DbError error = statements.pipeline(pipeline))
+        return error;
+    if (!rows->next())
+        return DbError::make(
+            ErrorKind::Internal,
+            tr("%1: the row to change was not there; nothing was changed.").arg(write.doing));
+    context.after = parseJson(rows->value(0));
+    if (DbError error = context.wrote())
+        return error;
+    if (commit && !commitTogether)
+        return statements.command("COMMIT", committing);
+    return {};
 }
 
 // The record of a finished phase, in the phase's own transaction (actions/phasedaction.h).

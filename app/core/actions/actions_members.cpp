@@ -285,21 +285,16 @@ DbError runMemberRole(ActionContext &context)
                           .arg(userId)
                           .arg(workspaceId)
                           .arg(request.role));
-    QJsonValue after;
-    if (DbError error =
-            context.json(QStringLiteral("UPDATE public.memberships SET role = :role WHERE workspace_id "
-                                        "= CAST(:w AS bigint) AND user_id = CAST(:u AS bigint) "
+    // Nothing is left to check once the role is changed: the engine writes it with the audit row.
+    context.lastWrite = {QStringLiteral("UPDATE public.memberships SET role = :role WHERE workspace_id = "
+                                        "CAST(:w AS bigint) AND user_id = CAST(:u AS bigint) "
                                         "RETURNING to_jsonb(memberships.*)"),
                          {{QStringLiteral("role"), request.role},
                           {QStringLiteral("w"), workspaceId},
                           {QStringLiteral("u"), userId}},
-                         tr("Changing the role"), &after))
-        return error;
-    if (DbError error = context.wrote())
-        return error;
+                         tr("Changing the role")};
     describeMembership(context, workspaceId, userId);
     context.before = membership;
-    context.after = after;
     // A dry run reports what it would touch, as every other action's does.
     context.preview = {{QStringLiteral("rows_affected"), 1},
                        {QStringLiteral("role_before"), role},
