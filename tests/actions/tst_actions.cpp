@@ -479,6 +479,8 @@ void TestActionEngine::staleExpectedVersion_conflictAndNothingWritten_data()
     QTest::newRow("plan-change") << planChange(Roomy, QStringLiteral("starter"));
     QTest::newRow("read-only") << readOnly(Roomy, true);
     QTest::newRow("member-add") << memberAdd(Roomy, Fay);
+    // member-role does not ask for the workspace row, only for its lock and version check.
+    QTest::newRow("member-role") << memberRole(Roomy, Cy, QStringLiteral("admin"));
     QTest::newRow("project-delete") << projectDelete(LaunchProject);
     QTest::newRow("quota-repair") << quotaRepair(Roomy);
 }

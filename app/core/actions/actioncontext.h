@@ -56,7 +56,8 @@ public:
     int writes() const { return m_writes; }
 
     // Locks the workspace row (the first lock of any action on a workspace), refuses a workspace that does
-    // not exist, and stops with a conflict when the person saw another version of it. *row is the row.
+    // not exist, and stops with a conflict when the person saw another version of it. *row is the row, if
+    // `row` is given.
     DbError lockWorkspace(qint64 id, QJsonObject *row);
     // The same, with `next` sent in the same round trip right after the lock, so that the lock order
     // holds: the next lock in the global order, or a read, when it does not need the workspace row. It runs

@@ -174,15 +174,25 @@ DbError beginAndFindApplied(StatementCache &statements, const ActionRequest &req
 }
 
 // What the audit row records as the client: which program and version acted, and from where; nothing
-// secret. The host is looked up once; it does not change while the program runs.
+// secret. The host is looked up once; it does not change while the program runs. A worker runs action
+// after action for the same program, so its last answer is kept.
 QString clientJson(const ActionRequest &request)
 {
     static const QString host = QHostInfo::localHostName();
-    const QJsonObject client{{QStringLiteral("program"), request.client},
-                             {QStringLiteral("version"), applicationVersion()},
-                             {QStringLiteral("host"), host},
-                             {QStringLiteral("dry_run"), request.dryRun}};
-    return jsonText(client);
+    struct Last {
+        QString program;
+        bool dryRun = false;
+        QString json;
+    };
+    thread_local Last last;
+    if (last.json.isEmpty() || last.program != request.client || last.dryRun != request.dryRun) {
+        const QJsonObject client{{QStringLiteral("program"), request.client},
+                                 {QStringLiteral("version"), applicationVersion()},
+                                 {QStringLiteral("host"), host},
+                                 {QStringLiteral("dry_run"), request.dryRun}};
+        last = {request.client, request.dryRun, jsonText(client)};
+    }
+    return last.json;
 }
 
 // The audit row; with `commit`, COMMIT goes in the same round trip, so that the rows the action locked are
@@ -472,8 +482,8 @@ namespace {
 PipelinedStatement workspaceLock(qint64 id, const QString &doing, StatementRows **rows)
 {
     return {nullptr,
-            QStringLiteral("SELECT to_jsonb(w) FROM public.workspaces AS w WHERE w.id = CAST(:id AS bigint) "
-                           "FOR UPDATE"),
+            QStringLiteral("SELECT to_jsonb(w), w.version FROM public.workspaces AS w WHERE w.id = "
+                           "CAST(:id AS bigint) FOR UPDATE"),
             {{QStringLiteral("id"), id}},
             doing,
             rows};
@@ -501,21 +511,27 @@ DbError ActionContext::checkLockedWorkspace(qint64 id, StatementRows *rows, QJso
 {
     if (!rows->next())
         return refuse(tr("Workspace %1 does not exist (it may have been deleted).").arg(id));
-    *row = parseJson(rows->value(0)).toObject();
-    if (m_request.expectVersion &&
-        qint64(row->value(QStringLiteral("version")).toDouble()) != *m_request.expectVersion)
-        return DbError::make(
-            ErrorKind::Conflict,
-            tr("Workspace %1 changed since you looked at it (version %2, now %3): plan %4, read-only %5, "
-               "storage %6 bytes. Look at it again, then repeat the action if it still makes sense.")
-                .arg(id)
-                .arg(*m_request.expectVersion)
-                .arg(qint64(row->value(QStringLiteral("version")).toDouble()))
-                .arg(row->value(QStringLiteral("plan")).toString())
-                .arg(row->value(QStringLiteral("read_only")).toBool() ? tr("yes") : tr("no"))
-                .arg(qint64(row->value(QStringLiteral("storage_used_bytes")).toDouble())),
-            QString::fromUtf8(QJsonDocument(*row).toJson(QJsonDocument::Compact)));
-    return {};
+    // The row is parsed only when it is wanted: it is the widest thing most actions read.
+    const qint64 version = rows->value(1).toLongLong();
+    const bool conflict = m_request.expectVersion && version != *m_request.expectVersion;
+    if (!row && !conflict)
+        return {};
+    const QJsonObject locked = parseJson(rows->value(0)).toObject();
+    if (row)
+        *row = locked;
+    if (!conflict)
+        return {};
+    return DbError::make(
+        ErrorKind::Conflict,
+        tr("Workspace %1 changed since you looked at it (version %2, now %3): plan %4, read-only %5, "
+           "storage %6 bytes. Look at it again, then repeat the action if it still makes sense.")
+            .arg(id)
+            .arg(*m_request.expectVersion)
+            .arg(version)
+            .arg(locked.value(QStringLiteral("plan")).toString())
+            .arg(locked.value(QStringLiteral("read_only")).toBool() ? tr("yes") : tr("no"))
+            .arg(qint64(locked.value(QStringLiteral("storage_used_bytes")).toDouble())),
+        QString::fromUtf8(QJsonDocument(locked).toJson(QJsonDocument::Compact)));
 }
 
 DbError ActionContext::lockWorkspaces(QList<qint64> ids, QList<QJsonObject> *rows)
