@@ -123,18 +123,17 @@ DbError runReadOnly(ActionContext &context)
     if (workspace.value(QStringLiteral("read_only")).toBool() == on)
         return refuse(on ? tr("Workspace %1 is already read-only.").arg(id)
                          : tr("Workspace %1 is already writable.").arg(id));
-    QJsonValue after;
-    if (DbError error = context.json(
-            QStringLiteral("UPDATE public.workspaces SET read_only = CAST(:on AS boolean)") + UpdateReturning,
-            {{QStringLiteral("on"), on}, {QStringLiteral("id"), id}}, tr("Setting read-only"), &after))
-        return error;
-    if (DbError error = context.wrote())
-        return error;
+    // Nothing is left to check once it is set: the engine writes it with the audit row (whose :id is the
+    // action id, hence :w here).
+    context.lastWrite = {
+        QStringLiteral("UPDATE public.workspaces SET read_only = CAST(:on AS boolean) WHERE id = "
+                       "CAST(:w AS bigint) RETURNING to_jsonb(workspaces.*)"),
+        {{QStringLiteral("on"), on}, {QStringLiteral("w"), id}},
+        tr("Setting read-only")};
     context.targetType = QStringLiteral("workspace");
     context.targetId = QString::number(id);
     context.workspaceId = id;
     context.before = workspace;
-    context.after = after;
     // A dry run reports what it would touch, as every other action's does.
     context.preview = {{QStringLiteral("rows_affected"), 1}, {QStringLiteral("read_only_after"), on}};
     context.message =
