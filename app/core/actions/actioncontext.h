@@ -75,8 +75,9 @@ public:
     QJsonObject preview;
     QString message;
     // The action's last write, when nothing is left to check after it: the engine runs it in one statement
-    // with the audit row, and sends COMMIT in the same round trip, so that the rows locked are let go two
-    // round trips sooner. `sql` is an INSERT, UPDATE or DELETE that returns exactly one row of one jsonb
+    // with the audit row, and when it is the action's only write sends COMMIT in the same round trip, so
+    // that the rows locked are let go one round trip sooner. `sql` is an INSERT, UPDATE or DELETE that
+    // returns exactly one row of one jsonb
     // column, the row after the change, which becomes `after`; its :names differ from the audit row's
     // (actor, action, id, target_type, target_id, workspace, reason, before, client). The engine calls
     // wrote() for it.

@@ -346,12 +346,6 @@ DbError StatementCache::execThenCommit(const QString &sql, const QVariantMap &va
     return pipeline({{nullptr, sql, values, doing, nullptr}, {"COMMIT", {}, {}, committing, nullptr}});
 }
 
-DbError StatementCache::beginThenExec(const char *begin, const QString &sql, const QVariantMap &values,
-                                      const QString &doing)
-{
-    return pipeline({{begin, {}, {}, doing, nullptr}, {nullptr, sql, values, doing, nullptr}});
-}
-
 DbError StatementCache::pipeline(const std::vector<PipelinedStatement> &statements)
 {
     if (statements.empty())

@@ -85,11 +85,6 @@ public:
     DbError execThenCommit(const QString &sql, const QVariantMap &values, const QString &doing,
                            const QString &committing);
 
-    // `begin` (a statement that takes no values, such as BEGIN), then exec() of `sql`, in one round trip.
-    // The statement's rows are not kept: use it for one that returns none worth reading.
-    DbError beginThenExec(const char *begin, const QString &sql, const QVariantMap &values,
-                          const QString &doing);
-
     // Sends the statements together and reads their results in one round trip (libpq's pipeline mode).
     // The server runs them in order, as separate statements would run, so locks are still taken in the
     // order given; use it where no statement needs the rows of one before it. The first failure is
