@@ -11,6 +11,8 @@
 #include <QStatusBar>
 #include <QTableView>
 
+#include <algorithm>
+
 namespace beacon::ui {
 
 using actions::ActionKind;
@@ -281,8 +283,18 @@ void ActionMenus::open(ActionKind kind, ActionRequest prefill)
 void ActionMenus::finished(ActionDialog *dialog, const ActionResult &result)
 {
     if (result.ok()) {
-        for (models::PagedTableModel *model : modelsAffectedBy(result.kind))
-            model->reload();
+        // The person stays where they were in a long table, rather than being sent back to its top.
+        QList<TablePage *> pages = {m_pages.workspaces, m_pages.users, m_pages.files, m_pages.exports,
+                                    m_pages.audit};
+        pages += m_pages.workspaceViews;
+        for (models::PagedTableModel *model : modelsAffectedBy(result.kind)) {
+            const auto page = std::find_if(pages.cbegin(), pages.cend(),
+                                           [model](const TablePage *page) { return page->model() == model; });
+            if (page != pages.cend())
+                (*page)->reloadKeepingPlace();
+            else
+                model->reload();
+        }
     }
     if (!dialog->isVisible()) {
         m_window->statusBar()->showMessage(tr("%1 — %2: %3")

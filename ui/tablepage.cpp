@@ -354,6 +354,28 @@ void TablePage::scrollToRow(int row)
     positionMoved(row); // also when the scrollbar already showed this value
 }
 
+void TablePage::reloadKeepingPlace()
+{
+    const int top = m_position->value();
+    m_model->reload();
+    if (top <= 0)
+        return;
+    // The place comes back once the new count is in; a reset after this one (a search, a sort) drops it.
+    auto *pending = new QObject(this);
+    const auto done = [this, pending] {
+        disconnect(m_model, nullptr, pending, nullptr);
+        pending->deleteLater();
+    };
+    connect(m_model, &QAbstractItemModel::modelReset, pending, done);
+    connect(m_model, &models::PagedTableModel::rowCountKnown, pending, [this, top, done](qint64 rows) {
+        done();
+        // The view lays out the rows just inserted later, from its event loop; until then its scrollbar
+        // would clamp the place to the top.
+        m_view->doItemsLayout();
+        scrollToRow(int(std::min<qint64>(top, std::max<qint64>(0, rows - visibleRows()))));
+    });
+}
+
 void TablePage::openFilterDialog(int column, const QString &value)
 {
     if (column < 0 || column >= m_model->table().columns.size())

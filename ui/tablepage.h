@@ -37,6 +37,9 @@ public:
     QScrollBar *positionBar() const { return m_position; }
     // Scrolls so that the table's `row` is the top row on screen, as dragging the scrollbar there would.
     void scrollToRow(int row);
+    // Reads the rows again after a change made from this console, and comes back to the same place: the
+    // same row number at the top of the screen, not the first row. A newer search or sort goes to the top.
+    void reloadKeepingPlace();
     // The table row behind a row of the view, which shows a window of the table.
     int tableRow(int viewRow) const;
     // Column filters narrow the table on the server, all together and with the search.

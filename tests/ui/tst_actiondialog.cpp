@@ -19,9 +19,11 @@
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSqlQuery>
@@ -47,6 +49,7 @@ private slots:
     void roleGating_supportLogin_planChangeOffWithRolesNamed_memberAddOn();
     void workspaceLockedElsewhere_guiThreadRuns_outcomeBusy_closeStillReports();
     void connectionLost_applyAgain_sameActionIdAppliedOnce();
+    void applied_longTableScrolledDown_keepsItsPlace();
 
 private:
     ui::TablePage *page(const QString &name) const;
@@ -567,6 +570,48 @@ void TestActionDialog::connectionLost_applyAgain_sameActionIdAppliedOnce()
     QVERIFY(audit.next());
     QCOMPARE(audit.value(0).toLongLong(), 1);
     QCOMPARE(scalar(QStringLiteral("SELECT storage_used_bytes FROM workspaces WHERE id = 103")), 0);
+}
+
+void TestActionDialog::applied_longTableScrolledDown_keepsItsPlace()
+{
+    // A long audit log, scrolled well down: the action's own audit row is read in with the rest, and the
+    // person stays where they were instead of being sent back to the top.
+    QSqlQuery earlier(m_database->db());
+    QVERIFY_SQL(earlier,
+                exec(QStringLiteral(
+                    "INSERT INTO audit_log (actor, action, action_id, target_type, target_id, reason) "
+                    "SELECT 'earlier', 'read-only', gen_random_uuid(), 'workspace', '104', 'T-' || n "
+                    "FROM generate_series(1, 600) AS n")));
+    ui::TablePage *audit = page(QStringLiteral("audit"));
+    auto *navigation = m_window->findChild<QListWidget *>(QStringLiteral("navigation"));
+    QVERIFY(navigation);
+    navigation->setCurrentRow(navigation->count() - 1); // the audit log, on screen
+    QTRY_VERIFY(audit->isVisible());
+    audit->model()->reload();
+    QTRY_VERIFY_WITH_TIMEOUT(audit->model()->rowCount() > 600 && !audit->model()->isBusy(), 15000);
+    const int place = 300;
+    audit->scrollToRow(place);
+    QCOMPARE(audit->tableRow(audit->view()->verticalScrollBar()->value()), place);
+
+    QVERIFY(selectWorkspace(Delta));
+    ui::ActionDialog *dialog =
+        open(m_window->findChild<QAction *>(QStringLiteral("workspacePlanChangeAction")));
+    QVERIFY(dialog);
+    QVERIFY(waitForPreview(dialog));
+    QVERIFY2(dialog->lastPreview()->result.ok(), qPrintable(dialog->lastPreview()->result.error.fullText()));
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("reasonEdit")), QStringLiteral("T-600"));
+    QSignalSpy resets(audit->model(), &QAbstractItemModel::modelReset);
+    QSignalSpy counted(audit->model(), &models::PagedTableModel::rowCountKnown);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("applyButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->lastOutcome().has_value(), 15000);
+    QCOMPARE(dialog->lastOutcome()->outcome(), QStringLiteral("applied"));
+
+    // Read again (a reset and a new count), and back at the same row, on the page's scrollbar and on screen.
+    QTRY_VERIFY_WITH_TIMEOUT(!resets.isEmpty() && !counted.isEmpty() && !audit->model()->isBusy(), 15000);
+    QCOMPARE(audit->positionBar()->value(), place);
+    QCOMPARE(audit->tableRow(audit->view()->verticalScrollBar()->value()), place);
+    dialog->findChild<QPushButton *>(QStringLiteral("closeButton"))->click();
+    navigation->setCurrentRow(0);
 }
 
 QTEST_MAIN(TestActionDialog)
