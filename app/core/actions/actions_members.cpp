@@ -91,10 +91,8 @@ DbError lockMemberOf(ActionContext &context, qint64 workspace, qint64 user, QJso
 {
     // The membership is locked in the same round trip, after the workspace as the lock order has it: one
     // round trip less while the workspace row is held.
-    QJsonObject workspaceRow;
     StatementRows *rows = nullptr;
-    if (DbError error =
-            context.lockWorkspace(workspace, &workspaceRow, membershipLock(workspace, user, &rows)))
+    if (DbError error = context.lockWorkspace(workspace, nullptr, membershipLock(workspace, user, &rows)))
         return error;
     if (!rows->next())
         return refuse(tr("User %1 is not a member of workspace %2.").arg(user).arg(workspace));
@@ -109,6 +107,15 @@ DbError lockMemberOf(ActionContext &context, qint64 workspace, qint64 user, QJso
     return {};
 }
 
+PipelinedStatement memberCountStatement(qint64 workspace, StatementRows **rows)
+{
+    return {nullptr,
+            QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = CAST(:w AS bigint)"),
+            {{QStringLiteral("w"), workspace}},
+            tr("Counting the members"),
+            rows};
+}
+
 void describeMembership(ActionContext &context, qint64 workspace, qint64 user)
 {
     context.targetType = QStringLiteral("membership");
@@ -121,12 +128,10 @@ void describeMembership(ActionContext &context, qint64 workspace, qint64 user)
 DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members)
 {
     StatementRows *query = nullptr;
-    if (DbError error =
-            context.row(query,
-                        QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = "
-                                       "CAST(:w AS bigint)"),
-                        {{QStringLiteral("w"), workspace}}, tr("Counting the members")))
+    if (DbError error = context.statements().pipeline({memberCountStatement(workspace, &query)}))
         return error;
+    if (!query->next())
+        return DbError::make(ErrorKind::Internal, tr("Counting the members gave no answer."));
     *members = query->value(0).toLongLong();
     return {};
 }
@@ -149,12 +154,7 @@ DbError runMemberAdd(ActionContext &context)
     StatementRows *limit = nullptr;
     if (DbError error = context.statements().pipeline(
             {membershipLock(workspaceId, userId, &existing),
-             {nullptr,
-              QStringLiteral(
-                  "SELECT count(*) FROM public.memberships WHERE workspace_id = CAST(:w AS bigint)"),
-              {{QStringLiteral("w"), workspaceId}},
-              tr("Counting the members"),
-              &count},
+             memberCountStatement(workspaceId, &count),
              {nullptr,
               QStringLiteral("SELECT max_members FROM public.plans WHERE code = :plan"),
               {{QStringLiteral("plan"), workspace.value(QStringLiteral("plan")).toString()}},
