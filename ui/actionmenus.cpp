@@ -288,8 +288,9 @@ void ActionMenus::finished(ActionDialog *dialog, const ActionResult &result)
                                     m_pages.audit};
         pages += m_pages.workspaceViews;
         for (models::PagedTableModel *model : modelsAffectedBy(result.kind)) {
-            const auto page = std::find_if(pages.cbegin(), pages.cend(),
-                                           [model](const TablePage *page) { return page->model() == model; });
+            const auto page = std::find_if(pages.cbegin(), pages.cend(), [model](const TablePage *candidate) {
+                return candidate->model() == model;
+            });
             if (page != pages.cend())
                 (*page)->reloadKeepingPlace();
             else

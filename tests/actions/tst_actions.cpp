@@ -719,7 +719,8 @@ void TestActionEngine::lastWrite_guards_failureAndNothingWritten()
         context.lastWrite = {sql, {{valueName, Roomy}}, QStringLiteral("Testing the last write")};
         return {};
     };
-    const ActionResult result = actions::detail::runTransaction(fixture.db(), request, {}, {body});
+    const ActionResult result =
+        actions::detail::runTransaction(fixture.db(), request, {}, {body, true, std::nullopt, nullptr});
     QVERIFY2(result.error.kind == kind, qPrintable(test::describe(result)));
     QVERIFY2(result.error.fullText().contains(words), qPrintable(result.error.fullText()));
     QCOMPARE(fixture.auditCount(), audits);
