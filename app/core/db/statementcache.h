@@ -90,7 +90,8 @@ public:
     // order given; use it where no statement needs the rows of one before it. The first failure is
     // returned, and the server skips the statements after it: inside a transaction, the transaction is
     // left aborted for the caller to roll back. A statement whose rows are wanted may not be in the pipeline
-    // twice.
+    // twice. The server times statement_timeout over the whole pipeline, up to its sync: keep pipelines to
+    // short statements.
     DbError pipeline(const std::vector<PipelinedStatement> &statements);
 
     // Runs a statement that takes no values and returns no rows (BEGIN, COMMIT, ROLLBACK) on the same
