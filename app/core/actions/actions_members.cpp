@@ -127,11 +127,10 @@ void describeMembership(ActionContext &context, qint64 workspace, qint64 user)
 
 DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members)
 {
+    const PipelinedStatement count = memberCountStatement(workspace, nullptr);
     StatementRows *query = nullptr;
-    if (DbError error = context.statements().pipeline({memberCountStatement(workspace, &query)}))
+    if (DbError error = context.row(query, count.sql, count.values, count.doing))
         return error;
-    if (!query->next())
-        return DbError::make(ErrorKind::Internal, tr("Counting the members gave no answer."));
     *members = query->value(0).toLongLong();
     return {};
 }

@@ -350,6 +350,11 @@ DbError StatementCache::pipeline(const std::vector<PipelinedStatement> &statemen
 {
     if (statements.empty())
         return {};
+    // One statement needs no pipeline: exec() is the same round trip without entering pipeline mode.
+    if (statements.size() == 1 && !statements.front().command) {
+        const PipelinedStatement &only = statements.front();
+        return exec(only.sql, only.values, only.doing, only.rows);
+    }
     struct Bound {
         Statement *statement = nullptr;
         std::vector<QByteArray> texts;
