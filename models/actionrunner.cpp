@@ -1,16 +1,10 @@
 #include "actionrunner.h"
 
 #include "actions/actionengine.h"
-#include "db/database.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QLocale>
-#include <QSqlError>
-#include <QSqlQuery>
-#include <QThread>
-
-#include <memory>
 
 namespace beacon::models {
 
@@ -35,280 +29,82 @@ ActionResult failedBeforeStart(const ActionRequest &request, const DbError &erro
     return result;
 }
 
-// One value from a statement with bound values; *found is false when it yields no row.
-DbError selectRow(const QSqlDatabase &db, const QString &sql, const QVariantMap &values, const QString &doing,
-                  QSqlQuery *query, bool *found)
-{
-    *query = QSqlQuery(db);
-    if (!query->prepare(sql))
-        return DbError::fromSql(query->lastError(), doing);
-    for (auto value = values.cbegin(); value != values.cend(); ++value)
-        query->bindValue(QLatin1Char(':') + value.key(), value.value());
-    if (!query->exec())
-        return DbError::fromSql(query->lastError(), doing);
-    *found = query->next();
-    return {};
-}
-
-DbError userEmail(const QSqlDatabase &db, std::optional<qint64> id, QString *email)
-{
-    if (!id)
-        return {};
-    QSqlQuery query;
-    bool found = false;
-    if (DbError error = selectRow(db,
-                                  QStringLiteral("SELECT primary_email FROM public.users WHERE id = "
-                                                 "CAST(:id AS bigint)"),
-                                  {{QStringLiteral("id"), *id}}, tr("Reading the user"), &query, &found))
-        return error;
-    if (found)
-        *email = query.value(0).toString();
-    return {};
-}
-
-// Reads what the request works on. Outside any transaction: the action itself locks and checks again, and
-// the version read here makes it stop with a conflict if the workspace moved on in between.
-DbError readTarget(const QSqlDatabase &db, const ActionRequest &request, ActionTarget *target)
-{
-    QSqlQuery query;
-    bool found = false;
-    std::optional<qint64> workspace = request.workspaceId;
-    if (request.kind == ActionKind::ProjectDelete || request.kind == ActionKind::FileDelete) {
-        const bool project = request.kind == ActionKind::ProjectDelete;
-        const std::optional<qint64> id = project ? request.projectId : request.fileId;
-        if (id) {
-            // Two fixed statements, one per table.
-            const QString sql = project
-                                    ? QStringLiteral("SELECT workspace_id FROM public.projects WHERE id = "
-                                                     "CAST(:id AS bigint)")
-                                    : QStringLiteral("SELECT workspace_id FROM public.files WHERE id = "
-                                                     "CAST(:id AS bigint)");
-            if (DbError error = selectRow(db, sql, {{QStringLiteral("id"), *id}}, tr("Finding the workspace"),
-                                          &query, &found))
-                return error;
-            if (found)
-                workspace = query.value(0).toLongLong();
-        }
-    }
-    if (request.kind == ActionKind::UserMerge || request.kind == ActionKind::ExportsPurge)
-        workspace.reset();
-    target->workspaceId = workspace;
-    if (workspace) {
-        if (DbError error =
-                selectRow(db,
-                          QStringLiteral("SELECT slug, name, plan, read_only, version FROM "
-                                         "public.workspaces WHERE id = CAST(:id AS bigint)"),
-                          {{QStringLiteral("id"), *workspace}}, tr("Reading the workspace"), &query, &found))
-            return error;
-        target->workspaceFound = found;
-        if (found) {
-            target->workspaceSlug = query.value(0).toString();
-            target->workspaceName = query.value(1).toString();
-            target->workspacePlan = query.value(2).toString();
-            target->workspaceReadOnly = query.value(3).toBool();
-            target->workspaceVersion = query.value(4).toLongLong();
-        }
-    }
-    switch (request.kind) {
-    case ActionKind::MemberAdd:
-    case ActionKind::MemberRemove:
-    case ActionKind::MemberRole:
-        return userEmail(db, request.userId, &target->userEmail);
-    case ActionKind::UserMerge:
-        if (DbError error = userEmail(db, request.keepUserId, &target->keepUserEmail))
-            return error;
-        return userEmail(db, request.mergeUserId, &target->mergeUserEmail);
-    case ActionKind::ExportsPurge:
-        if (DbError error = selectRow(
-                db,
-                QStringLiteral("SELECT count(*), coalesce(sum(size_bytes), 0) FROM public.exports WHERE "
-                               "purged_at IS NULL AND expires_at < now() - make_interval(days => CAST(:days "
-                               "AS integer))"),
-                {{QStringLiteral("days"), request.olderThanDays}}, tr("Counting the expired exports"), &query,
-                &found))
-            return error;
-        if (found) {
-            target->purgeableExports = query.value(0).toLongLong();
-            target->purgeableBytes = query.value(1).toLongLong();
-        }
-        return {};
-    default:
-        return {};
-    }
-}
-
 } // namespace
-
-// Lives on the runner's thread and owns that thread's one connection.
-class ActionWorker : public QObject {
-    Q_OBJECT
-public:
-    explicit ActionWorker(ConnectionSpec spec)
-        : m_spec(std::move(spec))
-    {}
-
-    void apply(quint64 ticket, const ActionRequest &request)
-    {
-        ActionResult result;
-        {
-            QSqlDatabase db;
-            if (DbError error = database(&db))
-                result = failedBeforeStart(request, error);
-            else
-                result = actions::runActionInBatches(db, request);
-        }
-        forgetLostConnection(result.error);
-        emit resultReady(ticket, result);
-    }
-
-    void preview(quint64 ticket, ActionRequest request)
-    {
-        ActionPreview preview;
-        // A connection that died while the dialog stood open fails the first statement; a look-up is safe to
-        // repeat, so it is tried once more on a new connection.
-        for (int attempt = 0; attempt < 2; ++attempt) {
-            const bool reused = m_connection != nullptr;
-            preview = {};
-            DbError error;
-            {
-                QSqlDatabase db;
-                error = database(&db);
-                if (!error)
-                    error = readTarget(db, request, &preview.target);
-                if (!error) {
-                    ActionRequest dryRun = request;
-                    dryRun.dryRun = true;
-                    if (!dryRun.expectVersion && preview.target.workspaceFound)
-                        dryRun.expectVersion = preview.target.workspaceVersion;
-                    preview.result = actions::runAction(db, dryRun);
-                    error = preview.result.error;
-                } else {
-                    preview.result = failedBeforeStart(request, error);
-                    preview.result.dryRun = true;
-                }
-            }
-            // Only once every handle on it is gone.
-            forgetLostConnection(error);
-            if (!(reused && error.kind == ErrorKind::Unavailable))
-                break;
-        }
-        emit previewReady(ticket, preview);
-    }
-
-signals:
-    void resultReady(quint64 ticket, const beacon::actions::ActionResult &result);
-    void previewReady(quint64 ticket, const beacon::models::ActionPreview &preview);
-
-private:
-    // Opened on first use, inside the worker thread, as a QSqlDatabase must be.
-    DbError database(QSqlDatabase *db)
-    {
-        if (!m_connection) {
-            DbError error;
-            m_connection = Connection::open(m_spec, QStringLiteral("action"), &error);
-            if (!m_connection)
-                return error;
-        }
-        *db = m_connection->database();
-        return {};
-    }
-
-    // After a lost connection the next job opens a new one instead of failing on the dead one.
-    void forgetLostConnection(const DbError &error)
-    {
-        if (error.kind == ErrorKind::Unavailable)
-            m_connection.reset();
-    }
-
-    ConnectionSpec m_spec;
-    std::unique_ptr<Connection> m_connection;
-};
 
 ActionRunner::ActionRunner(QObject *parent)
     : QObject(parent)
+    , m_previews(new DbRequester(this))
+    , m_applies(new DbRequester(this))
 {}
 
-ActionRunner::~ActionRunner()
-{
-    stopWorker();
-}
+ActionRunner::~ActionRunner() = default;
 
-void ActionRunner::stopWorker()
+void ActionRunner::setConnection(ConnectionBudget *budget)
 {
-    if (!m_thread)
-        return;
-    disconnect(m_worker, nullptr, this, nullptr);
-    QThread *thread = m_thread;
-    m_thread = nullptr;
-    m_worker = nullptr;
-    // The worker, its connection and the thread go when the job under way (if any) is done; the GUI thread
-    // does not wait for it.
-    thread->setParent(nullptr);
-    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
-    thread->quit();
-}
-
-void ActionRunner::setConnection(const ConnectionSpec &spec)
-{
-    stopWorker();
+    DbWorker *worker = budget ? budget->worker(DbLane::Actions) : nullptr;
+    m_previews->setWorker(worker);
+    m_applies->setWorker(worker);
     m_running = 0;
     m_previewPending = false;
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("action-worker"));
-    m_worker = new ActionWorker(spec);
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &ActionWorker::resultReady, this, &ActionRunner::resultArrived);
-    connect(m_worker, &ActionWorker::previewReady, this, &ActionRunner::previewArrived);
-    m_thread->start();
 }
 
 void ActionRunner::run(const ActionRequest &request)
 {
-    const quint64 ticket = ++m_lastTicket;
     ++m_running;
-    if (!m_worker) {
-        const ActionResult result = failedBeforeStart(
-            request, DbError::make(ErrorKind::Unavailable, tr("Not connected to a database.")));
-        QMetaObject::invokeMethod(
-            this, [this, ticket, result] { resultArrived(ticket, result); }, Qt::QueuedConnection);
-        return;
-    }
-    ActionWorker *worker = m_worker;
-    QMetaObject::invokeMethod(
-        worker, [worker, ticket, request] { worker->apply(ticket, request); }, Qt::QueuedConnection);
+    struct Outcome {
+        ActionResult result;
+        bool ran = false; // false: the lane's connection could not be opened
+    };
+    // Not repeated on a new connection by the worker: the person's retry with the same action id is the
+    // safe one, and the engine reports "unavailable" for it to be made.
+    m_applies->run<Outcome>(
+        m_applies->latest(),
+        [request](const QSqlDatabase &db, Outcome &outcome) {
+            outcome.ran = true;
+            outcome.result = actions::runActionInBatches(db, request);
+            return outcome.result.error;
+        },
+        [this, request](Outcome outcome, const DbError &error) {
+            if (!outcome.ran)
+                outcome.result = failedBeforeStart(request, error);
+            m_running = std::max(0, m_running - 1);
+            emit finished(outcome.result);
+        },
+        DbWorker::Repeat::Never);
 }
 
 void ActionRunner::preview(const ActionRequest &request)
 {
-    const quint64 ticket = ++m_lastTicket;
-    m_latestPreview = ticket;
     m_previewPending = true;
-    if (!m_worker) {
+    struct Reply {
         ActionPreview preview;
-        preview.result = failedBeforeStart(
-            request, DbError::make(ErrorKind::Unavailable, tr("Not connected to a database.")));
-        QMetaObject::invokeMethod(
-            this, [this, ticket, preview] { previewArrived(ticket, preview); }, Qt::QueuedConnection);
-        return;
-    }
-    ActionWorker *worker = m_worker;
-    QMetaObject::invokeMethod(
-        worker, [worker, ticket, request] { worker->preview(ticket, request); }, Qt::QueuedConnection);
-}
-
-void ActionRunner::resultArrived(quint64, const ActionResult &result)
-{
-    m_running = std::max(0, m_running - 1);
-    emit finished(result);
-}
-
-void ActionRunner::previewArrived(quint64 ticket, const ActionPreview &preview)
-{
-    if (ticket != m_latestPreview)
-        return;
-    m_previewPending = false;
-    emit previewed(preview);
+        bool ran = false; // false: the lane's connection could not be opened
+    };
+    m_previews->run<Reply>(
+        m_previews->supersede(),
+        [request](const QSqlDatabase &db, Reply &reply) {
+            reply.ran = true;
+            ActionPreview &preview = reply.preview;
+            if (DbError error = actions::readActionTarget(db, request, &preview.target)) {
+                preview.result = failedBeforeStart(request, error);
+                preview.result.dryRun = true;
+                return error;
+            }
+            ActionRequest dryRun = request;
+            dryRun.dryRun = true;
+            if (!dryRun.expectVersion && preview.target.workspaceFound)
+                dryRun.expectVersion = preview.target.workspaceVersion;
+            preview.result = actions::runAction(db, dryRun);
+            return preview.result.error;
+        },
+        [this, request](Reply reply, const DbError &error) {
+            if (!reply.ran) {
+                reply.preview.result = failedBeforeStart(request, error);
+                reply.preview.result.dryRun = true;
+            }
+            m_previewPending = false;
+            emit previewed(reply.preview);
+        });
 }
 
 namespace {
@@ -388,5 +184,3 @@ QStringList describePreview(const QJsonObject &preview)
 }
 
 } // namespace beacon::models
-
-#include "actionrunner.moc"

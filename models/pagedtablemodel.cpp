@@ -1,145 +1,71 @@
 #include "pagedtablemodel.h"
 
-#include "db/database.h"
-#include "db/workersession.h"
-
-#include <QPointer>
-#include <QSqlDriver>
-#include <QThread>
-
 namespace beacon::models {
-
-// Lives on the model's worker thread and owns that thread's connection.
-class PageWorker : public QObject {
-public:
-    PageWorker(ConnectionSpec spec, browse::TableDefinition table, std::shared_ptr<WorkerSession> state)
-        : m_spec(std::move(spec))
-        , m_table(std::move(table))
-        , m_state(std::move(state))
-    {}
-
-    // Runs one job of `generation` on this thread's connection. A job queued behind a newer reset is skipped
-    // unrun; a job whose statement was cancelled on the server although it is still wanted (the cancel was
-    // meant for the query before it) runs once more.
-    template <typename Job> DbError run(quint64 generation, Job job)
-    {
-        if (generation != m_state->latestGeneration.load())
-            return DbError::make(ErrorKind::Unavailable, QStringLiteral("superseded"));
-        QSqlDatabase db;
-        if (DbError error = database(&db))
-            return error;
-        m_state->runningGeneration = generation;
-        DbError error = job(db);
-        if (error.sqlState == QLatin1String("57014") && generation == m_state->latestGeneration.load())
-            error = job(db);
-        m_state->runningGeneration = 0;
-        return error;
-    }
-
-    // Opened on first use, inside the worker thread, as a QSqlDatabase must be.
-    DbError database(QSqlDatabase *db)
-    {
-        if (!m_connection) {
-            DbError error;
-            m_connection = Connection::open(m_spec, QStringLiteral("browse"), &error);
-            if (!m_connection)
-                return error;
-            m_state->backendPid = m_connection->backendPid();
-            listenForChanges();
-        }
-        *db = m_connection->database();
-        return {};
-    }
-
-    // Called in the worker thread with the id of a row that changed and what it holds now.
-    std::function<void(qint64 id, browse::Row row, bool found)> onRowChanged;
-
-    const browse::TableDefinition &table() const { return m_table; }
-
-private:
-    // The server announces changed rows; the notification arrives on this thread's event loop, and only the
-    // row it names is read again.
-    void listenForChanges()
-    {
-        if (m_table.changeChannel.isEmpty())
-            return;
-        QSqlDriver *driver = m_connection->database().driver();
-        if (!driver->subscribeToNotification(m_table.changeChannel))
-            return;
-        connect(driver, &QSqlDriver::notification, this,
-                [this](const QString &, QSqlDriver::NotificationSource, const QVariant &payload) {
-                    bool ok = false;
-                    const qint64 id = payload.toString().toLongLong(&ok);
-                    if (!ok || !onRowChanged)
-                        return;
-                    browse::Row row;
-                    bool found = false;
-                    if (!browse::fetchRowById(m_connection->database(), m_table, id, &row, &found))
-                        onRowChanged(id, std::move(row), found);
-                });
-    }
-
-    ConnectionSpec m_spec;
-    browse::TableDefinition m_table;
-    std::shared_ptr<WorkerSession> m_state;
-    std::unique_ptr<Connection> m_connection;
-};
 
 PagedTableModel::PagedTableModel(browse::TableDefinition table, QStringList headers, QObject *parent)
     : QAbstractTableModel(parent)
     , m_table(std::move(table))
     , m_headers(std::move(headers))
+    , m_requests(new DbRequester(this))
 {
     Q_ASSERT(m_headers.size() == m_table.columns.size());
 }
 
-PagedTableModel::~PagedTableModel()
+PagedTableModel::~PagedTableModel() = default;
+
+void PagedTableModel::disconnectFromDatabase()
 {
-    disconnectFromDatabase(WorkerShutdown::Wait);
+    if (m_budget)
+        disconnect(m_budget, nullptr, this, nullptr);
+    m_budget = nullptr;
+    m_requests->setWorker(nullptr);
+    m_counting = false;
+    m_pending.clear();
 }
 
-void PagedTableModel::disconnectFromDatabase(WorkerShutdown shutdown)
+void PagedTableModel::setConnection(ConnectionBudget *budget, DbLane lane)
 {
-    if (!m_thread)
-        return;
-    QThread *thread = m_thread;
-    m_thread = nullptr;
-    m_worker = nullptr;
-    ++m_generation; // anything still queued from the old worker is dropped
-    // The worker and its connection are deleted as the thread finishes, on that thread. The thread object
-    // outlives this model if it must: a query still running on the server is not waited for on the GUI
-    // thread unless the caller asks to (at shutdown, before the server it talks to is stopped).
-    thread->setParent(nullptr);
-    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
-    thread->quit();
-    if (shutdown == WorkerShutdown::Wait) {
-        thread->wait();
-        delete thread;
+    disconnectFromDatabase();
+    m_budget = budget;
+    if (budget) {
+        m_requests->setWorker(budget->worker(lane));
+        // The server announces changed rows on the Listen lane; only a row on screen is read again.
+        if (!m_table.changeChannel.isEmpty()) {
+            connect(budget, &ConnectionBudget::notified, this, &PagedTableModel::changeNotified);
+            budget->listen(m_table.changeChannel);
+        }
     }
+    restart();
 }
 
-void PagedTableModel::setConnection(const ConnectionSpec &spec)
+void PagedTableModel::changeNotified(const QString &channel, const QString &payload)
 {
-    disconnectFromDatabase(WorkerShutdown::InBackground);
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("browse-worker"));
-    m_spec = spec;
-    m_state = std::make_shared<WorkerSession>();
-    m_worker = new PageWorker(spec, m_table, m_state);
-    QPointer<PagedTableModel> self(this);
-    m_worker->onRowChanged = [self](qint64 id, browse::Row row, bool found) {
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, id, row = std::move(row), found]() mutable {
-                if (self)
-                    self->rowChangedOnServer(id, std::move(row), found);
-            },
-            Qt::QueuedConnection);
+    if (channel != m_table.changeChannel || !m_requests->hasWorker())
+        return;
+    bool ok = false;
+    const qint64 id = payload.toLongLong(&ok);
+    if (!ok)
+        return;
+    const bool cached = std::any_of(m_blocks.cbegin(), m_blocks.cend(), [id](const Block &block) {
+        return std::any_of(block.rows.cbegin(), block.rows.cend(),
+                           [id](const browse::Row &row) { return row.cursor.id == id; });
+    });
+    if (!cached)
+        return;
+    struct Changed {
+        browse::Row row;
+        bool found = false;
     };
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread->start();
-    restart();
+    const browse::TableDefinition table = m_table;
+    m_requests->run<Changed>(
+        m_requests->latest(),
+        [table, id](const QSqlDatabase &db, Changed &changed) {
+            return browse::fetchRowById(db, table, id, &changed.row, &changed.found);
+        },
+        [this, id](Changed changed, const DbError &error) {
+            if (!error)
+                rowChangedOnServer(id, std::move(changed.row), changed.found);
+        });
 }
 
 void PagedTableModel::setSearch(const QString &text)
@@ -197,36 +123,25 @@ browse::PageRequest PagedTableModel::baseRequest() const
 void PagedTableModel::restart()
 {
     beginResetModel();
-    ++m_generation;
     m_blocks.clear();
     m_pending.clear();
     m_onlyIds.reset();
     m_rowCount = 0;
     m_countEstimated = false;
     endResetModel();
-    if (!m_worker)
+    const DbTicket ticket = m_requests->supersede();
+    if (!m_requests->hasWorker())
         return;
-    m_state->latestGeneration = m_generation;
-    WorkerSession::cancelStale(m_state, m_spec, m_generation);
     m_counting = true;
-    const quint64 generation = m_generation;
     const browse::PageRequest request = baseRequest();
-    PageWorker *worker = m_worker;
-    QPointer<PagedTableModel> self(this);
+    const browse::TableDefinition table = m_table;
     // One job counts and reads the first block, so the first page needs one trip to the worker, not two.
-    QMetaObject::invokeMethod(worker, [worker, self, generation, request]() mutable {
-        CountReply reply;
-        reply.error = worker->run(generation, [&](const QSqlDatabase &db) {
-            return countAndReadFirstBlock(db, worker->table(), request, &reply);
-        });
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, generation, reply = std::move(reply)]() mutable {
-                if (self)
-                    self->countArrived(generation, std::move(reply));
-            },
-            Qt::QueuedConnection);
-    });
+    m_requests->run<CountReply>(
+        ticket,
+        [table, request](const QSqlDatabase &db, CountReply &reply) {
+            return countAndReadFirstBlock(db, table, request, &reply);
+        },
+        [this](CountReply reply, const DbError &error) { countArrived(std::move(reply), error); });
 }
 
 DbError PagedTableModel::countAndReadFirstBlock(const QSqlDatabase &db, const browse::TableDefinition &table,
@@ -268,13 +183,11 @@ DbError PagedTableModel::countAndReadFirstBlock(const QSqlDatabase &db, const br
     return {};
 }
 
-void PagedTableModel::countArrived(quint64 generation, CountReply reply)
+void PagedTableModel::countArrived(CountReply reply, const DbError &error)
 {
-    if (generation != m_generation)
-        return;
     m_counting = false;
-    if (reply.error) {
-        emit errorOccurred(reply.error);
+    if (error) {
+        emit errorOccurred(error);
         emit idle();
         return;
     }
@@ -377,7 +290,7 @@ QVariant PagedTableModel::headerData(int section, Qt::Orientation orientation, i
 
 void PagedTableModel::requestBlock(int block) const
 {
-    if (!m_worker || m_pending.contains(block))
+    if (!m_requests->hasWorker() || m_pending.contains(block))
         return;
     m_pending.insert(block);
     m_lastRequestedBlock = block;
@@ -406,37 +319,29 @@ void PagedTableModel::requestBlock(int block) const
     } else {
         jumpFraction = double(block * BlockSize) / double(std::max(1, m_rowCount));
     }
-    const quint64 generation = m_generation;
-    PageWorker *worker = m_worker;
-    QPointer<PagedTableModel> self(const_cast<PagedTableModel *>(this));
-    QMetaObject::invokeMethod(worker, [worker, self, generation, block, request, alignToEnd, exactPosition,
-                                       jumpFraction]() mutable {
+    struct BlockReply {
         QList<browse::Row> rows;
-        const DbError error = worker->run(generation, [&](const QSqlDatabase &db) {
+    };
+    const browse::TableDefinition &table = m_table;
+    m_requests->run<BlockReply>(
+        m_requests->latest(),
+        [table, request, jumpFraction](const QSqlDatabase &db, BlockReply &reply) mutable {
             if (jumpFraction >= 0) {
                 if (DbError estimateError = browse::estimateCursorAt(
-                        db, worker->table(), request.sortColumn, request.order, jumpFraction, &request.from))
+                        db, table, request.sortColumn, request.order, jumpFraction, &request.from))
                     return estimateError;
             }
-            return browse::fetchPage(db, worker->table(), request, &rows);
+            return browse::fetchPage(db, table, request, &reply.rows);
+        },
+        [self = const_cast<PagedTableModel *>(this), block, alignToEnd, exactPosition,
+         asked = request.limit](BlockReply reply, const DbError &error) {
+            self->blockArrived(block, alignToEnd, exactPosition, asked, std::move(reply.rows), error);
         });
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, generation, block, alignToEnd, exactPosition, asked = request.limit,
-             rows = std::move(rows), error]() mutable {
-                if (self)
-                    self->blockArrived(generation, block, alignToEnd, exactPosition, asked, std::move(rows),
-                                       error);
-            },
-            Qt::QueuedConnection);
-    });
 }
 
-void PagedTableModel::blockArrived(quint64 generation, int block, bool alignToEnd, bool exactPosition,
-                                   int asked, QList<browse::Row> rows, DbError error)
+void PagedTableModel::blockArrived(int block, bool alignToEnd, bool exactPosition, int asked,
+                                   QList<browse::Row> rows, const DbError &error)
 {
-    if (generation != m_generation)
-        return; // the table was reset since this was asked for
     m_pending.remove(block);
     if (error) {
         emit errorOccurred(error);

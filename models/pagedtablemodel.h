@@ -1,24 +1,21 @@
 #pragma once
 
 #include "browse/keysetpager.h"
-#include "db/connectionspec.h"
+#include "db/connectionbudget.h"
 #include "db/dberror.h"
-#include "db/workersession.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
+#include <QPointer>
 #include <QSet>
 #include <QStringList>
 
-class QThread;
-
 namespace beacon::models {
 
-class PageWorker;
-
-// A table of any size, read a block of rows at a time by key on a worker thread with its own connection.
-// Rows not read yet show a placeholder; the row count of a big unfiltered table is the planner's estimate,
-// and of a filtered one an exact count up to a cap. A reply that arrives after a reset is dropped.
+// A table of any size, read a block of rows at a time by key on one lane of the window's connections (the
+// one worker, DbWorker). Rows not read yet show a placeholder; the row count of a big unfiltered table is the
+// planner's estimate, and of a filtered one an exact count up to a cap. A reset supersedes every request
+// before it: a statement still running for one is cancelled on the server, and its reply is dropped.
 class PagedTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
@@ -30,11 +27,10 @@ public:
     PagedTableModel(browse::TableDefinition table, QStringList headers, QObject *parent = nullptr);
     ~PagedTableModel() override;
 
-    // Starts (or restarts) reading from this database. Nothing is read before.
-    void setConnection(const ConnectionSpec &spec);
-    enum class WorkerShutdown { InBackground, Wait };
-    // Closes the worker's connection; the rows read so far stay. Wait blocks until a query under way ends.
-    void disconnectFromDatabase(WorkerShutdown shutdown);
+    // Starts (or restarts) reading through this lane of the window's connections. Nothing is read before.
+    void setConnection(ConnectionBudget *budget, DbLane lane = DbLane::Browse);
+    // Stops reading; the rows read so far stay, and replies still to come are dropped.
+    void disconnectFromDatabase();
     void setSearch(const QString &text);
     // Narrows the table to the rows of one parent (TableDefinition::scopeColumn); nothing for all rows.
     void setScope(std::optional<qint64> scope);
@@ -60,6 +56,8 @@ public:
     // How many blocks of rows are held now (at most MaxCachedBlocks).
     int cachedBlockCount() const { return int(m_blocks.size()); }
     bool isBusy() const { return !m_pending.isEmpty() || m_counting; }
+    // This model's requests to its worker: how many replies were dropped as superseded, for tests.
+    const DbRequester *requests() const { return m_requests; }
     int sortColumn() const { return m_sortColumn; }
     Qt::SortOrder sortOrder() const { return m_sortOrder; }
 
@@ -77,7 +75,6 @@ private:
         bool estimated = false;
         std::optional<QList<qint64>> onlyIds;
         std::optional<QList<browse::Row>> firstBlock;
-        DbError error;
     };
     static DbError countAndReadFirstBlock(const QSqlDatabase &db, const browse::TableDefinition &table,
                                           browse::PageRequest request, CountReply *reply);
@@ -85,17 +82,16 @@ private:
     void evictDistantBlocks();
     void restart();
     void requestBlock(int block) const;
-    void blockArrived(quint64 generation, int block, bool alignToEnd, bool exactPosition, int asked,
-                      QList<browse::Row> rows, DbError error);
+    void blockArrived(int block, bool alignToEnd, bool exactPosition, int asked, QList<browse::Row> rows,
+                      const DbError &error);
     void rowChangedOnServer(qint64 id, browse::Row row, bool found);
-    void countArrived(quint64 generation, CountReply reply);
+    void countArrived(CountReply reply, const DbError &error);
+    void changeNotified(const QString &channel, const QString &payload);
 
     browse::TableDefinition m_table;
     QStringList m_headers;
-    QThread *m_thread = nullptr;
-    PageWorker *m_worker = nullptr;
-    ConnectionSpec m_spec;
-    std::shared_ptr<WorkerSession> m_state;
+    DbRequester *m_requests;
+    QPointer<ConnectionBudget> m_budget;
     QString m_search;
     std::optional<qint64> m_scope;
     QList<browse::ColumnFilter> m_filters;
@@ -104,7 +100,6 @@ private:
     mutable int m_lastRequestedBlock = 0;
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
-    quint64 m_generation = 0;
     int m_rowCount = 0;
     bool m_countEstimated = false;
     bool m_counting = false;

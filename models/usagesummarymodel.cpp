@@ -1,167 +1,41 @@
 #include "usagesummarymodel.h"
 
-#include "db/database.h"
-#include "db/workersession.h"
-
 #include <QCoreApplication>
 #include <QLocale>
-#include <QPointer>
 #include <QSqlError>
 #include <QSqlQuery>
-#include <QThread>
 
 namespace beacon::models {
 
-// Lives on the model's worker thread and owns that thread's connection.
-class UsageSummaryWorker : public QObject {
-public:
-    UsageSummaryWorker(ConnectionSpec spec, int statementTimeoutMs, std::shared_ptr<WorkerSession> state)
-        : m_spec(std::move(spec))
-        , m_statementTimeoutMs(statementTimeoutMs)
-        , m_state(std::move(state))
-    {}
-
-    // A request that was superseded while it waited in the queue is skipped unrun (*skipped is set).
-    DbError run(quint64 generation, const browse::UsageSummaryRequest &request,
-                QList<browse::UsageSummaryRow> *rows, bool *truncated, bool *skipped)
-    {
-        DbError error = attempt(generation, request, rows, truncated, skipped);
-        // A session dropped while idle (a server restart, an idle timeout on the way) is no reason to bother
-        // the person: the summary only reads, so it runs once more on a fresh connection.
-        if (error && !*skipped && m_connection && !connectionAlive()) {
-            forgetConnection();
-            error = attempt(generation, request, rows, truncated, skipped);
-            if (error && m_connection && !connectionAlive())
-                forgetConnection();
-        }
-        return error;
-    }
-
-private:
-    DbError attempt(quint64 generation, const browse::UsageSummaryRequest &request,
-                    QList<browse::UsageSummaryRow> *rows, bool *truncated, bool *skipped)
-    {
-        *skipped = generation != m_state->latestGeneration.load();
-        if (*skipped)
-            return {};
-        QSqlDatabase db;
-        if (DbError openError = database(&db))
-            return openError;
-        const quint64 cancelsDoneBefore = m_state->cancelsFinished.load();
-        m_state->runningGeneration = generation;
-        // Checked again now that a cancel can see this request running: one that came in between would have
-        // found nothing to cancel.
-        *skipped = generation != m_state->latestGeneration.load();
-        DbError error;
-        if (!*skipped) {
-            error = browse::fetchUsageSummary(db, request, rows, truncated);
-            // A cancel aimed at the request before this one can land on this one instead; run it again then.
-            // A statement timeout also fails with 57014, but with no cancel under way, and is reported.
-            const bool cancelMayHaveHitUs = m_state->cancelsStarted.load() != cancelsDoneBefore;
-            if (error.sqlState == QLatin1String("57014") && generation == m_state->latestGeneration.load() &&
-                cancelMayHaveHitUs)
-                error = browse::fetchUsageSummary(db, request, rows, truncated);
-        }
-        m_state->runningGeneration = 0;
-        return error;
-    }
-
-    // QPSQL does not say that a failed statement failed because the session is gone; one trivial round trip
-    // does, and it is only spent after an error.
-    bool connectionAlive() const
-    {
-        const QSqlDatabase db = m_connection->database();
-        if (!db.isOpen()) // QPSQL closes it itself when libpq reports the session gone
-            return false;
-        QSqlQuery probe(db);
-        return probe.exec(QStringLiteral("SELECT 1"));
-    }
-
-    // Opened on first use, inside the worker thread, as a QSqlDatabase must be.
-    DbError database(QSqlDatabase *db)
-    {
-        if (!m_connection) {
-            DbError error;
-            m_connection = Connection::open(m_spec, QStringLiteral("usage-summary"), &error);
-            if (!m_connection)
-                return error;
-            if (DbError setupError = limitStatementTime()) {
-                forgetConnection();
-                return setupError;
-            }
-            m_state->backendPid = m_connection->backendPid();
-        }
-        *db = m_connection->database();
-        return {};
-    }
-
-    // The server stops a runaway summary by itself, should a cancel never reach it.
-    DbError limitStatementTime() const
-    {
-        QSqlQuery query(m_connection->database());
-        query.prepare(QStringLiteral("SELECT set_config('statement_timeout', CAST(:ms AS text), false)"));
-        query.bindValue(QStringLiteral(":ms"), QString::number(m_statementTimeoutMs));
-        if (!query.exec())
-            return DbError::fromSql(
-                query.lastError(),
-                QCoreApplication::translate("beacon::models::UsageSummaryModel", "Preparing the session"));
-        return {};
-    }
-
-    void forgetConnection()
-    {
-        m_state->backendPid = 0;
-        m_connection.reset();
-    }
-
-    ConnectionSpec m_spec;
-    int m_statementTimeoutMs;
-    std::shared_ptr<WorkerSession> m_state;
-    std::unique_ptr<Connection> m_connection;
-};
+// The server stops a runaway summary by itself, should a cancel never reach it. The connection is shared
+// with the rest of the window, so the limit is set for this statement and taken off after it.
+static DbError readSummary(const QSqlDatabase &db, const browse::UsageSummaryRequest &request,
+                           int statementTimeoutMs, QList<browse::UsageSummaryRow> *rows, bool *truncated)
+{
+    const QString doing =
+        QCoreApplication::translate("beacon::models::UsageSummaryModel", "Preparing the session");
+    QSqlQuery limit(db);
+    limit.prepare(QStringLiteral("SELECT set_config('statement_timeout', CAST(:ms AS text), false)"));
+    limit.bindValue(QStringLiteral(":ms"), QString::number(statementTimeoutMs));
+    if (!limit.exec())
+        return DbError::fromSql(limit.lastError(), doing);
+    DbError error = browse::fetchUsageSummary(db, request, rows, truncated);
+    QSqlQuery reset(db);
+    if (!reset.exec(QStringLiteral("RESET statement_timeout")) && !error)
+        error = DbError::fromSql(reset.lastError(), doing);
+    return error;
+}
 
 UsageSummaryModel::UsageSummaryModel(QObject *parent)
     : QAbstractTableModel(parent)
+    , m_requests(new DbRequester(this))
 {}
 
-UsageSummaryModel::~UsageSummaryModel()
-{
-    // The statement on the server is stopped first, so the wait for the worker is short.
-    shutDownWorker(true);
-}
+UsageSummaryModel::~UsageSummaryModel() = default;
 
-void UsageSummaryModel::shutDownWorker(bool wait)
+void UsageSummaryModel::setConnection(ConnectionBudget *budget, DbLane lane)
 {
-    if (!m_thread)
-        return;
-    ++m_generation; // whatever the old worker still sends is dropped
-    m_state->latestGeneration = m_generation;
-    stopStaleQuery();
-    QThread *thread = m_thread;
-    m_thread = nullptr;
-    m_worker = nullptr;
-    // The worker and its connection are deleted on their own thread as it finishes. Unless this model is
-    // going away, the thread is not waited for: it deletes itself once the stopped statement returns.
-    thread->setParent(nullptr);
-    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
-    thread->quit();
-    if (wait) {
-        thread->wait();
-        delete thread;
-    }
-}
-
-void UsageSummaryModel::setConnection(const ConnectionSpec &spec)
-{
-    shutDownWorker(false);
-    m_spec = spec;
-    m_state = std::make_shared<WorkerSession>();
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("usage-summary-worker"));
-    m_worker = new UsageSummaryWorker(spec, m_statementTimeoutMs, m_state);
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    m_thread->start();
+    m_requests->setWorker(budget ? budget->worker(lane) : nullptr);
     // Rows of another database must not stay on screen as if they were this one's.
     beginResetModel();
     m_rows.clear();
@@ -170,69 +44,52 @@ void UsageSummaryModel::setConnection(const ConnectionSpec &spec)
     setBusy(false);
 }
 
+void UsageSummaryModel::disconnectFromDatabase()
+{
+    m_requests->setWorker(nullptr);
+    setBusy(false);
+}
+
 void UsageSummaryModel::setRequest(const browse::UsageSummaryRequest &request)
 {
     const bool headersChange = request.grouping != m_request.grouping || request.period != m_request.period;
     beginResetModel();
-    ++m_generation;
     m_request = request;
     m_rows.clear();
     m_truncated = false;
     endResetModel();
     if (headersChange)
         emit headerDataChanged(Qt::Horizontal, 0, ColumnCount - 1);
-    if (!m_worker) {
+    const DbTicket ticket = m_requests->supersede();
+    if (!m_requests->hasWorker()) {
         setBusy(false);
         emit errorOccurred(DbError::make(ErrorKind::Usage, tr("Connect to a database first.")));
         return;
     }
-    m_state->latestGeneration = m_generation;
-    stopStaleQuery();
     setBusy(true);
-
-    const quint64 generation = m_generation;
-    UsageSummaryWorker *worker = m_worker;
-    QPointer<UsageSummaryModel> self(this);
-    QMetaObject::invokeMethod(worker, [worker, self, generation, request] {
-        Reply reply;
-        bool skipped = false;
-        reply.error = worker->run(generation, request, &reply.rows, &reply.truncated, &skipped);
-        if (skipped)
-            return;
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, generation, reply = std::move(reply)]() mutable {
-                if (self)
-                    self->replyArrived(generation, std::move(reply));
-            },
-            Qt::QueuedConnection);
-    });
+    const int timeoutMs = m_statementTimeoutMs;
+    m_requests->run<Reply>(
+        ticket,
+        [request, timeoutMs](const QSqlDatabase &db, Reply &reply) {
+            return readSummary(db, request, timeoutMs, &reply.rows, &reply.truncated);
+        },
+        [this](Reply reply, const DbError &error) { replyArrived(std::move(reply), error); });
 }
 
 void UsageSummaryModel::cancel()
 {
     if (!m_busy)
         return;
-    ++m_generation;
-    if (m_state)
-        m_state->latestGeneration = m_generation;
-    stopStaleQuery();
+    m_requests->supersede();
     setBusy(false);
 }
 
-void UsageSummaryModel::stopStaleQuery() const
+void UsageSummaryModel::replyArrived(Reply reply, const DbError &error)
 {
-    WorkerSession::cancelStale(m_state, m_spec, m_generation);
-}
-
-void UsageSummaryModel::replyArrived(quint64 generation, Reply reply)
-{
-    // A reply to a request that was replaced or cancelled, its 57014 from our own cancel included.
-    if (generation != m_generation)
-        return;
-    if (reply.error) {
+    // Only the current request's reply comes here: the requester drops the ones superseded.
+    if (error) {
         setBusy(false);
-        emit errorOccurred(reply.error);
+        emit errorOccurred(error);
         return;
     }
     if (!reply.rows.isEmpty()) {

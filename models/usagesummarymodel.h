@@ -1,22 +1,16 @@
 #pragma once
 
 #include "browse/usagesummary.h"
-#include "db/connectionspec.h"
+#include "db/connectionbudget.h"
 #include "db/dberror.h"
-#include "db/workersession.h"
 
 #include <QAbstractTableModel>
-
-#include <memory>
-
-class QThread;
+#include <QPointer>
 
 namespace beacon::models {
 
-class UsageSummaryWorker;
-
-// AI usage summed per period and group (browse::fetchUsageSummary), read on a worker thread with its own
-// connection. Each request replaces the rows of the one before. A newer request or cancel() stops the
+// AI usage summed per period and group (browse::fetchUsageSummary), read on the Detail lane of the window's
+// connections. Each request replaces the rows of the one before. A newer request or cancel() stops the
 // statement still running on the server, and its late reply is dropped; an error of the current request
 // (a timeout included) is reported through errorOccurred.
 class UsageSummaryModel : public QAbstractTableModel {
@@ -38,21 +32,23 @@ public:
     explicit UsageSummaryModel(QObject *parent = nullptr);
     ~UsageSummaryModel() override;
 
-    // The database to read from. Nothing is read until the first setRequest().
-    void setConnection(const ConnectionSpec &spec);
-    // Applies to connections opened after this call, so call it before setConnection().
+    // The connections to read through. Nothing is read until the first setRequest().
+    void setConnection(ConnectionBudget *budget, DbLane lane = DbLane::Detail);
+    // Applies to the requests made after this call.
     void setStatementTimeout(int milliseconds) { m_statementTimeoutMs = milliseconds; }
     // Clears the rows and starts reading this summary; a summary still being read is stopped.
     void setRequest(const browse::UsageSummaryRequest &request);
     // Stops the summary being read, on the server too. The rows stay empty; nothing is reported.
     void cancel();
-    // Closes the worker's connection, waiting for it (before the server it talks to is stopped).
-    void disconnectFromDatabase() { shutDownWorker(true); }
+    // Stops reading; a summary under way is stopped on the server and its reply dropped.
+    void disconnectFromDatabase();
     bool isBusy() const { return m_busy; }
     const browse::UsageSummaryRequest &request() const { return m_request; }
     const QList<browse::UsageSummaryRow> &summaryRows() const { return m_rows; }
     // More groups matched than the request's limit; the rows are the first of them.
     bool isTruncated() const { return m_truncated; }
+    // This model's requests to its worker: how many replies were dropped as superseded, for tests.
+    const DbRequester *requests() const { return m_requests; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -72,23 +68,16 @@ private:
     struct Reply {
         QList<browse::UsageSummaryRow> rows;
         bool truncated = false;
-        DbError error;
     };
-    void shutDownWorker(bool wait);
-    void stopStaleQuery() const;
-    void replyArrived(quint64 generation, Reply reply);
+    void replyArrived(Reply reply, const DbError &error);
     void setBusy(bool busy);
 
-    QThread *m_thread = nullptr;
-    UsageSummaryWorker *m_worker = nullptr;
-    ConnectionSpec m_spec;
-    std::shared_ptr<WorkerSession> m_state;
+    DbRequester *m_requests;
     int m_statementTimeoutMs = DefaultStatementTimeoutMs;
     browse::UsageSummaryRequest m_request;
     QList<browse::UsageSummaryRow> m_rows;
     bool m_truncated = false;
     bool m_busy = false;
-    quint64 m_generation = 0;
 };
 
 } // namespace beacon::models

@@ -156,7 +156,7 @@ QString ActionDialog::outcomeTitle(const ActionResult &result)
     return tr("Failed");
 }
 
-ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, const ConnectionSpec &spec,
+ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, ConnectionBudget *budget,
                            QWidget *parent)
     : QDialog(parent)
     , m_kind(kind)
@@ -171,7 +171,7 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, const 
     resize(640, 600);
     connect(m_runner, &models::ActionRunner::previewed, this, &ActionDialog::previewArrived);
     connect(m_runner, &models::ActionRunner::finished, this, &ActionDialog::resultArrived);
-    m_runner->setConnection(spec);
+    m_runner->setConnection(budget);
     m_previewPause->setSingleShot(true);
     m_previewPause->setInterval(PreviewPauseMs);
     connect(m_previewPause, &QTimer::timeout, this, &ActionDialog::startPreview);

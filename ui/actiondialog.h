@@ -2,7 +2,7 @@
 
 #include "actionrunner.h"
 #include "actions/action.h"
-#include "db/connectionspec.h"
+#include "db/connectionbudget.h"
 
 #include <QDialog>
 #include <QUuid>
@@ -37,7 +37,7 @@ class ActionDialog : public QDialog {
     Q_OBJECT
 public:
     // `prefill` names the action's target as selected, and the actor.
-    ActionDialog(actions::ActionKind kind, const actions::ActionRequest &prefill, const ConnectionSpec &spec,
+    ActionDialog(actions::ActionKind kind, const actions::ActionRequest &prefill, ConnectionBudget *budget,
                  QWidget *parent = nullptr);
     ~ActionDialog() override;
 

@@ -217,10 +217,10 @@ QList<QAction *> ActionMenus::actions() const
     return list;
 }
 
-void ActionMenus::setSession(const SessionProbe &session)
+void ActionMenus::setSession(const SessionProbe &session, ConnectionBudget *budget)
 {
-    m_connected = !session.error;
-    m_spec = session.spec;
+    m_connected = !session.error && budget;
+    m_budget = budget;
     m_groupRole = session.info.groupRole;
     m_login = session.info.loginRole;
     m_changesOff = session.schemaError ? session.schemaError.message : QString();
@@ -264,7 +264,7 @@ void ActionMenus::open(ActionKind kind, ActionRequest prefill)
     prefill.actor = consoleUser();
     if (prefill.actor.isEmpty())
         prefill.actor = m_login;
-    auto *dialog = new ActionDialog(kind, prefill, m_spec, m_window);
+    auto *dialog = new ActionDialog(kind, prefill, m_budget, m_window);
     // Closing the dialog does not stop an action under way: the dialog stays (hidden) until its outcome
     // arrives, so that the tables are still read again and the outcome is still reported.
     connect(dialog, &QDialog::finished, dialog, [dialog] {

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "actions/action.h"
+#include "db/connectionbudget.h"
 #include "db/database.h"
 
 #include <QKeySequence>
 #include <QObject>
+#include <QPointer>
 
 #include <functional>
 #include <optional>
@@ -45,8 +47,9 @@ public:
 
     ActionMenus(QMainWindow *window, const Pages &pages);
 
-    // Who the actions may be run as, and where; a session with an error switches them all off.
-    void setSession(const SessionProbe &session);
+    // Who the actions may be run as, and through which connections; a session with an error switches them
+    // all off.
+    void setSession(const SessionProbe &session, ConnectionBudget *budget);
     // The person at the console, recorded in the audit log beside the database login: the operating system's
     // user name.
     static QString consoleUser();
@@ -82,7 +85,7 @@ private:
     Pages m_pages;
     QList<Entry> m_entries;
     bool m_connected = false;
-    ConnectionSpec m_spec;
+    QPointer<ConnectionBudget> m_budget;
     QString m_groupRole;
     QString m_login;
     QString m_changesOff;

@@ -1,8 +1,5 @@
 #include "auditdiffview.h"
 
-#include "db/background.h"
-#include "db/database.h"
-
 #include <QCheckBox>
 #include <QFormLayout>
 #include <QHeaderView>
@@ -41,6 +38,7 @@ AuditDiffView::AuditDiffView(QWidget *parent)
     , m_showUnchanged(new QCheckBox(tr("Show u&nchanged fields too"), this))
     , m_changes(new QStandardItemModel(0, 4, this))
     , m_view(new QTableView(this))
+    , m_reads(new DbRequester(this))
 {
     setObjectName(QStringLiteral("auditDiffView"));
     m_status->setObjectName(QStringLiteral("auditDiffStatus"));
@@ -85,53 +83,42 @@ QAbstractItemModel *AuditDiffView::changes() const
     return m_changes;
 }
 
-void AuditDiffView::setConnection(const ConnectionSpec &spec)
+void AuditDiffView::setConnection(ConnectionBudget *budget)
 {
-    m_spec = spec;
+    m_reads->setWorker(budget ? budget->worker(DbLane::Detail) : nullptr);
     // An entry of the old database is not this one's.
     showEntry(std::nullopt);
 }
 
 void AuditDiffView::showEntry(std::optional<qint64> auditId)
 {
-    const quint64 attempt = ++m_attempt;
+    const DbTicket ticket = m_reads->supersede();
     clearEntry();
     if (!auditId) {
         m_status->setText(tr("Select an audit entry to see what it changed."));
         emit entryShown(std::nullopt);
         return;
     }
-    if (!m_spec) {
+    if (!m_reads->hasWorker()) {
         m_status->setText(tr("Not connected."));
         return;
     }
     m_status->setText(tr("Reading audit entry %1…").arg(*auditId));
-    ++m_loadsInFlight;
-    const ConnectionSpec spec = *m_spec;
     const qint64 id = *auditId;
-    runInBackground<Reply>(
-        this,
-        [spec, id] {
-            Reply reply;
-            // Short-lived: one entry is read when the selection settles, not on every row of a table.
-            auto connection = Connection::open(spec, QStringLiteral("audit-entry"), &reply.error);
-            if (connection)
-                reply.error = browse::fetchAuditEntry(connection->database(), id, &reply.entry, &reply.found);
-            return reply;
+    m_reads->run<Reply>(
+        ticket,
+        [id](const QSqlDatabase &db, Reply &reply) {
+            return browse::fetchAuditEntry(db, id, &reply.entry, &reply.found);
         },
-        [this, attempt, id](Reply reply) {
-            --m_loadsInFlight;
-            if (attempt == m_attempt)
-                replyArrived(id, std::move(reply));
-        });
+        [this, id](Reply reply, const DbError &error) { replyArrived(id, std::move(reply), error); });
 }
 
-void AuditDiffView::replyArrived(qint64 auditId, Reply reply)
+void AuditDiffView::replyArrived(qint64 auditId, Reply reply, const DbError &error)
 {
-    if (reply.error) {
-        m_status->setText(reply.error.message);
-        m_status->setToolTip(reply.error.fullText());
-        emit errorOccurred(reply.error);
+    if (error) {
+        m_status->setText(error.message);
+        m_status->setToolTip(error.fullText());
+        emit errorOccurred(error);
         return;
     }
     if (!reply.found) {

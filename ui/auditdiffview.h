@@ -1,7 +1,7 @@
 #pragma once
 
 #include "browse/auditdiff.h"
-#include "db/connectionspec.h"
+#include "db/connectionbudget.h"
 #include "db/dberror.h"
 
 #include <QWidget>
@@ -26,7 +26,8 @@ public:
     enum Column { FieldColumn, ChangeColumn, BeforeColumn, AfterColumn };
 
     explicit AuditDiffView(QWidget *parent = nullptr);
-    void setConnection(const ConnectionSpec &spec);
+    // Reads entries on the Detail lane of the window's connections.
+    void setConnection(ConnectionBudget *budget);
     // Reads and shows the entry; nothing clears the view.
     void showEntry(std::optional<qint64> auditId);
 
@@ -35,7 +36,9 @@ public:
     // Field, change, before, after: one row per changed field (and unchanged ones when asked for).
     QAbstractItemModel *changes() const;
     // Reads under way, including ones whose reply will be dropped.
-    int loadsInFlight() const { return m_loadsInFlight; }
+    int loadsInFlight() const { return m_reads->pending(); }
+    // Replies dropped because a newer selection superseded them.
+    int droppedReplies() const { return m_reads->droppedReplies(); }
 
 signals:
     // An entry's fields are on screen (or the view was cleared, or the entry turned out missing).
@@ -46,15 +49,11 @@ private:
     struct Reply {
         browse::AuditEntry entry;
         bool found = false;
-        DbError error;
     };
-    void replyArrived(qint64 auditId, Reply reply);
+    void replyArrived(qint64 auditId, Reply reply, const DbError &error);
     void clearEntry();
     void showFields();
 
-    std::optional<ConnectionSpec> m_spec;
-    quint64 m_attempt = 0;
-    int m_loadsInFlight = 0;
     std::optional<qint64> m_shown;
     std::optional<browse::AuditEntry> m_entry;
 
@@ -69,6 +68,7 @@ private:
     QCheckBox *m_showUnchanged;
     QStandardItemModel *m_changes;
     QTableView *m_view;
+    DbRequester *m_reads;
 };
 
 } // namespace beacon::ui

@@ -122,12 +122,12 @@ void ScopedTablesPane::reportAuditSelection(QTableView *view)
     connect(model, &QAbstractItemModel::modelReset, this, [this] { emit auditEntrySelected(std::nullopt); });
 }
 
-void ScopedTablesPane::setConnection(const ConnectionSpec &spec)
+void ScopedTablesPane::setConnection(ConnectionBudget *budget)
 {
     showParent(std::nullopt);
     for (models::PagedTableModel *model : std::as_const(m_models)) {
         model->setScope(NoParent);
-        model->setConnection(spec);
+        model->setConnection(budget, DbLane::Detail);
     }
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "db/connectionspec.h"
+#include "db/connectionbudget.h"
 #include "db/dberror.h"
 
 #include <QTabWidget>
@@ -17,13 +17,14 @@ class PagedTableModel;
 
 namespace beacon::ui {
 
-// Tabs of small tables narrowed to one parent row (a workspace, a user), each read by key on its own worker
-// like any other table. The workspace and user detail panes are this with different tabs.
+// Tabs of small tables narrowed to one parent row (a workspace, a user), each read by key like any other
+// table, on the Detail lane of the window's connections. The workspace and user detail panes are this with
+// different tabs.
 class ScopedTablesPane : public QTabWidget {
     Q_OBJECT
 public:
     // Starts reading from this database; nothing is shown until a parent is chosen.
-    void setConnection(const ConnectionSpec &spec);
+    void setConnection(ConnectionBudget *budget);
     // Actions on the row under the keyboard focus in one of the pane's tables (the admin actions): put in
     // its context menu and on a tool bar above it.
     void addRowActions(QTableView *view, const QList<QAction *> &actions);

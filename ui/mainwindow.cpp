@@ -263,7 +263,7 @@ void MainWindow::openQuickOpen()
         showProblem(DbError::make(ErrorKind::Usage, tr("Connect to a database first (File → Connect…).")));
         return;
     }
-    auto *dialog = new QuickOpenDialog(m_sessionSpec, this);
+    auto *dialog = new QuickOpenDialog(m_budget, this);
     dialog->setObjectName(QStringLiteral("quickOpenDialog"));
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
@@ -335,10 +335,9 @@ void MainWindow::stopDemo()
         m_demoThread->wait();
     if (!m_demo)
         return;
-    // Close every table's connection first, so that the server's shutdown cuts nobody off mid-session.
-    for (auto *model : findChildren<models::PagedTableModel *>())
-        model->disconnectFromDatabase(models::PagedTableModel::WorkerShutdown::Wait);
-    m_usageSummary->model()->disconnectFromDatabase();
+    // Close the window's connections first, so that the server's shutdown cuts nobody off mid-session.
+    if (m_budget)
+        m_budget->shutDown(DbWorker::Shutdown::Wait);
     m_demo->stop();
 }
 
@@ -346,6 +345,9 @@ void MainWindow::setSession(const SessionProbe &session, const QString &label, b
 {
     m_hasSession = true;
     m_sessionSpec = session.spec;
+    // A new session gets connections of its own; the old ones close once their work has returned.
+    ConnectionBudget *previous = m_budget;
+    m_budget = new ConnectionBudget(session.spec, this);
     hideBusy();
     m_problemBanner->setVisible(false);
     const SessionInfo &info = session.info;
@@ -362,13 +364,14 @@ void MainWindow::setSession(const SessionProbe &session, const QString &label, b
     // Browsing needs the tables this build knows; an unknown schema gets the banner and no tables.
     if (!session.schemaError) {
         for (TablePage *page : std::as_const(m_tablePages))
-            page->setConnection(session.spec);
-        m_detailPane->setConnection(session.spec);
-        m_userDetailPane->setConnection(session.spec);
-        m_auditDiff->setConnection(session.spec);
-        m_usageSummary->setConnection(session.spec);
+            page->setConnection(m_budget);
+        m_detailPane->setConnection(m_budget);
+        m_userDetailPane->setConnection(m_budget);
+        m_auditDiff->setConnection(m_budget);
+        m_usageSummary->setConnection(m_budget);
     }
-    m_actionMenus->setSession(session);
+    m_actionMenus->setSession(session, m_budget);
+    delete previous;
     if (session.schemaError) {
         m_schemaBanner->setText(session.schemaError.message + QLatin1Char(' ') +
                                 tr("Browsing works; changes are switched off."));

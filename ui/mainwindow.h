@@ -1,5 +1,6 @@
 #pragma once
 
+#include "db/connectionbudget.h"
 #include "db/database.h"
 #include "profiles/connectionprofile.h"
 
@@ -49,6 +50,8 @@ public:
     void stopDemo();
     void setSession(const SessionProbe &session, const QString &label, bool production);
     bool hasSession() const { return m_hasSession; }
+    // The window's database connections, shared by every page, pane and dialog in it; null before a session.
+    ConnectionBudget *connectionBudget() const { return m_budget; }
     // The admin actions on the tables and detail panes.
     ActionMenus *actionMenus() const { return m_actionMenus; }
 
@@ -71,6 +74,7 @@ private:
     QPointer<QThread> m_demoThread;
     bool m_hasSession = false;
     ConnectionSpec m_sessionSpec;
+    ConnectionBudget *m_budget = nullptr;
     quint64 m_attempt = 0;
 
     QLabel *m_productionBanner = nullptr;

@@ -1,8 +1,5 @@
 #include "quickopendialog.h"
 
-#include "db/background.h"
-#include "db/database.h"
-
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -10,13 +7,14 @@
 
 namespace beacon::ui {
 
-QuickOpenDialog::QuickOpenDialog(ConnectionSpec spec, QWidget *parent)
+QuickOpenDialog::QuickOpenDialog(ConnectionBudget *budget, QWidget *parent)
     : QDialog(parent)
-    , m_spec(std::move(spec))
     , m_text(new QLineEdit(this))
     , m_results(new QListWidget(this))
     , m_status(new QLabel(this))
+    , m_lookups(new DbRequester(this))
 {
+    m_lookups->setWorker(budget ? budget->worker(DbLane::Detail) : nullptr);
     setWindowTitle(tr("Quick open"));
     m_text->setObjectName(QStringLiteral("quickOpenText"));
     m_text->setPlaceholderText(
@@ -49,25 +47,14 @@ void QuickOpenDialog::lookUp()
     if (text.isEmpty())
         return;
     m_status->setText(tr("Looking up…"));
-    const quint64 attempt = ++m_attempt;
     struct Answer {
         QList<browse::QuickFindHit> hits;
-        DbError error;
     };
-    const ConnectionSpec spec = m_spec;
-    runInBackground<Answer>(
-        this,
-        [spec, text] {
-            Answer answer;
-            auto connection = Connection::open(spec, QStringLiteral("quick-open"), &answer.error);
-            if (connection)
-                answer.error = browse::quickFind(connection->database(), text, &answer.hits);
-            return answer;
-        },
-        [this, attempt, text](Answer answer) {
-            if (attempt == m_attempt)
-                showHits(text, answer.hits, answer.error);
-        });
+    // A newer look-up supersedes the one before; only its answer is shown.
+    m_lookups->run<Answer>(
+        m_lookups->supersede(),
+        [text](const QSqlDatabase &db, Answer &answer) { return browse::quickFind(db, text, &answer.hits); },
+        [this, text](Answer answer, const DbError &error) { showHits(text, answer.hits, error); });
 }
 
 void QuickOpenDialog::showHits(const QString &text, const QList<browse::QuickFindHit> &hits,

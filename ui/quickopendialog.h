@@ -1,7 +1,7 @@
 #pragma once
 
 #include "browse/quickfind.h"
-#include "db/connectionspec.h"
+#include "db/connectionbudget.h"
 
 #include <QDialog>
 
@@ -15,7 +15,8 @@ namespace beacon::ui {
 class QuickOpenDialog : public QDialog {
     Q_OBJECT
 public:
-    QuickOpenDialog(ConnectionSpec spec, QWidget *parent = nullptr);
+    // Looks up on the Detail lane of the window's connections.
+    explicit QuickOpenDialog(ConnectionBudget *budget, QWidget *parent = nullptr);
     const browse::QuickFindHit &chosen() const { return m_chosen; }
 
 private:
@@ -24,14 +25,13 @@ private:
     void showHits(const QString &text, const QList<browse::QuickFindHit> &hits, const DbError &error);
     void choose(int row);
 
-    ConnectionSpec m_spec;
     QLineEdit *m_text;
     QListWidget *m_results;
     QLabel *m_status;
     QString m_shownFor; // the text whose results are listed
     QList<browse::QuickFindHit> m_hits;
     browse::QuickFindHit m_chosen;
-    quint64 m_attempt = 0;
+    DbRequester *m_lookups;
 };
 
 } // namespace beacon::ui

@@ -436,10 +436,10 @@ void TablePage::copyRow()
     QGuiApplication::clipboard()->setText(cells.join(QLatin1Char('\t')));
 }
 
-void TablePage::setConnection(const ConnectionSpec &spec)
+void TablePage::setConnection(ConnectionBudget *budget)
 {
     m_status->setText(tr("Loading…"));
-    m_model->setConnection(spec);
+    m_model->setConnection(budget, DbLane::Browse);
 }
 
 void TablePage::showSearch(const QString &text)

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "browse/keysetpager.h"
-#include "db/connectionspec.h"
+#include "db/connectionbudget.h"
 
 #include <QWidget>
 
@@ -30,7 +30,7 @@ public:
     TablePage(const QString &settingsKey, browse::TableDefinition table, QStringList headers,
               QWidget *parent = nullptr);
     ~TablePage() override;
-    void setConnection(const ConnectionSpec &spec);
+    void setConnection(ConnectionBudget *budget);
     models::PagedTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     // The scrollbar that spans the whole table (the view's own one spans only the window it is shown).

@@ -168,9 +168,9 @@ UsageSummaryPage::UsageSummaryPage(QWidget *parent)
     m_status->setText(tr("Choose what to sum and press Show."));
 }
 
-void UsageSummaryPage::setConnection(const ConnectionSpec &spec)
+void UsageSummaryPage::setConnection(ConnectionBudget *budget)
 {
-    m_model->setConnection(spec);
+    m_model->setConnection(budget, DbLane::Detail);
     m_connected = true;
     m_status->setText(tr("Choose what to sum and press Show."));
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "db/connectionspec.h"
+#include "db/connectionbudget.h"
 #include "db/dberror.h"
 
 #include <QWidget>
@@ -32,7 +32,7 @@ public:
     static constexpr int DefaultMonths = 12;
 
     explicit UsageSummaryPage(QWidget *parent = nullptr);
-    void setConnection(const ConnectionSpec &spec);
+    void setConnection(ConnectionBudget *budget);
     models::UsageSummaryModel *model() const { return m_model; }
     // At most this many groups are shown (DefaultRowLimit unless changed).
     void setRowLimit(int limit) { m_rowLimit = limit; }

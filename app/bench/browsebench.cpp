@@ -70,11 +70,12 @@ QStringList headersOf(const browse::TableDefinition &table)
 // The console's own table page, at a desktop size, with its worker's connection open.
 struct ShownPage {
     ShownPage(const QString &key, const browse::TableDefinition &table, const ConnectionSpec &spec)
-        : page(QStringLiteral("bench-") + key, table, headersOf(table))
+        : connections(spec)
+        , page(QStringLiteral("bench-") + key, table, headersOf(table))
     {
         page.resize(1200, 700);
         page.show();
-        page.setConnection(spec);
+        page.setConnection(&connections);
         waitUntil([this] { return screenLoaded(); });
     }
     PagedTableModel &model() { return *page.model(); }
@@ -133,6 +134,7 @@ struct ShownPage {
         QKeyEvent press(QEvent::KeyPress, key, modifiers);
         QCoreApplication::sendEvent(page.view(), &press);
     }
+    ConnectionBudget connections;
     ui::TablePage page;
 };
 

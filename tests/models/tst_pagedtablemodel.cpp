@@ -105,7 +105,7 @@ void TestPagedTableModel::scrollWholeTable_everyRowOnceInServerOrder()
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
     model.sort(int(headers().indexOf(column)), ascending ? Qt::AscendingOrder : Qt::DescendingOrder);
-    model.setConnection(database.spec());
+    model.setConnection(database.connections());
     QVERIFY(counted.wait(20000));
     QCOMPARE(model.rowCount(), 1234);
     QVERIFY(!model.isCountEstimated());
@@ -120,7 +120,7 @@ void TestPagedTableModel::bigTable_estimatedCount_jumpToLastRowReadsOnlyTheTail(
     PagedTableModel model(browse::usersTable(), headers());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
-    model.setConnection(database.spec());
+    model.setConnection(database.connections());
     QVERIFY(counted.wait(20000));
     QVERIFY(model.isCountEstimated());
     QCOMPARE(model.rowCount(), 30000); // ANALYZE saw every row of a table this size
@@ -154,7 +154,7 @@ void TestPagedTableModel::staleEstimate_scrollToEnd_correctsRowCount()
     PagedTableModel model(browse::usersTable(), headers());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
-    model.setConnection(database.spec());
+    model.setConnection(database.connections());
     QVERIFY(counted.wait(20000));
     QCOMPARE(model.rowCount(), 12000);
     const QList<qint64> ids = scrollAll(model);
@@ -171,7 +171,7 @@ void TestPagedTableModel::search_resetsToExactCountOfMatches()
     PagedTableModel model(browse::usersTable(), headers());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
-    model.setConnection(database.spec());
+    model.setConnection(database.connections());
     QVERIFY(counted.wait(20000));
     // A search typed on top of another: only the last one's answer may land.
     model.setSearch(QStringLiteral("user1"));
@@ -192,7 +192,7 @@ void TestPagedTableModel::searchAndFilters_pageExactlyTheMatches()
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
     model.sort(int(headers().indexOf(QStringLiteral("email"))), Qt::DescendingOrder);
-    model.setConnection(database.spec());
+    model.setConnection(database.connections());
     QVERIFY(counted.wait(20000));
     browse::ColumnFilter neverLoggedIn;
     neverLoggedIn.column = int(headers().indexOf(QStringLiteral("last_login")));
@@ -227,7 +227,7 @@ void TestPagedTableModel::searchBeyondExactCap_scrollsEveryMatchWithBoundedCache
     insertUsers(database.db(), users);
     PagedTableModel model(browse::usersTable(), headers());
     QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
-    model.setConnection(database.spec());
+    model.setConnection(database.connections());
     QVERIFY(counted.wait(20000));
     model.setSearch(QStringLiteral("@example.com"));
     QTRY_VERIFY_WITH_TIMEOUT(!model.isBusy() && counted.size() >= 2, 20000);
@@ -249,7 +249,7 @@ void TestPagedTableModel::newerSearch_cancelsTheOneStillRunningOnTheServer()
     PagedTableModel model(browse::usersTable(), headers());
     QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
     QSignalSpy failed(&model, &PagedTableModel::errorOccurred);
-    model.setConnection(database.spec());
+    model.setConnection(database.connections());
     QVERIFY(counted.wait(20000));
 
     // Another session holds the table, so the search waits on the server until it is cancelled.
@@ -297,7 +297,7 @@ void TestPagedTableModel::liveRefresh_anotherConnectionChangesWorkspace_rowUpdat
     PagedTableModel model(browse::workspacesTable(), headers);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy counted(&model, &PagedTableModel::rowCountKnown);
-    model.setConnection(database.spec());
+    model.setConnection(database.connections());
     QVERIFY(counted.wait(20000));
     QCOMPARE(model.rowCount(), 50);
     model.data(model.index(0, 0));

@@ -33,12 +33,12 @@ static constexpr int Users = RowWindowModel::WindowRows + 5000;
 
 // The users table through a window, under the model tester, connected.
 struct Shown {
-    explicit Shown(const ConnectionSpec &spec)
+    explicit Shown(ConnectionBudget *connections)
         : table(browse::usersTable(), usersHeaders())
         , window(&table)
         , tester(&window, QAbstractItemModelTester::FailureReportingMode::QtTest)
     {
-        table.setConnection(spec);
+        table.setConnection(connections);
     }
     bool counted()
     {
@@ -81,7 +81,7 @@ void TestRowWindowModel::cleanupTestCase()
 
 void TestRowWindowModel::bigTable_windowIsBounded_andShowsTheTableFromItsStart()
 {
-    Shown shown(m_database->spec());
+    Shown shown(m_database->connections());
     QVERIFY(shown.counted());
     PagedTableModel &table = shown.table;
     RowWindowModel &window = shown.window;
@@ -105,7 +105,7 @@ void TestRowWindowModel::bigTable_windowIsBounded_andShowsTheTableFromItsStart()
 
 void TestRowWindowModel::moveWindow_rowsShift_persistentIndexFollowsOrIsDropped()
 {
-    Shown shown(m_database->spec());
+    Shown shown(m_database->connections());
     QVERIFY(shown.counted());
     PagedTableModel &table = shown.table;
     RowWindowModel &window = shown.window;
@@ -139,7 +139,7 @@ void TestRowWindowModel::smallTable_windowIsTheWholeTable()
     PagedTableModel table(browse::usersTable(), headers());
     RowWindowModel window(&table);
     QAbstractItemModelTester tester(&window, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    table.setConnection(m_database->spec());
+    table.setConnection(m_database->connections());
     table.setSearch(QStringLiteral("user1234"));
     QTRY_VERIFY_WITH_TIMEOUT(!table.isBusy() && table.rowCount() > 0, 20000);
     QCOMPARE(window.rowCount(), table.rowCount());

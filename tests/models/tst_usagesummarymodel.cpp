@@ -47,7 +47,8 @@ private slots:
     void newerRequest_stopsOlderOnServer_onlyNewerReplyLands();
     void cancel_stopsStatementOnServer_noErrorReported();
     void statementTimeout_reportedAsBusyError();
-    void cancelBackend_sleepingStatement_failsFastWith57014();
+    void serverCancel_sleepingStatement_failsFastWith57014();
+    void serverCancel_connectionClosed_reportsError();
     void lostConnection_nextRequestReconnectsSilently();
     void noConnection_request_reportsUsageError();
 
@@ -122,7 +123,7 @@ void TestUsageSummaryModel::request_rowsOfTheCoreFunction_numbersRightAligned()
     QSignalSpy finished(&model, &UsageSummaryModel::finished);
     QSignalSpy errors(&model, &UsageSummaryModel::errorOccurred);
     QSignalSpy busy(&model, &UsageSummaryModel::busyChanged);
-    model.setConnection(m_database->spec());
+    model.setConnection(m_database->connections());
     QVERIFY(!model.isBusy());
 
     browse::UsageSummaryRequest request = marchRequest(browse::UsageGrouping::User);
@@ -199,7 +200,7 @@ void TestUsageSummaryModel::request_moreGroupsThanLimit_finishedTruncated()
     UsageSummaryModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy finished(&model, &UsageSummaryModel::finished);
-    model.setConnection(m_database->spec());
+    model.setConnection(m_database->connections());
     browse::UsageSummaryRequest request = marchRequest(browse::UsageGrouping::Workspace);
     request.limit = 7;
     model.setRequest(request);
@@ -216,7 +217,7 @@ void TestUsageSummaryModel::newerRequest_stopsOlderOnServer_onlyNewerReplyLands(
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy finished(&model, &UsageSummaryModel::finished);
     QSignalSpy errors(&model, &UsageSummaryModel::errorOccurred);
-    model.setConnection(m_database->spec());
+    model.setConnection(m_database->connections());
     test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
     QVERIFY(lock.isHeld());
 
@@ -238,7 +239,8 @@ void TestUsageSummaryModel::newerRequest_stopsOlderOnServer_onlyNewerReplyLands(
 
     lock.release();
     QVERIFY(finished.wait(20000));
-    QTest::qWait(200); // room for a stray reply of the older request to show up
+    // The older request's reply (its 57014) has come back and been dropped, not merely not arrived yet.
+    QTRY_COMPARE_WITH_TIMEOUT(model.requests()->droppedReplies(), 1, CancelReachesServerMs);
     QCOMPARE(finished.size(), 1);
     QVERIFY2(errors.isEmpty(),
              errors.isEmpty() ? "" : qPrintable(errors.first().first().value<DbError>().fullText()));
@@ -253,7 +255,7 @@ void TestUsageSummaryModel::cancel_stopsStatementOnServer_noErrorReported()
     QSignalSpy finished(&model, &UsageSummaryModel::finished);
     QSignalSpy errors(&model, &UsageSummaryModel::errorOccurred);
     QSignalSpy busy(&model, &UsageSummaryModel::busyChanged);
-    model.setConnection(m_database->spec());
+    model.setConnection(m_database->connections());
     test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
     QVERIFY(lock.isHeld());
 
@@ -265,7 +267,8 @@ void TestUsageSummaryModel::cancel_stopsStatementOnServer_noErrorReported()
     QCOMPARE(busy.size(), 2);
     // Stopped on the server although the lock is still held: nobody waits for it any more.
     QTRY_VERIFY_WITH_TIMEOUT(lockWaiters().isEmpty(), CancelReachesServerMs);
-    QTest::qWait(300); // the cancelled statement's 57014 has come back by now, and must have been dropped
+    // The cancelled statement's 57014 has come back, and was dropped instead of reported.
+    QTRY_COMPARE_WITH_TIMEOUT(model.requests()->droppedReplies(), 1, CancelReachesServerMs);
     QVERIFY2(errors.isEmpty(),
              errors.isEmpty() ? "" : qPrintable(errors.first().first().value<DbError>().fullText()));
     QVERIFY(finished.isEmpty());
@@ -287,7 +290,7 @@ void TestUsageSummaryModel::statementTimeout_reportedAsBusyError()
     QSignalSpy finished(&model, &UsageSummaryModel::finished);
     QSignalSpy errors(&model, &UsageSummaryModel::errorOccurred);
     model.setStatementTimeout(300);
-    model.setConnection(m_database->spec());
+    model.setConnection(m_database->connections());
     test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
     QVERIFY(lock.isHeld());
     model.setRequest(marchRequest(browse::UsageGrouping::Workspace));
@@ -300,10 +303,11 @@ void TestUsageSummaryModel::statementTimeout_reportedAsBusyError()
     QVERIFY(finished.isEmpty());
 }
 
-void TestUsageSummaryModel::cancelBackend_sleepingStatement_failsFastWith57014()
+void TestUsageSummaryModel::serverCancel_sleepingStatement_failsFastWith57014()
 {
     const ConnectionSpec spec = m_database->spec();
     std::atomic<int> pid{0};
+    std::shared_ptr<ServerCancel> cancel;
     QString sqlState;
     qint64 elapsedMs = -1;
     QThread *sleeper = QThread::create([&] {
@@ -314,6 +318,7 @@ void TestUsageSummaryModel::cancelBackend_sleepingStatement_failsFastWith57014()
             pid = -1;
             return;
         }
+        cancel = connection->serverCancel();
         pid = connection->backendPid();
         QElapsedTimer timer;
         timer.start();
@@ -338,7 +343,9 @@ void TestUsageSummaryModel::cancelBackend_sleepingStatement_failsFastWith57014()
         return query.exec() && query.next() && query.value(0).toString() == QLatin1String("active");
     };
     QTRY_VERIFY_WITH_TIMEOUT(sleeping(), 10000);
-    const DbError cancelError = cancelBackend(spec, pid.load());
+    QVERIFY(cancel);
+    QCOMPARE(cancel->backendPid(), pid.load());
+    const DbError cancelError = cancel->send();
     QVERIFY2(!cancelError, qPrintable(cancelError.fullText()));
     const bool ended = sleeper->wait(3000);
     QVERIFY2(ended, "the sleeping statement was still running 3 s after the cancel");
@@ -346,12 +353,27 @@ void TestUsageSummaryModel::cancelBackend_sleepingStatement_failsFastWith57014()
     QVERIFY2(elapsedMs >= 0 && elapsedMs < 5000, qPrintable(QString::number(elapsedMs)));
 }
 
+void TestUsageSummaryModel::serverCancel_connectionClosed_reportsError()
+{
+    DbError error;
+    auto connection = Connection::open(m_database->spec(), QStringLiteral("closing"), &error);
+    QVERIFY2(connection, qPrintable(error.fullText()));
+    const std::shared_ptr<ServerCancel> cancel = connection->serverCancel();
+    QVERIFY(cancel);
+    QVERIFY(cancel->backendPid() > 0);
+    connection.reset();
+    // Nothing left to stop: that is an error with words, never a silent success.
+    const DbError cancelError = cancel->send();
+    QCOMPARE(cancelError.kind, ErrorKind::Unavailable);
+    QVERIFY(!cancelError.message.isEmpty());
+}
+
 void TestUsageSummaryModel::lostConnection_nextRequestReconnectsSilently()
 {
     UsageSummaryModel model;
     QSignalSpy finished(&model, &UsageSummaryModel::finished);
     QSignalSpy errors(&model, &UsageSummaryModel::errorOccurred);
-    model.setConnection(m_database->spec());
+    model.setConnection(m_database->connections());
     const browse::UsageSummaryRequest request = marchRequest(browse::UsageGrouping::Workspace);
     model.setRequest(request);
     QVERIFY(finished.wait(20000));

@@ -66,6 +66,9 @@ TestDatabase::TestDatabase(const QString &tag, Contents contents)
 
 TestDatabase::~TestDatabase()
 {
+    if (m_connections)
+        m_connections->shutDown(DbWorker::Shutdown::Wait);
+    m_connections.reset();
     m_connection.reset();
     if (m_name.isEmpty() || !m_error.isEmpty())
         return;
@@ -97,6 +100,13 @@ ConnectionSpec TestDatabase::tcpSpec(const QString &role, const QString &passwor
     spec.sslMode = QStringLiteral("require");
     spec.connectTimeoutSeconds = 5;
     return spec;
+}
+
+ConnectionBudget *TestDatabase::connections()
+{
+    if (!m_connections)
+        m_connections = std::make_unique<ConnectionBudget>(spec());
+    return m_connections.get();
 }
 
 QSqlDatabase TestDatabase::db()

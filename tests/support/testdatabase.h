@@ -1,5 +1,6 @@
 #pragma once
 
+#include "db/connectionbudget.h"
 #include "db/connectionspec.h"
 #include "db/database.h"
 
@@ -33,6 +34,9 @@ public:
     ConnectionSpec spec(const QString &role = QStringLiteral("postgres")) const;
     // The same over TCP on 127.0.0.1, where the server demands TLS and a password.
     ConnectionSpec tcpSpec(const QString &role, const QString &password) const;
+    // A window's worth of connections (superuser), as the console's models use them, made on first use
+    // and closed before the database is dropped.
+    ConnectionBudget *connections();
     // A superuser connection for the calling thread, opened on first use and kept until destruction.
     QSqlDatabase db();
     // Creates a login role that belongs to one group role (beacon_support, beacon_finance, beacon_admin),
@@ -48,6 +52,7 @@ private:
     QString m_error;
     QStringList m_logins;
     std::unique_ptr<Connection> m_connection;
+    std::unique_ptr<ConnectionBudget> m_connections;
 };
 
 // The ids of `users AS u` in the server's own order: the independent answer paging and models are checked

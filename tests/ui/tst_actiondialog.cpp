@@ -530,7 +530,8 @@ void TestActionDialog::connectionLost_applyAgain_sameActionIdAppliedOnce()
     actions::ActionRequest prefill;
     prefill.workspaceId = Gamma;
     prefill.actor = QStringLiteral("tester");
-    ui::ActionDialog dialog(ActionKind::QuotaRepair, prefill, spec);
+    ConnectionBudget connections(spec);
+    ui::ActionDialog dialog(ActionKind::QuotaRepair, prefill, &connections);
     dialog.show();
     QTest::keyClicks(dialog.findChild<QLineEdit *>(QStringLiteral("reasonEdit")), QStringLiteral("T-500"));
     QVERIFY(waitForPreview(&dialog));

@@ -80,7 +80,7 @@ void TestBigTablePage::init()
     m_page = std::make_unique<ui::TablePage>(QStringLiteral("big-users"), browse::usersTable(), headers());
     m_page->resize(900, 500);
     m_page->show();
-    m_page->setConnection(m_database->spec());
+    m_page->setConnection(m_database->connections());
     QTRY_VERIFY_WITH_TIMEOUT(!m_page->model()->isBusy() && m_page->model()->rowCount() > 0, 20000);
 }
 

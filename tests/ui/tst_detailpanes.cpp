@@ -119,7 +119,7 @@ void TestDetailPanes::userPane_showUser_membershipsListTheirWorkspaces()
 {
     ui::UserDetailPane pane;
     pane.show();
-    pane.setConnection(m_database->spec());
+    pane.setConnection(m_database->connections());
     pane.showUser(qint64(Alice));
     waitUntilIdle(pane.memberships());
     QCOMPARE(pane.memberships()->rowCount(), 2);
@@ -155,7 +155,7 @@ void TestDetailPanes::userPane_selectAuditRow_reportsTheEntry()
     pane.show();
     QSignalSpy selected(&pane, &ui::UserDetailPane::auditEntrySelected);
     QSignalSpy problems(&pane, &ui::UserDetailPane::errorOccurred);
-    pane.setConnection(m_database->spec());
+    pane.setConnection(m_database->connections());
     pane.showUser(qint64(Bob));
     waitUntilIdle(pane.audit());
     QCOMPARE(problems.count(), 0);
@@ -173,7 +173,7 @@ void TestDetailPanes::workspacePane_showWorkspace_usageNewestFirstAndSubscriptio
 {
     ui::DetailPane pane;
     pane.show();
-    pane.setConnection(m_database->spec());
+    pane.setConnection(m_database->connections());
     pane.showWorkspace(qint64(Alpha));
     for (models::PagedTableModel *model :
          {pane.members(), pane.projects(), pane.usage(), pane.subscription(), pane.audit()})
@@ -211,7 +211,7 @@ void TestDetailPanes::workspacePane_selectProject_filesFollow()
 {
     ui::DetailPane pane;
     pane.show();
-    pane.setConnection(m_database->spec());
+    pane.setConnection(m_database->connections());
     pane.showWorkspace(qint64(Alpha));
     waitUntilIdle(pane.projects());
     QCOMPARE(column(pane.projects(), 0), (QList<QVariant>{qint64(Design), qint64(302)}));
@@ -262,7 +262,7 @@ void TestDetailPanes::auditDiffView_showEntry_listsChangedFields()
     ui::AuditDiffView view;
     view.show();
     QSignalSpy shown(&view, &ui::AuditDiffView::entryShown);
-    view.setConnection(m_database->spec());
+    view.setConnection(m_database->connections());
     view.showEntry(id);
     QTRY_COMPARE_WITH_TIMEOUT(view.shownEntry(), std::optional<qint64>(id), 10000);
 
@@ -308,7 +308,7 @@ void TestDetailPanes::auditDiffView_twoEntriesQuickly_onlyTheLastShown()
         auditEntry(QStringLiteral(R"({"read_only": false})"), QStringLiteral(R"({"read_only": true})"));
     QVERIFY(first > 0 && second > 0);
     ui::AuditDiffView view;
-    view.setConnection(m_database->spec());
+    view.setConnection(m_database->connections());
     QSignalSpy shown(&view, &ui::AuditDiffView::entryShown);
     view.showEntry(first);
     view.showEntry(second);
@@ -326,7 +326,7 @@ void TestDetailPanes::auditDiffView_twoEntriesQuickly_onlyTheLastShown()
 void TestDetailPanes::auditDiffView_unknownEntry_saysSo()
 {
     ui::AuditDiffView view;
-    view.setConnection(m_database->spec());
+    view.setConnection(m_database->connections());
     view.showEntry(987654321);
     QTRY_COMPARE_WITH_TIMEOUT(view.loadsInFlight(), 0, 10000);
     QVERIFY(!view.shownEntry());

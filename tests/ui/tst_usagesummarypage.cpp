@@ -195,7 +195,7 @@ void TestUsageSummaryPage::everyField_hasALabelWithMnemonic_andTabOrderFollowsTh
 
 void TestUsageSummaryPage::show_byWorkspacePerDay_rowsOfTheRangeOnly()
 {
-    m_page->setConnection(m_database->spec());
+    m_page->setConnection(m_database->connections());
     QSignalSpy finished(m_page->model(), &UsageSummaryModel::finished);
     press("showButton");
     QVERIFY(finished.wait(20000));
@@ -229,7 +229,7 @@ void TestUsageSummaryPage::show_byWorkspacePerDay_rowsOfTheRangeOnly()
 
 void TestUsageSummaryPage::enterInModelField_runsTheFilteredSummary()
 {
-    m_page->setConnection(m_database->spec());
+    m_page->setConnection(m_database->connections());
     QSignalSpy finished(m_page->model(), &UsageSummaryModel::finished);
     auto *groupBy = child<QComboBox>("groupBy");
     groupBy->setCurrentIndex(groupBy->findText(QStringLiteral("Model")));
@@ -247,7 +247,7 @@ void TestUsageSummaryPage::enterInModelField_runsTheFilteredSummary()
 
 void TestUsageSummaryPage::perMonth_byUser_countsOlderUsage()
 {
-    m_page->setConnection(m_database->spec());
+    m_page->setConnection(m_database->connections());
     QSignalSpy finished(m_page->model(), &UsageSummaryModel::finished);
     auto *groupBy = child<QComboBox>("groupBy");
     auto *period = child<QComboBox>("period");
@@ -272,7 +272,7 @@ void TestUsageSummaryPage::perMonth_byUser_countsOlderUsage()
 
 void TestUsageSummaryPage::tooManyGroups_statusSaysWhatIsShown()
 {
-    m_page->setConnection(m_database->spec());
+    m_page->setConnection(m_database->connections());
     m_page->setRowLimit(1);
     QSignalSpy finished(m_page->model(), &UsageSummaryModel::finished);
     press("showButton");
@@ -311,7 +311,7 @@ void TestUsageSummaryPage::badForm_refusedInWordsAndNoQuery()
     QFETCH(QString, field);
     QFETCH(QString, text);
     QFETCH(QString, message);
-    m_page->setConnection(m_database->spec());
+    m_page->setConnection(m_database->connections());
     QSignalSpy busy(m_page->model(), &UsageSummaryModel::busyChanged);
     QSignalSpy reset(m_page->model(), &QAbstractItemModel::modelReset);
     if (field == QLatin1String("fromDate"))
@@ -330,7 +330,7 @@ void TestUsageSummaryPage::badForm_refusedInWordsAndNoQuery()
 
 void TestUsageSummaryPage::cancelButton_enabledOnlyWhileRunning()
 {
-    m_page->setConnection(m_database->spec());
+    m_page->setConnection(m_database->connections());
     auto *cancel = child<QPushButton>("cancelButton");
     auto *progress = child<QProgressBar>("progress");
     QVERIFY(cancel && progress);
@@ -381,7 +381,7 @@ void TestUsageSummaryPage::cancelButton_enabledOnlyWhileRunning()
 void TestUsageSummaryPage::serverError_wordsThenDetailsForSupport()
 {
     m_page->model()->setStatementTimeout(200);
-    m_page->setConnection(m_database->spec());
+    m_page->setConnection(m_database->connections());
     QSignalSpy errors(m_page->model(), &UsageSummaryModel::errorOccurred);
     test::TableLock lock(m_database->spec(), QStringLiteral("ai_usage"));
     QVERIFY(lock.isHeld());

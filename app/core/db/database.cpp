@@ -5,14 +5,28 @@
 
 #include <QAtomicInteger>
 #include <QCoreApplication>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
+
+#include <libpq-fe.h>
 
 namespace beacon {
 
 static QString tr(const char *text)
 {
     return QCoreApplication::translate("beacon::Connection", text);
+}
+
+// QPSQL's documented way to reach its libpq connection: the driver's handle holds a PGconn*.
+PGconn *libpqConnection(const QSqlDatabase &db)
+{
+    const QVariant handle = db.driver() ? db.driver()->handle() : QVariant();
+    // Qt 6 names the type as the compiler spells it (pg_conn*); Qt 5 used the typedef's name.
+    if (!handle.isValid() ||
+        (qstrcmp(handle.typeName(), "PGconn*") != 0 && qstrcmp(handle.typeName(), "pg_conn*") != 0))
+        return nullptr;
+    return *static_cast<PGconn *const *>(handle.constData());
 }
 
 Connection::Connection(QString name, ConnectionSpec spec)
@@ -22,6 +36,8 @@ Connection::Connection(QString name, ConnectionSpec spec)
 
 Connection::~Connection()
 {
+    if (m_cancel)
+        m_cancel->invalidate();
     // Its prepared statements hold the connection; they go first, while it can still deallocate them.
     StatementCache::release(m_name);
     {
@@ -65,28 +81,48 @@ std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const Q
                 *error = setupError;
             return nullptr;
         }
-        QSqlQuery pid(db);
-        if (pid.exec(QStringLiteral("SELECT pg_backend_pid()")) && pid.next())
-            connection->m_backendPid = pid.value(0).toInt();
+        if (PGconn *conn = libpqConnection(db)) {
+            connection->m_backendPid = PQbackendPID(conn);
+            connection->m_cancel.reset(new ServerCancel(PQgetCancel(conn), connection->m_backendPid));
+        }
     }
     if (error)
         *error = {};
     return connection;
 }
 
-DbError cancelBackend(const ConnectionSpec &spec, int backendPid)
+ServerCancel::ServerCancel(pg_cancel *cancel, int backendPid)
+    : m_cancel(cancel)
+    , m_backendPid(backendPid)
+{}
+
+ServerCancel::~ServerCancel()
 {
-    if (backendPid <= 0)
-        return {};
-    DbError error;
-    auto connection = Connection::open(spec, QStringLiteral("cancel"), &error);
-    if (!connection)
-        return error;
-    QSqlQuery query(connection->database());
-    query.prepare(QStringLiteral("SELECT pg_cancel_backend(CAST(:pid AS integer))"));
-    query.bindValue(QStringLiteral(":pid"), backendPid);
-    if (!query.exec())
-        return DbError::fromSql(query.lastError(), tr("Stopping a query on the server"));
+    invalidate();
+}
+
+void ServerCancel::invalidate()
+{
+    const QMutexLocker lock(&m_mutex);
+    if (m_cancel)
+        PQfreeCancel(m_cancel);
+    m_cancel = nullptr;
+}
+
+DbError ServerCancel::send()
+{
+    // Held across PQcancel so that the connection cannot close, and its process id be reused by another
+    // session, while the request is on its way.
+    const QMutexLocker lock(&m_mutex);
+    if (!m_cancel)
+        return DbError::make(ErrorKind::Unavailable,
+                             tr("There is no statement to stop: the connection has already closed."));
+    char reason[256] = {};
+    if (!PQcancel(m_cancel, reason, int(sizeof reason)))
+        return DbError::make(ErrorKind::Unavailable,
+                             tr("The server could not be asked to stop the statement. If it keeps running, "
+                                "it ends at its statement timeout."),
+                             QString::fromLocal8Bit(reason));
     return {};
 }
 

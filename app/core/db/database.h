@@ -3,12 +3,18 @@
 #include "db/connectionspec.h"
 #include "db/dberror.h"
 
+#include <QMutex>
 #include <QSqlDatabase>
 #include <QString>
 
 #include <memory>
 
+struct pg_cancel;
+struct pg_conn;
+
 namespace beacon {
+
+class ServerCancel;
 
 // Owns one named QSqlDatabase connection for the thread that opened it, and removes it when destroyed. A
 // QSqlDatabase handle belongs to its thread; every worker opens its own Connection inside the thread.
@@ -26,20 +32,47 @@ public:
     QSqlDatabase database() const;
     const ConnectionSpec &spec() const { return m_spec; }
     QString name() const { return m_name; }
-    // The server process serving this connection, for cancelBackend() from another thread; 0 if unknown.
+    // The server process serving this connection (libpq's PQbackendPID); 0 if unknown.
     int backendPid() const { return m_backendPid; }
+    // What another thread needs to stop the statement this connection is running (see ServerCancel).
+    std::shared_ptr<ServerCancel> serverCancel() const { return m_cancel; }
 
 private:
     Connection(QString name, ConnectionSpec spec);
     QString m_name;
     ConnectionSpec m_spec;
     int m_backendPid = 0;
+    std::shared_ptr<ServerCancel> m_cancel;
 };
 
-// Asks the server to stop the statement `backendPid` is running (pg_cancel_backend), over a short connection
-// of its own: the connection running the statement is busy, and QPSQL cannot cancel from the outside. The
-// cancelled statement fails with SQLSTATE 57014 on its own thread. Blocking: call it from a worker thread.
-DbError cancelBackend(const ConnectionSpec &spec, int backendPid);
+// Stops, on the server, whatever statement one connection is running, from any thread: libpq's cancel
+// request (PQgetCancel, PQcancel). It needs no privilege and no login, opens no session of its own, and also
+// works through a pooler that forwards cancel requests. The cancelled statement fails with SQLSTATE 57014 on
+// its own thread. It stays usable after its connection has closed, and then says so.
+class ServerCancel {
+public:
+    ~ServerCancel();
+    ServerCancel(const ServerCancel &) = delete;
+    ServerCancel &operator=(const ServerCancel &) = delete;
+
+    // Blocking for one short exchange with the server: call it from a worker or pool thread. An error, never
+    // success, when there is nothing it can reach: no connection, or one already closed.
+    DbError send();
+    int backendPid() const { return m_backendPid; }
+
+private:
+    friend class Connection;
+    ServerCancel(pg_cancel *cancel, int backendPid);
+    // The connection is closing: later sends fail with words instead of signalling a reused process id.
+    void invalidate();
+
+    QMutex m_mutex;
+    pg_cancel *m_cancel;
+    int m_backendPid;
+};
+
+// The libpq connection under a QPSQL connection, for what QPSQL does not offer; null if it is not QPSQL's.
+pg_conn *libpqConnection(const QSqlDatabase &db);
 
 // What the status bar and `beaconctl --json` report about a live session.
 struct SessionInfo {
