@@ -371,7 +371,11 @@ void MainWindow::setSession(const SessionProbe &session, const QString &label, b
         m_usageSummary->setConnection(m_budget);
     }
     m_actionMenus->setSession(session, m_budget);
-    delete previous;
+    if (previous) {
+        // The old session's work is of no use now; nothing waits for it on the GUI thread.
+        previous->shutDown(DbWorker::Shutdown::InBackground);
+        previous->deleteLater();
+    }
     if (session.schemaError) {
         m_schemaBanner->setText(session.schemaError.message + QLatin1Char(' ') +
                                 tr("Browsing works; changes are switched off."));

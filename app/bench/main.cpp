@@ -1,5 +1,6 @@
 #include "actionbench.h"
 #include "browsebench.h"
+#include "connectionbench.h"
 #include "stallmeter.h"
 
 #include <QApplication>
@@ -35,8 +36,8 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     const QCommandLineOption dbOption(QStringLiteral("db"), QStringLiteral("Database URI (required)."),
                                       QStringLiteral("uri"));
-    const QCommandLineOption onlyOption(QStringLiteral("only"), QStringLiteral("browse or actions."),
-                                        QStringLiteral("group"));
+    const QCommandLineOption onlyOption(
+        QStringLiteral("only"), QStringLiteral("browse, connections or actions."), QStringLiteral("group"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print one JSON array."));
     QCommandLineOption probeOption(QStringLiteral("memory-probe"),
                                    QStringLiteral("Internal: one memory scenario in this process."),
@@ -60,11 +61,13 @@ int main(int argc, char **argv)
         return megabytes < 0 ? 1 : 0;
     }
     const QString only = parser.value(onlyOption);
-    if (!only.isEmpty() && only != QLatin1String("browse") && only != QLatin1String("actions")) {
-        err << "beacon-bench: --only takes browse or actions." << Qt::endl;
+    if (!only.isEmpty() && only != QLatin1String("browse") && only != QLatin1String("actions") &&
+        only != QLatin1String("connections")) {
+        err << "beacon-bench: --only takes browse, connections or actions." << Qt::endl;
         return 2;
     }
     const bool browse = only.isEmpty() || only == QLatin1String("browse");
+    const bool connections = only.isEmpty() || only == QLatin1String("connections");
     const bool actions = only.isEmpty() || only == QLatin1String("actions");
     // Before anything is measured: the browsing scenarios take minutes, and the actions need pgbench.
     QString pgbench;
@@ -84,6 +87,12 @@ int main(int argc, char **argv)
     QList<bench::Figure> figures;
     if (browse) {
         if (const DbError error = bench::runBrowseBench(*spec, parser.value(dbOption), &figures)) {
+            err << "beacon-bench: " << error.fullText() << Qt::endl;
+            return error.exitCode();
+        }
+    }
+    if (connections) {
+        if (const DbError error = bench::runConnectionBench(*spec, &figures)) {
             err << "beacon-bench: " << error.fullText() << Qt::endl;
             return error.exitCode();
         }

@@ -24,7 +24,9 @@ ConnectionBudget::ConnectionBudget(ConnectionSpec spec, QObject *parent)
 
 ConnectionBudget::~ConnectionBudget()
 {
-    shutDown(DbWorker::Shutdown::InBackground);
+    // The window is going: its running statements are cancelled on the server first, so the wait is short.
+    // Threads left running past the application's end would outlive Qt's SQL driver registry.
+    shutDown(DbWorker::Shutdown::Wait);
 }
 
 DbWorker *ConnectionBudget::worker(DbLane lane)

@@ -28,7 +28,8 @@ public:
     static constexpr int LaneCount = 4;
 
     explicit ConnectionBudget(ConnectionSpec spec, QObject *parent = nullptr);
-    // Never waits (see DbWorker): call shutDown(Wait) first where the server is about to stop.
+    // Cancels the statements still running on the server, then waits for the lanes' threads to end; call
+    // shutDown(InBackground) first where nothing may wait.
     ~ConnectionBudget() override;
 
     const ConnectionSpec &spec() const { return m_spec; }
