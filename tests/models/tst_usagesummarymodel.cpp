@@ -229,10 +229,16 @@ void TestUsageSummaryModel::newerRequest_stopsOlderOnServer_onlyNewerReplyLands(
     QVERIFY(model.isBusy());
     // The older statement ends on the server while the lock is still held (it was cancelled), and the newer
     // one, on the same session, takes its place in the queue for the lock. Uncancelled, the older would wait
-    // for its statement timeout (2 minutes), so the wait here only needs to stay well below that; it gives a
-    // loaded machine room (3 s was once not enough in CI).
-    QTRY_VERIFY_WITH_TIMEOUT(lockWaiters().size() == 1 && lockWaiters().value(0) != older,
-                             CancelReachesServerMs);
+    // for its statement timeout (2 minutes), so the wait here only needs to stay well below that.
+    // One read of pg_stat_activity per check: with two, the first could still see the older waiting and the
+    // second see nobody (the older cancelled, the newer not queued yet), whose empty text differs from the
+    // older's. QTRY_* then found the check true, false and true again, and failed with "the timeout was too
+    // short" although the whole wait took milliseconds (about one run in ten on a loaded machine).
+    const auto newerWaitsAlone = [&] {
+        const QStringList waiters = lockWaiters();
+        return waiters.size() == 1 && waiters.first() != older;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(newerWaitsAlone(), CancelReachesServerMs);
     QVERIFY(finished.isEmpty());
     QCOMPARE(model.rowCount(), 0);
 
