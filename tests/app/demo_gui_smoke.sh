@@ -3,6 +3,8 @@
 # main window connected to it, and on quitting leaves no server running.
 set -euo pipefail
 admin=${BEACON_ADMIN:?set by ctest}
+pg_bindir=${BEACON_PG_BINDIR:?set by ctest: the PostgreSQL bin folder of the build}
+[[ -x "$pg_bindir/pg_ctl" ]] || { echo "FAIL: no pg_ctl in BEACON_PG_BINDIR=$pg_bindir"; exit 1; }
 parent=$(mktemp -d /tmp/bgui-XXXXXX)
 chmod 755 "$parent" # as root the server runs as postgres, which must be able to walk in
 export BEACON_DEMO_DIR="$parent/demo"
@@ -10,8 +12,8 @@ export XDG_RUNTIME_DIR="$parent/runtime"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 cleanup() {
   if [[ -f "$BEACON_DEMO_DIR/data/postmaster.pid" ]]; then
-    if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$BEACON_DEMO_DIR/data" -m immediate stop) || true
-    else /usr/lib/postgresql/15/bin/pg_ctl -D "$BEACON_DEMO_DIR/data" -m immediate stop || true; fi
+    if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$pg_bindir/pg_ctl" -D "$BEACON_DEMO_DIR/data" -m immediate stop) || true
+    else "$pg_bindir/pg_ctl" -D "$BEACON_DEMO_DIR/data" -m immediate stop || true; fi
   fi
   rm -rf "$parent"
 }
