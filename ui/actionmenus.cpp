@@ -6,6 +6,8 @@
 #include "tablepage.h"
 #include "userdetailpane.h"
 
+#include "db/localuser.h"
+
 #include <QAction>
 #include <QMainWindow>
 #include <QStatusBar>
@@ -55,10 +57,7 @@ ActionMenus::ActionMenus(QMainWindow *window, const Pages &pages)
 
 QString ActionMenus::consoleUser()
 {
-    QString name = qEnvironmentVariable("USER");
-    if (name.trimmed().isEmpty())
-        name = qEnvironmentVariable("USERNAME");
-    return name.trimmed();
+    return localUserName();
 }
 
 QAction *ActionMenus::make(ActionKind kind, const QString &objectName, const QString &text,

@@ -67,7 +67,7 @@ void ConnectDialog::buildUi()
     };
     m_name = field("profileName");
     m_host = field("host");
-    m_host->setPlaceholderText(tr("host name, or the folder of a unix socket"));
+    m_host->setPlaceholderText(tr("host name, or the folder of a unix socket; empty: the local socket"));
     m_port = new QSpinBox(this);
     m_port->setObjectName(QStringLiteral("port"));
     m_port->setRange(1, 65535);
@@ -247,8 +247,9 @@ void ConnectDialog::deleteProfile()
 void ConnectDialog::startConnecting()
 {
     const ConnectionProfile entered = profile();
-    if (entered.host.isEmpty() || entered.database.isEmpty() || entered.user.isEmpty()) {
-        showError(DbError::make(ErrorKind::Usage, tr("Fill in the host, the database and the user name.")));
+    // An empty host is libpq's default, the local unix socket, which is what a new profile starts with.
+    if (entered.database.isEmpty() || entered.user.isEmpty()) {
+        showError(DbError::make(ErrorKind::Usage, tr("Fill in the database and the user name.")));
         return;
     }
     clearError();

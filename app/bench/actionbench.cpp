@@ -8,7 +8,6 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QHostInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMutex>
@@ -17,6 +16,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStandardPaths>
+#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QThread>
 
@@ -402,7 +402,7 @@ QString pgbenchClient()
 {
     const QJsonObject client{{QStringLiteral("program"), QStringLiteral("beacon-bench-pgbench")},
                              {QStringLiteral("version"), applicationVersion()},
-                             {QStringLiteral("host"), QHostInfo::localHostName()},
+                             {QStringLiteral("host"), QSysInfo::machineHostName()},
                              {QStringLiteral("dry_run"), false}};
     return QString::fromUtf8(QJsonDocument(client).toJson(QJsonDocument::Compact));
 }

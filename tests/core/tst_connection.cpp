@@ -2,13 +2,20 @@
 // each met for real against a PostgreSQL server.
 #include "testdatabase.h"
 
+#include "db/connectionprobe.h"
 #include "db/database.h"
 #include "db/localcluster.h"
+#include "db/localuser.h"
 #include "db/migrator.h"
 
 #include <QSqlQuery>
 #include <QTcpServer>
 #include <QTemporaryDir>
+
+#ifdef Q_OS_UNIX
+#include <pwd.h>
+#include <unistd.h>
+#endif
 
 using namespace beacon;
 
@@ -20,12 +27,18 @@ private slots:
     void fromUri_invalid_data();
     void fromUri_invalid();
     void fromEnvironment_readsPgVariables();
+    void fromEnvironment_noPgHost_isLibpqDefaultSocketNotLocalhost();
+    void fromUri_noHost_isDefaultSocketAndRoundTrips();
+    void localUserName_isTheAccountNotTheUserVariable();
     void displayUri_neverShowsPassword();
     void driverOptions_alwaysSetConnectTimeout();
 
     void open_goodSpec_sessionIsUtcAndReportsRole();
     void open_serverDown_saysNoServerAnswered();
+    void open_noHost_goesToLibpqDefaultSocket();
+    void open_unknownHost_saysHostNameNotKnown();
     void open_noSuchDatabase_saysNoDatabaseOfThatName();
+    void open_noSuchLogin_saysNoLoginOfThatName();
     void open_wrongPassword_saysPasswordNotAccepted();
     void open_noPasswordGiven_usesPgpassLikePsql();
     void open_tlsRefusedByClient_saysServerOnlyAcceptsTls();
@@ -71,6 +84,16 @@ void TestConnection::fromUri_valid_data()
                                               << "dee"
                                               << "p@ss/word"
                                               << "prefer" << 10;
+    QTest::newRow("key=value conninfo") << "host=db.internal port=6001 dbname=beacon user=eve sslmode=require"
+                                        << "db.internal" << 6001 << "beacon"
+                                        << "eve"
+                                        << ""
+                                        << "require" << 10;
+    QTest::newRow("no database: the user's name, as libpq") << "postgresql://fay@h"
+                                                            << "h" << 5432 << "fay"
+                                                            << "fay"
+                                                            << ""
+                                                            << "prefer" << 10;
 }
 
 void TestConnection::fromUri_valid()
@@ -100,8 +123,10 @@ void TestConnection::fromUri_invalid_data()
     QTest::addColumn<QString>("messagePart");
     QTest::newRow("other scheme") << "mysql://root@localhost/db"
                                   << "is not a database address";
-    QTest::newRow("not a uri") << "host=localhost dbname=x"
+    QTest::newRow("not a uri") << "host=localhost dbname"
                                << "is not a database address";
+    QTest::newRow("option libpq does not know") << "postgresql://a@h/db?colour=blue"
+                                                << "is not a database address";
     QTest::newRow("bad sslmode") << "postgresql://a@h/db?sslmode=always"
                                  << "TLS mode \"always\" is unknown";
     QTest::newRow("bad port") << "postgresql://a@h/db?port=99999"
@@ -138,6 +163,71 @@ void TestConnection::fromEnvironment_readsPgVariables()
     QCOMPARE(spec.user, QStringLiteral("support_ann"));
     QCOMPARE(spec.sslMode, QStringLiteral("verify-full"));
     QCOMPARE(spec.connectTimeoutSeconds, 7);
+}
+
+void TestConnection::fromEnvironment_noPgHost_isLibpqDefaultSocketNotLocalhost()
+{
+    for (const char *name : {"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD",
+                             "PGSSLMODE", "PGCONNECT_TIMEOUT", "PGSERVICE", "PGAPPNAME"})
+        qunsetenv(name);
+    const ConnectionSpec spec = ConnectionSpec::fromEnvironment();
+    QCOMPARE(spec.host, QString());
+#ifndef Q_OS_WIN
+    QVERIFY(spec.isUnixSocket());
+#endif
+    QCOMPARE(spec.port, 5432);
+    QCOMPARE(spec.user, localUserName());
+    QCOMPARE(spec.database, spec.user);
+    QCOMPARE(spec.sslMode, QStringLiteral("prefer"));
+    QCOMPARE(spec.connectTimeoutSeconds, 10);
+    QCOMPARE(spec.applicationName, QStringLiteral("beacon-admin"));
+    QVERIFY2(!spec.target().contains(QLatin1String("localhost")), qPrintable(spec.target()));
+    QVERIFY2(spec.target().contains(QLatin1String("[local socket]")), qPrintable(spec.target()));
+    QCOMPARE(spec.displayUri(), QStringLiteral("postgresql://%1@/%1?sslmode=prefer").arg(spec.user));
+}
+
+void TestConnection::fromUri_noHost_isDefaultSocketAndRoundTrips()
+{
+    qunsetenv("PGHOST");
+    qunsetenv("PGPORT");
+    QString error;
+    const auto spec = ConnectionSpec::fromUri(QStringLiteral("postgresql://ann@/beacon?port=5433"), &error);
+    QVERIFY2(spec, qPrintable(error));
+    QCOMPARE(spec->host, QString());
+    QCOMPARE(spec->port, 5433);
+    QCOMPARE(spec->target(), QStringLiteral("ann@[local socket, port 5433]/beacon"));
+    // displayUri() is what beaconctl prints and what tests pass back with --db: libpq must read it the same.
+    const auto again = ConnectionSpec::fromUri(spec->displayUri(), &error);
+    QVERIFY2(again, qPrintable(error));
+    QCOMPARE(again->host, spec->host);
+    QCOMPARE(again->port, spec->port);
+    QCOMPARE(again->user, spec->user);
+    QCOMPARE(again->database, spec->database);
+
+    const auto socket = ConnectionSpec::fromUri(
+        QStringLiteral("postgresql://bo@/x?host=/tmp/with%20space&sslmode=disable"), &error);
+    QVERIFY2(socket, qPrintable(error));
+    QCOMPARE(socket->host, QStringLiteral("/tmp/with space"));
+    const auto socketAgain = ConnectionSpec::fromUri(socket->displayUri(), &error);
+    QVERIFY2(socketAgain, qPrintable(error));
+    QCOMPARE(socketAgain->host, QStringLiteral("/tmp/with space"));
+    QCOMPARE(socketAgain->sslMode, QStringLiteral("disable"));
+}
+
+void TestConnection::localUserName_isTheAccountNotTheUserVariable()
+{
+    const QByteArray savedUser = qgetenv("USER");
+    auto restore = qScopeGuard([&] { qputenv("USER", savedUser); });
+    qputenv("USER", "somebody_else_entirely");
+#ifdef Q_OS_UNIX
+    const passwd *account = getpwuid(geteuid());
+    QVERIFY(account);
+    // The audit log's actor is the account that runs the program, as libpq's default login is.
+    QCOMPARE(localUserName(), QString::fromLocal8Bit(account->pw_name));
+    QCOMPARE(ConnectionSpec::fromEnvironment().user, QString::fromLocal8Bit(account->pw_name));
+#else
+    QVERIFY(!localUserName().isEmpty());
+#endif
 }
 
 void TestConnection::displayUri_neverShowsPassword()
@@ -199,6 +289,37 @@ void TestConnection::open_serverDown_saysNoServerAnswered()
     QVERIFY(!error.details.isEmpty());
 }
 
+void TestConnection::open_noHost_goesToLibpqDefaultSocket()
+{
+    // No host: QPSQL gives libpq none, and libpq tries its own socket folder, not localhost over TCP. Port 1
+    // has no socket there, so the failure names the socket file.
+    ConnectionSpec spec;
+    spec.port = 1;
+    spec.user = QStringLiteral("postgres");
+    spec.database = QStringLiteral("postgres");
+    DbError error;
+    QVERIFY(!Connection::open(spec, QStringLiteral("test"), &error));
+    QCOMPARE(error.kind, ErrorKind::Unavailable);
+    QVERIFY2(error.message.contains(
+                 QLatin1String("No database server answered at postgres@[local socket, port 1]")),
+             qPrintable(error.fullText()));
+    QVERIFY2(error.details.contains(QLatin1String("/.s.PGSQL.1")), qPrintable(error.fullText()));
+    QVERIFY(error.sqlState.isEmpty());
+}
+
+void TestConnection::open_unknownHost_saysHostNameNotKnown()
+{
+    ConnectionSpec spec;
+    spec.host = QStringLiteral("no-such-host.invalid");
+    spec.user = QStringLiteral("postgres");
+    spec.database = QStringLiteral("postgres");
+    DbError error;
+    QVERIFY(!Connection::open(spec, QStringLiteral("test"), &error));
+    QCOMPARE(error.kind, ErrorKind::Unavailable);
+    QVERIFY2(error.message.contains(QLatin1String("the host name is not known")),
+             qPrintable(error.fullText()));
+}
+
 void TestConnection::open_noSuchDatabase_saysNoDatabaseOfThatName()
 {
     test::TestDatabase database(QStringLiteral("conn_nodb"));
@@ -208,7 +329,21 @@ void TestConnection::open_noSuchDatabase_saysNoDatabaseOfThatName()
     DbError error;
     QVERIFY(!Connection::open(spec, QStringLiteral("test"), &error));
     QCOMPARE(error.sqlState, QStringLiteral("3D000"));
+    QCOMPARE(error.kind, ErrorKind::Usage);
     QVERIFY2(error.message.contains(QLatin1String("no database of that name")), qPrintable(error.message));
+}
+
+void TestConnection::open_noSuchLogin_saysNoLoginOfThatName()
+{
+    test::TestDatabase database(QStringLiteral("conn_norole"));
+    QVERIFY_TESTDB(database);
+    ConnectionSpec spec = database.spec();
+    spec.user = QStringLiteral("no_such_login_here");
+    DbError error;
+    QVERIFY(!Connection::open(spec, QStringLiteral("test"), &error));
+    QCOMPARE(error.kind, ErrorKind::Denied);
+    QCOMPARE(error.sqlState, QStringLiteral("28000"));
+    QVERIFY2(error.message.contains(QLatin1String("no login of that name")), qPrintable(error.fullText()));
 }
 
 void TestConnection::open_wrongPassword_saysPasswordNotAccepted()
@@ -275,6 +410,7 @@ void TestConnection::open_tlsRefusedByClient_saysServerOnlyAcceptsTls()
     QVERIFY(!Connection::open(spec, QStringLiteral("test"), &error));
     QVERIFY2(error.message.contains(QLatin1String("only accepts encrypted (TLS) connections")),
              qPrintable(error.fullText()));
+    QCOMPARE(error.sqlState, QStringLiteral("28000"));
 }
 
 void TestConnection::open_tlsRequiredButServerHasNone_saysServerOffersNoTls()

@@ -6,11 +6,11 @@
 #include "db/statementcache.h"
 
 #include <QCoreApplication>
-#include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSqlError>
+#include <QSysInfo>
 #include <QThread>
 
 namespace beacon::actions {
@@ -178,7 +178,7 @@ DbError beginAndFindApplied(StatementCache &statements, const ActionRequest &req
 // after action for the same program, so its last answer is kept.
 QString clientJson(const ActionRequest &request)
 {
-    static const QString host = QHostInfo::localHostName();
+    static const QString host = QSysInfo::machineHostName();
     struct Last {
         QString program;
         bool dryRun = false;

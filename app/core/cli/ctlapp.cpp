@@ -6,6 +6,7 @@
 #include "cli/actioncommand.h"
 #include "db/database.h"
 #include "db/demoenvironment.h"
+#include "db/localuser.h"
 #include "db/migrator.h"
 #include "seed/seeder.h"
 
@@ -149,16 +150,7 @@ QString actorFrom(const QCommandLineParser &parser)
 {
     if (parser.isSet(QStringLiteral("actor")))
         return parser.value(QStringLiteral("actor")).trimmed();
-    for (const char *variable : {"USER", "LOGNAME", "USERNAME"}) {
-        const QString user = qEnvironmentVariable(variable);
-        if (!user.trimmed().isEmpty())
-            return user;
-    }
-#ifdef Q_OS_UNIX
-    if (const passwd *account = getpwuid(getuid()))
-        return QString::fromLocal8Bit(account->pw_name);
-#endif
-    return {};
+    return localUserName();
 }
 
 // The fields of the action contract (action, action_id, outcome, before, after) for an action that stopped

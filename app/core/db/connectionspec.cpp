@@ -1,9 +1,15 @@
 #include "db/connectionspec.h"
 
+#include "db/localuser.h"
+
 #include <QCoreApplication>
+#include <QHash>
 #include <QRegularExpression>
 #include <QUrl>
-#include <QUrlQuery>
+
+#include <libpq-fe.h>
+
+#include <memory>
 
 namespace beacon {
 
@@ -12,13 +18,100 @@ static QString tr(const char *text)
     return QCoreApplication::translate("beacon::ConnectionSpec", text);
 }
 
-static QString localUserName()
+namespace {
+
+using ConninfoOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+
+// The keywords a ConnectionSpec carries. libpq knows many more (sslrootcert, target_session_attrs, …); a URI
+// that sets one of those is refused, because QPSQL would never pass it on and the person would not get what
+// they asked for. When they come from the environment, libpq applies them itself at connect time.
+enum class Source { Defaults, Explicit };
+
+// The keywords with a value, from libpq's option array. A null value means "not given".
+QHash<QString, QString> valuesOf(const PQconninfoOption *options)
 {
-    QString name = qEnvironmentVariable("USER");
-    if (name.isEmpty())
-        name = qEnvironmentVariable("USERNAME");
-    return name;
+    QHash<QString, QString> values;
+    for (const PQconninfoOption *option = options; option && option->keyword; ++option) {
+        if (option->val)
+            values.insert(QString::fromUtf8(option->keyword), QString::fromUtf8(option->val));
+    }
+    return values;
 }
+
+bool apply(ConnectionSpec &spec, const QHash<QString, QString> &values, Source source, QString *error)
+{
+    const bool strict = source == Source::Explicit;
+    auto fail = [error](const QString &reason) {
+        if (error)
+            *error = reason;
+        return false;
+    };
+    for (auto it = values.cbegin(); it != values.cend(); ++it) {
+        const QString &key = it.key();
+        const QString &value = it.value();
+        if (key == QLatin1String("host")) {
+            spec.host = value;
+        } else if (key == QLatin1String("port")) {
+            bool ok = false;
+            const int port = value.toInt(&ok);
+            if (ok && port > 0 && port <= 65535)
+                spec.port = port;
+            else if (strict)
+                return fail(tr("The port \"%1\" in the database address is not a number from 1 to 65535.")
+                                .arg(value));
+        } else if (key == QLatin1String("sslmode")) {
+            if (ConnectionSpec::isValidSslMode(value))
+                spec.sslMode = value;
+            else if (strict)
+                return fail(tr("The TLS mode \"%1\" is unknown. Use disable, allow, prefer, require, "
+                               "verify-ca or verify-full.")
+                                .arg(value));
+        } else if (key == QLatin1String("connect_timeout")) {
+            bool ok = false;
+            const int seconds = value.toInt(&ok);
+            // libpq takes 0 as "wait forever"; we never do, so an unreachable server fails instead of
+            // hanging.
+            if (ok && seconds >= 1)
+                spec.connectTimeoutSeconds = seconds;
+            else if (strict)
+                return fail(tr("connect_timeout must be a whole number of seconds, 1 or more."));
+        } else if (key == QLatin1String("application_name")) {
+            spec.applicationName = value;
+        } else if (key == QLatin1String("dbname")) {
+            spec.database = value;
+        } else if (key == QLatin1String("user")) {
+            spec.user = value;
+        } else if (key == QLatin1String("password")) {
+            spec.password = value;
+        } else if (strict) {
+            return fail(
+                tr("The database address has an option this program does not know: \"%1\".").arg(key));
+        }
+    }
+    return true;
+}
+
+// libpq's defaults as psql sees them: the PG* variables, a service file, and the compiled-in values. No host
+// means libpq's default unix socket folder; the login defaults to the operating-system account.
+ConnectionSpec defaultSpec()
+{
+    ConnectionSpec spec;
+    const ConninfoOptions defaults(PQconndefaults(), &PQconninfoFree);
+    if (defaults)
+        apply(spec, valuesOf(defaults.get()), Source::Defaults, nullptr);
+    if (spec.user.isEmpty())
+        spec.user = localUserName();
+    return spec;
+}
+
+// libpq's own rule: without a database name, the database is named after the user.
+void defaultDatabaseToUser(ConnectionSpec &spec)
+{
+    if (spec.database.isEmpty())
+        spec.database = spec.user;
+}
+
+} // namespace
 
 bool ConnectionSpec::isValidSslMode(const QString &mode)
 {
@@ -30,132 +123,79 @@ bool ConnectionSpec::isValidSslMode(const QString &mode)
 
 std::optional<ConnectionSpec> ConnectionSpec::fromUri(const QString &uri, QString *error)
 {
-    // libpq accepts a socket folder as a percent-encoded host (postgresql://user@%2Frun%2Fpg/db), which QUrl
-    // rejects as a host name; lift it out before parsing and put it back afterwards.
-    static const QRegularExpression encodedSocketHost(
-        QStringLiteral("^(postgres(?:ql)?://(?:[^@/?]*@)?)(%2[Ff][^/:?]*)"));
-    QString text = uri;
-    QString socketHost;
-    if (const auto match = encodedSocketHost.match(uri); match.hasMatch()) {
-        socketHost = QUrl::fromPercentEncoding(match.captured(2).toUtf8());
-        text = match.captured(1) + uri.mid(match.capturedEnd(2));
-    }
-    const QUrl url(text, QUrl::StrictMode);
-    if (!url.isValid() ||
-        (url.scheme() != QLatin1String("postgresql") && url.scheme() != QLatin1String("postgres"))) {
+    char *parseError = nullptr;
+    const ConninfoOptions parsed(PQconninfoParse(uri.trimmed().toUtf8().constData(), &parseError),
+                                 &PQconninfoFree);
+    if (!parsed) {
+        // libpq's reason may quote the text; a password in it must not reach a log or the screen.
+        QString reason = parseError ? QString::fromUtf8(parseError).trimmed() : QString();
+        PQfreemem(parseError);
+        const QString password = QUrl(uri).password();
+        if (!password.isEmpty())
+            reason.replace(password, QStringLiteral("…"));
         if (error)
-            *error = tr("\"%1\" is not a database address. Write it as "
-                        "postgresql://user@host:port/database?sslmode=require.")
-                         .arg(QUrl(uri).toString(QUrl::RemovePassword));
+            *error = tr("\"%1\" is not a database address (%2). Write it as "
+                        "postgresql://user@host:port/database?sslmode=require, or as "
+                        "host=… dbname=… user=….")
+                         .arg(QUrl(uri).toString(QUrl::RemovePassword), reason);
         return std::nullopt;
     }
-    ConnectionSpec spec = fromEnvironment();
-    if (!socketHost.isEmpty())
-        spec.host = socketHost;
-    else if (!url.host().isEmpty())
-        spec.host = url.host();
-    if (url.port() > 0)
-        spec.port = url.port();
-    if (!url.userName().isEmpty())
-        spec.user = url.userName();
-    if (!url.password().isEmpty())
-        spec.password = url.password();
-    const QString path = url.path(QUrl::FullyDecoded);
-    if (path.size() > 1)
-        spec.database = path.mid(1);
-    else if (!url.userName().isEmpty() && qEnvironmentVariable("PGDATABASE").isEmpty())
-        spec.database = spec.user;
-
-    const QUrlQuery query(url);
-    for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
-        if (key == QLatin1String("host")) {
-            spec.host = value;
-        } else if (key == QLatin1String("port")) {
-            bool ok = false;
-            spec.port = value.toInt(&ok);
-            if (!ok || spec.port <= 0 || spec.port > 65535) {
-                if (error)
-                    *error = tr("The port \"%1\" in the database address is not a number from 1 to 65535.")
-                                 .arg(value);
-                return std::nullopt;
-            }
-        } else if (key == QLatin1String("sslmode")) {
-            if (!isValidSslMode(value)) {
-                if (error)
-                    *error = tr("The TLS mode \"%1\" is unknown. Use disable, allow, prefer, require, "
-                                "verify-ca or verify-full.")
-                                 .arg(value);
-                return std::nullopt;
-            }
-            spec.sslMode = value;
-        } else if (key == QLatin1String("connect_timeout")) {
-            bool ok = false;
-            const int seconds = value.toInt(&ok);
-            if (!ok || seconds < 1) {
-                if (error)
-                    *error = tr("connect_timeout must be a whole number of seconds, 1 or more.");
-                return std::nullopt;
-            }
-            spec.connectTimeoutSeconds = seconds;
-        } else if (key == QLatin1String("application_name")) {
-            spec.applicationName = value;
-        } else if (key == QLatin1String("dbname")) {
-            spec.database = value;
-        } else if (key == QLatin1String("user")) {
-            spec.user = value;
-        } else {
-            if (error)
-                *error =
-                    tr("The database address has an option this program does not know: \"%1\".").arg(key);
-            return std::nullopt;
-        }
-    }
+    ConnectionSpec spec = defaultSpec();
+    if (!apply(spec, valuesOf(parsed.get()), Source::Explicit, error))
+        return std::nullopt;
+    defaultDatabaseToUser(spec);
     return spec;
 }
 
 ConnectionSpec ConnectionSpec::fromEnvironment()
 {
-    ConnectionSpec spec;
-    spec.host = qEnvironmentVariable("PGHOST", QStringLiteral("localhost"));
-    bool ok = false;
-    const int port = qEnvironmentVariable("PGPORT").toInt(&ok);
-    if (ok && port > 0)
-        spec.port = port;
-    spec.user = qEnvironmentVariable("PGUSER", localUserName());
-    spec.database = qEnvironmentVariable("PGDATABASE", spec.user);
-    spec.password = qEnvironmentVariable("PGPASSWORD");
-    const QString sslMode = qEnvironmentVariable("PGSSLMODE");
-    if (isValidSslMode(sslMode))
-        spec.sslMode = sslMode;
-    const int timeout = qEnvironmentVariable("PGCONNECT_TIMEOUT").toInt(&ok);
-    if (ok && timeout > 0)
-        spec.connectTimeoutSeconds = timeout;
+    ConnectionSpec spec = defaultSpec();
+    defaultDatabaseToUser(spec);
     return spec;
+}
+
+bool ConnectionSpec::isUnixSocket() const
+{
+#ifdef Q_OS_WIN
+    // libpq on Windows goes to localhost over TCP when no host is given.
+    return host.startsWith(QLatin1Char('/'));
+#else
+    return host.isEmpty() || host.startsWith(QLatin1Char('/'));
+#endif
 }
 
 QString ConnectionSpec::displayUri() const
 {
-    QUrl url;
-    url.setScheme(QStringLiteral("postgresql"));
-    url.setUserName(user);
-    QUrlQuery query;
-    if (isUnixSocket()) {
-        query.addQueryItem(QStringLiteral("host"), host);
+    // Written out by hand rather than through QUrl: libpq's empty host ("postgresql://ann@/beacon", the
+    // default socket) is not something QUrl will print.
+    auto encoded = [](const QString &text, const QByteArray &keep = {}) {
+        return QString::fromLatin1(QUrl::toPercentEncoding(text, keep));
+    };
+    QString uri = QStringLiteral("postgresql://") + encoded(user) + QLatin1Char('@');
+    QStringList query;
+    if (!isUnixSocket()) {
+        uri += host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : encoded(host);
+        uri += QLatin1Char(':') + QString::number(port);
     } else {
-        url.setHost(host);
-        url.setPort(port);
+        if (!host.isEmpty())
+            query << QStringLiteral("host=") + encoded(host, "/");
+        if (port != 5432)
+            query << QStringLiteral("port=") + QString::number(port);
     }
-    url.setPath(QLatin1Char('/') + database);
-    if (isUnixSocket() && port != 5432)
-        query.addQueryItem(QStringLiteral("port"), QString::number(port));
-    query.addQueryItem(QStringLiteral("sslmode"), sslMode);
-    url.setQuery(query);
-    return url.toString(QUrl::RemovePassword);
+    uri += QLatin1Char('/') + encoded(database);
+    query << QStringLiteral("sslmode=") + encoded(sslMode);
+    return uri + QLatin1Char('?') + query.join(QLatin1Char('&'));
 }
 
 QString ConnectionSpec::target() const
 {
-    const QString where = isUnixSocket() ? host : QStringLiteral("%1:%2").arg(host).arg(port);
+    QString where;
+    if (host.isEmpty())
+        where = port == 5432 ? tr("[local socket]") : tr("[local socket, port %1]").arg(port);
+    else if (isUnixSocket())
+        where = host;
+    else
+        where = QStringLiteral("%1:%2").arg(host).arg(port);
     return QStringLiteral("%1@%2/%3").arg(user, where, database);
 }
 

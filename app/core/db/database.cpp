@@ -1,5 +1,6 @@
 #include "db/database.h"
 
+#include "db/connectionprobe.h"
 #include "db/migrator.h"
 #include "db/statementcache.h"
 
@@ -71,7 +72,8 @@ std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const Q
         db.setConnectOptions(spec.driverOptions());
         if (!db.open()) {
             if (error)
-                *error = DbError::fromConnectionFailure(db.lastError().text(), spec.target());
+                *error = DbError::fromConnectionFailure(probeConnectionFailure(spec, db.lastError().text()),
+                                                        spec.target());
             return nullptr;
         }
         const DbError setupError =

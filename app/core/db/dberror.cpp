@@ -1,5 +1,7 @@
 #include "db/dberror.h"
 
+#include "db/connectionprobe.h"
+
 #include <QCoreApplication>
 #include <QSqlError>
 
@@ -129,75 +131,82 @@ DbError DbError::fromSql(const QSqlError &sqlError, const QString &whatWeWereDoi
     return error;
 }
 
-DbError DbError::fromConnectionFailure(const QString &driverText, const QString &target)
+DbError DbError::fromConnectionFailure(const ConnectionFailure &failure, const QString &target)
 {
-    const QString text = driverText.trimmed();
-    const QString lower = text.toLower();
+    using Reach = ConnectionFailure::Reach;
     DbError error;
-    error.details = text;
-    auto has = [&](const char *phrase) {
-        return lower.contains(QLatin1String(phrase));
-    };
+    error.details = failure.driverText;
+    error.sqlState = failure.sqlState;
+    const QString &state = failure.sqlState;
+    // The role check (miscinit.c) refuses an unknown login with 28000, as pg_hba.conf does; only the server
+    // routine that refused tells them apart. With password authentication an unknown login is a 28P01.
+    const bool noSuchRole = failure.serverFunction == QLatin1String("InitializeSessionUserId");
 
-    if (has("password authentication failed") || has("no password supplied") ||
-        has("authentication failed for user")) {
+    if (state == QLatin1String("28P01") || (state.isEmpty() && failure.needsPassword)) {
         error.kind = ErrorKind::Denied;
-        error.sqlState = QStringLiteral("28P01");
         error.message = tr("The database at %1 did not accept the user name and password. Check them in the "
                            "connection profile, or ask an administrator to reset the password.")
                             .arg(target);
-    } else if (has("does not exist") && has("database")) {
+    } else if (state == QLatin1String("3D000")) {
         error.kind = ErrorKind::Usage;
-        error.sqlState = QStringLiteral("3D000");
         error.message = tr("The server at %1 is running but has no database of that name. Check the database "
                            "name in the connection profile.")
                             .arg(target);
-    } else if (has("role") && has("does not exist")) {
+    } else if (state == QLatin1String("28000") && noSuchRole) {
         error.kind = ErrorKind::Denied;
-        error.sqlState = QStringLiteral("28000");
         error.message = tr("The server at %1 has no login of that name. Check the user name in the "
                            "connection profile.")
                             .arg(target);
-    } else if (has("server does not support ssl") || has("ssl was required")) {
+    } else if (state == QLatin1String("28000") && failure.tlsWouldBeAccepted) {
+        error.kind = ErrorKind::Denied;
+        error.message =
+            tr("The server at %1 only accepts encrypted (TLS) connections. Set the TLS mode of the "
+               "profile to \"require\" or stricter.")
+                .arg(target);
+    } else if (state.startsWith(QLatin1String("28"))) {
+        error.kind = ErrorKind::Denied;
+        error.message = tr("The server at %1 does not accept logins from this computer with these settings. "
+                           "Ask the server's administrator to allow it.")
+                            .arg(target);
+    } else if (state == QLatin1String("53300")) {
+        error.kind = ErrorKind::Unavailable;
+        error.message = tr("The server at %1 has no free connection left. Try again in a minute; if it keeps "
+                           "happening, ask the server's administrator.")
+                            .arg(target);
+    } else if (state == QLatin1String("57P03")) {
+        error.kind = ErrorKind::Unavailable;
+        error.message =
+            tr("The server at %1 is starting or stopping. Wait a minute and try again.").arg(target);
+    } else if (!state.isEmpty()) {
+        error.kind = ErrorKind::Unavailable;
+        error.message = tr("Could not connect to the database at %1. The details say why.").arg(target);
+    } else if (failure.failedDuringTls && failure.reach == Reach::ServerAnswered &&
+               !failure.serverOffersTls) {
         error.kind = ErrorKind::Unavailable;
         error.message =
             tr("The profile requires an encrypted (TLS) connection, but the server at %1 does not "
                "offer one. Ask the server's administrator, or lower the TLS mode only if the "
                "network is trusted.")
                 .arg(target);
-    } else if (has("no encryption") || has("ssl off") || has("hostssl")) {
-        error.kind = ErrorKind::Denied;
-        error.sqlState = QStringLiteral("28000");
-        error.message =
-            tr("The server at %1 only accepts encrypted (TLS) connections. Set the TLS mode of the "
-               "profile to \"require\" or stricter.")
-                .arg(target);
-    } else if (has("pg_hba.conf")) {
-        error.kind = ErrorKind::Denied;
-        error.sqlState = QStringLiteral("28000");
-        error.message = tr("The server at %1 does not accept logins from this computer with these settings. "
-                           "Ask the server's administrator to allow it.")
-                            .arg(target);
-    } else if (has("certificate") || has("ssl")) {
+    } else if (failure.failedDuringTls) {
         error.kind = ErrorKind::Unavailable;
         error.message = tr("The encrypted (TLS) connection to %1 could not be set up. Check the TLS mode and "
                            "the server's certificate.")
                             .arg(target);
-    } else if (has("timeout expired") || has("timed out")) {
+    } else if (failure.reach == Reach::HostNotFound) {
         error.kind = ErrorKind::Unavailable;
-        error.message = tr("The server at %1 did not answer in time. Check the host name and your network or "
-                           "VPN, then try again.")
+        error.message = tr("No database server answered at %1: the host name is not known. Check the host "
+                           "name and your network or VPN.")
                             .arg(target);
-    } else if (has("starting up") || has("shutting down") || has("in recovery")) {
-        error.kind = ErrorKind::Unavailable;
-        error.sqlState = QStringLiteral("57P03");
-        error.message =
-            tr("The server at %1 is starting or stopping. Wait a minute and try again.").arg(target);
-    } else if (has("could not connect") || has("connection refused") || has("no such file or directory") ||
-               has("could not translate host name") || has("connection to server")) {
+    } else if (failure.reach == Reach::NothingListening) {
         error.kind = ErrorKind::Unavailable;
         error.message = tr("No database server answered at %1. Check that the server is running and that the "
                            "host and port are right.")
+                            .arg(target);
+    } else if (failure.reach == Reach::NoAnswer) {
+        error.kind = ErrorKind::Unavailable;
+        error.message = tr("The server at %1 did not answer in time. Check the host name and your network or "
+                           "VPN, then try again.")
                             .arg(target);
     } else {
         error.kind = ErrorKind::Unavailable;

@@ -5,6 +5,8 @@
 
 namespace beacon {
 
+struct ConnectionFailure;
+
 // What kind of failure a person met. Each kind has one exit code in beaconctl's contract and one way the
 // GUI presents it, so every caller classifies through this enum instead of looking at SQLSTATEs itself.
 enum class ErrorKind {
@@ -41,8 +43,10 @@ struct DbError {
     static DbError make(ErrorKind kind, const QString &message, const QString &details = {});
     // One mapping from a failed query or connection to words a support person understands.
     static DbError fromSql(const QSqlError &error, const QString &whatWeWereDoing);
-    // libpq reports connection failures as text only; classify them by the phrases it uses.
-    static DbError fromConnectionFailure(const QString &driverText, const QString &target);
+    // A failed connection, classified by the server's SQLSTATE and by what libpq and the network tell without
+    // words (probeConnectionFailure()), never by libpq's text, which is translated. The driver's text stays
+    // in the details.
+    static DbError fromConnectionFailure(const ConnectionFailure &failure, const QString &target);
 };
 
 } // namespace beacon
