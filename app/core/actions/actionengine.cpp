@@ -1,4 +1,5 @@
 #include "actions/actionengine.h"
+#include "actions/enginestatements.h"
 #include "actions/enginetransaction.h"
 
 #include "buildinfo.h"
@@ -114,9 +115,8 @@ QJsonValue parseJson(const QVariant &text)
 PipelinedStatement appliedLookup(const ActionRequest &request, StatementRows **rows)
 {
     return {nullptr,
-            QStringLiteral("SELECT action, before::text, after::text, reason FROM public.audit_log "
-                           "WHERE action_id = CAST(:id AS uuid)"),
-            {{QStringLiteral("id"), request.actionId}},
+            sql::appliedLookup(),
+            {request.actionId},
             tr("Looking for an earlier run of this action"),
             rows};
 }
@@ -157,18 +157,15 @@ DbError beginAndFindApplied(StatementCache &statements, const ActionRequest &req
 {
     const QString doing = tr("Preparing the transaction");
     StatementRows *query = nullptr;
-    if (DbError error = statements.pipeline(
-            {{"BEGIN ISOLATION LEVEL READ COMMITTED", {}, {}, doing, nullptr},
-             {nullptr,
-              QStringLiteral("SELECT set_config('lock_timeout', :lock, true), "
-                             "set_config('statement_timeout', :statement, true), "
-                             "pg_advisory_xact_lock(hashtextextended(:id, 0))"),
-              {{QStringLiteral("lock"), QStringLiteral("%1ms").arg(request.lockTimeoutMs)},
-               {QStringLiteral("statement"), QStringLiteral("%1ms").arg(request.statementTimeoutMs)},
-               {QStringLiteral("id"), request.actionId.toString(QUuid::WithoutBraces)}},
-              doing,
-              nullptr},
-             appliedLookup(request, &query)}))
+    if (DbError error = statements.pipeline({{sql::Begin, {}, {}, doing, nullptr},
+                                             {nullptr,
+                                              sql::timeoutsAndActionLock(),
+                                              {QStringLiteral("%1ms").arg(request.lockTimeoutMs),
+                                               QStringLiteral("%1ms").arg(request.statementTimeoutMs),
+                                               request.actionId.toString(QUuid::WithoutBraces)},
+                                              doing,
+                                              nullptr},
+                                             appliedLookup(request, &query)}))
         return error;
     return readApplied(query, request, result, found);
 }
@@ -202,55 +199,47 @@ DbError writeAudit(const ActionRequest &request, ActionContext &context, const Q
 {
     const QString before = jsonText(context.before);
     const QVariant null;
-    const QString insert =
-        QStringLiteral("INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, "
-                       "workspace_id, reason, before, after, client) ");
-    // %1 is the value of `after`.
-    const QString row = QStringLiteral(":actor, :action, CAST(:id AS uuid), :target_type, :target_id, "
-                                       "CAST(:workspace AS bigint), :reason, CAST(:before AS jsonb), %1, "
-                                       "CAST(:client AS jsonb)");
-    QVariantMap values{
-        {QStringLiteral("actor"), request.actor},
-        {QStringLiteral("action"), actionName(request.kind)},
-        {QStringLiteral("id"), request.actionId},
-        {QStringLiteral("target_type"), context.targetType},
-        {QStringLiteral("target_id"), context.targetId},
-        {QStringLiteral("workspace"), context.workspaceId ? QVariant(*context.workspaceId) : null},
-        {QStringLiteral("reason"), request.reason},
-        {QStringLiteral("before"), before.isEmpty() ? null : QVariant(before)},
-        {QStringLiteral("client"), client}};
+    // In the order of sql::auditValueNames().
+    QVariantList audit{request.actor,
+                       actionName(request.kind),
+                       request.actionId,
+                       context.targetType,
+                       context.targetId,
+                       context.workspaceId ? QVariant(*context.workspaceId) : null,
+                       request.reason,
+                       before.isEmpty() ? null : QVariant(before),
+                       client};
     StatementCache &statements = context.statements();
     const QString committing = tr("Committing %1").arg(actionName(request.kind));
     if (!context.lastWrite) {
         const QString after = jsonText(context.after);
-        values.insert(QStringLiteral("after"), after.isEmpty() ? null : QVariant(after));
-        const QString sql = insert + QStringLiteral("VALUES (") +
-                            row.arg(QStringLiteral("CAST(:after AS jsonb)")) + QLatin1Char(')');
+        audit.append(after.isEmpty() ? null : QVariant(after));
         const QString doing = tr("Writing the audit record");
         if (commit)
-            return statements.execThenCommit(sql, values, doing, committing);
-        return statements.exec(sql, values, doing, nullptr);
+            return statements.execThenCommit(sql::auditInsert(), audit, doing, committing);
+        return statements.exec(sql::auditInsert(), audit, doing, nullptr);
     }
 
     const ActionContext::LastWrite &write = *context.lastWrite;
-    for (auto value = write.values.cbegin(); value != write.values.cend(); ++value) {
-        if (values.contains(value.key()))
-            return DbError::make(ErrorKind::Internal,
-                                 tr("%1: the value :%2 is also one of the audit row's; rename it.")
-                                     .arg(write.doing, value.key()));
-        values.insert(value.key(), value.value());
-    }
-    // The audit row is made only if the write touched a row, and a write that touched more fails on the
-    // scalar subquery: `after` is never silently null or one of several.
-    const QString sql = QStringLiteral("WITH written AS (") + write.sql + QStringLiteral(") ") + insert +
-                        QStringLiteral("SELECT ") + row.arg(QStringLiteral("(SELECT * FROM written)")) +
-                        QStringLiteral(" WHERE EXISTS (SELECT FROM written) RETURNING after::text");
+    // The audit row's values are numbered after the write's, so the write's own count must be right: a
+    // write that used one number more than it has values would otherwise take the actor for it.
+    int writeValues = 0;
+    if (DbError error = statements.parameterCount(write.sql, write.doing, &writeValues))
+        return error;
+    if (writeValues != write.values.size())
+        return DbError::make(ErrorKind::Internal,
+                             tr("%1: the write takes %2 values, but %3 were given, so nothing was run. This "
+                                "is a fault in the program; report it.")
+                                 .arg(write.doing)
+                                 .arg(writeValues)
+                                 .arg(write.values.size()));
     const QString doing = tr("%1, and writing the audit record").arg(write.doing);
     StatementRows *rows = nullptr;
     // COMMIT goes in the same round trip only when this is the action's only write: then a write that
     // touched nothing leaves nothing to commit. The test seam runs between the write and COMMIT.
     const bool commitTogether = commit && context.writes() == 0 && !context.hasWriteHook();
-    std::vector<PipelinedStatement> pipeline{{nullptr, sql, values, doing, &rows}};
+    std::vector<PipelinedStatement> pipeline{
+        {nullptr, sql::writeWithAudit(write.sql, writeValues), write.values + audit, doing, &rows}};
     if (commitTogether)
         pipeline.push_back({"COMMIT", {}, {}, committing, nullptr});
     if (DbError error = statements.pipeline(pipeline))
@@ -272,14 +261,9 @@ DbError recordPhase(StatementCache &statements, const ActionRequest &request, co
                     const QJsonObject &carried)
 {
     return statements.exec(
-        QStringLiteral(
-            "INSERT INTO public.action_phases (action_id, seq, action, phase, carried) VALUES "
-            "(CAST(:id AS uuid), CAST(:seq AS integer), :action, :phase, CAST(:carried AS jsonb))"),
-        {{QStringLiteral("id"), request.actionId},
-         {QStringLiteral("seq"), phase.seq},
-         {QStringLiteral("action"), actionName(request.kind)},
-         {QStringLiteral("phase"), phase.name},
-         {QStringLiteral("carried"), jsonText(carried)}},
+        QStringLiteral("INSERT INTO public.action_phases (action_id, seq, action, phase, carried) VALUES "
+                       "(CAST($1 AS uuid), CAST($2 AS integer), $3, $4, CAST($5 AS jsonb))"),
+        {request.actionId, phase.seq, actionName(request.kind), phase.name, jsonText(carried)},
         tr("Recording the phase %1").arg(phase.name), nullptr);
 }
 
@@ -440,13 +424,13 @@ DbError refuse(const QString &message)
     return DbError::make(ErrorKind::Refused, message);
 }
 
-DbError ActionContext::exec(StatementRows *&rows, const QString &sql, const QVariantMap &values,
+DbError ActionContext::exec(StatementRows *&rows, const QString &sql, const QVariantList &values,
                             const QString &doing)
 {
     return m_statements.exec(sql, values, doing, &rows);
 }
 
-DbError ActionContext::row(StatementRows *&rows, const QString &sql, const QVariantMap &values,
+DbError ActionContext::row(StatementRows *&rows, const QString &sql, const QVariantList &values,
                            const QString &doing)
 {
     if (DbError error = exec(rows, sql, values, doing))
@@ -456,7 +440,7 @@ DbError ActionContext::row(StatementRows *&rows, const QString &sql, const QVari
     return {};
 }
 
-DbError ActionContext::json(const QString &sql, const QVariantMap &values, const QString &doing,
+DbError ActionContext::json(const QString &sql, const QVariantList &values, const QString &doing,
                             QJsonValue *result, bool *found)
 {
     StatementRows *query = nullptr;
@@ -481,12 +465,7 @@ namespace {
 
 PipelinedStatement workspaceLock(qint64 id, const QString &doing, StatementRows **rows)
 {
-    return {nullptr,
-            QStringLiteral("SELECT to_jsonb(w), w.version FROM public.workspaces AS w WHERE w.id = "
-                           "CAST(:id AS bigint) FOR UPDATE"),
-            {{QStringLiteral("id"), id}},
-            doing,
-            rows};
+    return {nullptr, sql::workspaceLock(), {id}, doing, rows};
 }
 
 } // namespace
@@ -543,8 +522,8 @@ DbError ActionContext::lockWorkspaces(QList<qint64> ids, QList<QJsonObject> *row
         QJsonValue value;
         bool found = false;
         if (DbError error = json(QStringLiteral("SELECT to_jsonb(w) FROM public.workspaces AS w WHERE w.id = "
-                                                "CAST(:id AS bigint) FOR UPDATE"),
-                                 {{QStringLiteral("id"), id}}, tr("Locking the workspaces"), &value, &found))
+                                                "CAST($1 AS bigint) FOR UPDATE"),
+                                 {id}, tr("Locking the workspaces"), &value, &found))
             return error;
         if (found)
             rows->append(value.toObject());
