@@ -101,6 +101,10 @@ private:
     int m_writes = 0;
 };
 
+// A row's JSON as the server sends it (to_jsonb(...)::text): an object or an array, or null for SQL NULL or
+// anything else.
+QJsonValue parseJson(const QVariant &text);
+
 // A refusal on the data, in words that say what to do.
 DbError refuse(const QString &message);
 

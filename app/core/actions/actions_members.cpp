@@ -6,7 +6,6 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
-#include <QJsonDocument>
 
 namespace beacon::actions {
 
@@ -59,7 +58,7 @@ DbError resolveUser(ActionContext &context, QJsonObject *user)
         return error;
     QList<QJsonObject> matches;
     while (query->next())
-        matches.append(QJsonDocument::fromJson(query->value(0).toString().toUtf8()).object());
+        matches.append(parseJson(query->value(0)).toObject());
     const QString named = request.userId ? QString::number(*request.userId) : request.userEmail.trimmed();
     if (matches.isEmpty())
         return refuse(tr("There is no user %1.").arg(named));
@@ -91,7 +90,7 @@ DbError lockMemberOf(ActionContext &context, qint64 workspace, qint64 user, QJso
         return error;
     if (!rows->next())
         return refuse(tr("User %1 is not a member of workspace %2.").arg(user).arg(workspace));
-    *membership = QJsonDocument::fromJson(rows->value(0).toString().toUtf8()).object();
+    *membership = parseJson(rows->value(0)).toObject();
     *lastOwner = false;
     if (membership->value(QStringLiteral("role")).toString() != QLatin1String("owner"))
         return {};
@@ -156,13 +155,11 @@ DbError runMemberAdd(ActionContext &context)
               &limit}}))
         return error;
     if (existing->next())
-        return refuse(tr("User %1 is already a member of workspace %2 (as %3).")
-                          .arg(userId)
-                          .arg(workspaceId)
-                          .arg(QJsonDocument::fromJson(existing->value(0).toString().toUtf8())
-                                   .object()
-                                   .value(QStringLiteral("role"))
-                                   .toString()));
+        return refuse(
+            tr("User %1 is already a member of workspace %2 (as %3).")
+                .arg(userId)
+                .arg(workspaceId)
+                .arg(parseJson(existing->value(0)).toObject().value(QStringLiteral("role")).toString()));
     if (!count->next() || !limit->next())
         return DbError::make(ErrorKind::Internal,
                              tr("Counting the members and reading the plan gave no answer."));
