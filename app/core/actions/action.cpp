@@ -1,5 +1,5 @@
-// The action catalogue: the kinds of action, their names, who may run them, and which requests are well
-// formed (action.h).
+// The action catalogue: the kinds of action, their names, who may run them, how they are described to a
+// person, and which requests are well formed (action.h).
 #include "actions/action.h"
 
 #include <QCoreApplication>
@@ -114,6 +114,75 @@ const QStringList &memberRoles()
     static const QStringList roles = {QStringLiteral("owner"), QStringLiteral("admin"),
                                       QStringLiteral("member"), QStringLiteral("viewer")};
     return roles;
+}
+
+ActionText actionText(ActionKind kind)
+{
+    // One context for all of them, so that translators find each action's words together.
+    const auto t = [](const char *text) {
+        return QCoreApplication::translate("beacon::actions::ActionText", text);
+    };
+    const QString slug = t("Type the workspace's slug, %1, to confirm:");
+    const QString auditLog = QStringLiteral("audit_log");
+    switch (kind) {
+    case ActionKind::PlanChange:
+        return {
+            t("Change plan"),
+            t("Moves the workspace to another plan. A plan with fewer seats than the workspace has members "
+              "is refused; a plan with less storage than it uses needs \"allow over quota\", and then makes "
+              "the workspace read-only."),
+            t("Move workspace %1 to the new plan?"),
+            {QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::ReadOnly:
+        return {t("Read-only on or off"),
+                t("A read-only workspace can be looked at but not changed by its members."),
+                slug,
+                {QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::QuotaRepair:
+        return {t("Repair storage quota"),
+                t("Sets the workspace's storage counter to the sum of its files' sizes."),
+                t("Set the storage counter of workspace %1 to the sum of its files?"),
+                {QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::MemberAdd:
+        return {t("Add member"),
+                t("Adds a user to the workspace with a role. Refused when the plan's seats are all taken."),
+                t("Add the user to workspace %1?"),
+                {QStringLiteral("memberships"), auditLog}};
+    case ActionKind::MemberRemove:
+        return {t("Remove member"),
+                t("Removes the user from the workspace. The last owner cannot be removed."),
+                slug,
+                {QStringLiteral("memberships"), auditLog}};
+    case ActionKind::MemberRole:
+        return {t("Change member role"),
+                t("Changes the user's role in the workspace. The last owner keeps the role."),
+                t("Change the user's role in workspace %1?"),
+                {QStringLiteral("memberships"), auditLog}};
+    case ActionKind::ProjectDelete:
+        return {
+            t("Delete project"),
+            t("Deletes the project with all of its files, and gives their space back to the workspace."),
+            slug,
+            {QStringLiteral("projects"), QStringLiteral("files"), QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::FileDelete:
+        return {t("Delete file"),
+                t("Deletes the file and gives its space back to the workspace."),
+                slug,
+                {QStringLiteral("files"), QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::UserMerge:
+        return {t("Merge users"),
+                t("Moves the duplicate's memberships to the user kept (where both are members, the stronger "
+                  "role stays) and disables the duplicate."),
+                t("Type the id of the duplicate that will be disabled, %1, to confirm:"),
+                {QStringLiteral("memberships"), QStringLiteral("users"), auditLog}};
+    case ActionKind::ExportsPurge:
+        return {t("Purge expired exports"),
+                t("Marks the export archives that expired more than the given number of days ago as purged, "
+                  "in batches."),
+                t("Type the number of exports that will be purged, %1, to confirm:"),
+                {QStringLiteral("exports"), auditLog}};
+    }
+    return {};
 }
 
 QString ActionResult::outcome() const
