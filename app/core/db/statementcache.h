@@ -4,7 +4,6 @@
 
 #include <QSqlDatabase>
 #include <QString>
-#include <QStringList>
 #include <QVariant>
 #include <QVariantList>
 
