@@ -1,4 +1,5 @@
 #include "actionbench.h"
+#include "pgbenchscript.h"
 
 #include "actions/actionengine.h"
 #include "buildinfo.h"
@@ -345,26 +346,21 @@ DbError ourThroughput(const ConnectionSpec &spec, const QList<QList<Target>> &pe
 
 // --- pgbench ------------------------------------------------------------------------------------------
 
-// The statements runAction() sends for member-role (actionengine.cpp, actions_members.cpp), in its order,
-// prepared once per connection (-M prepared, as StatementCache does), the values bound as parameters. pgbench
-// sends them one round trip each, 7 in all, where the engine sends the same statements in 4 (BEGIN with the
-// next two, the workspace lock with the membership lock, the audit statement with COMMIT): a pgbench script
-// cannot pipeline a statement whose rows it reads (\gset is refused in pipeline mode), and the action id,
-// the membership's row before and the new role are read that way. The engine's client-side steps are done
-// by the server here: the action id comes from gen_random_uuid() in the statement that sets the timeouts, and
-// the new role (the engine's "already that role" check) and the audit target are worked out beside the
-// locked membership row. Each client picks its own targets by :client_id, as ours do; the \set and \if
-// lines run in pgbench, without a round trip. The audit row's client is the -D variable `client`.
-QString pgbenchScript(const QList<QList<Target>> &perClient)
+// What runAction() sends for member-role, as pgbench runs it (pgbenchscript.h): the engine's own statements,
+// prepared once per connection (-M prepared, as StatementCache does), the values bound as parameters, and
+// each of the engine's round trips in one pipeline. pgbench needs one round trip more per action, before
+// the transaction, for what the engine works out on the client (the action id, the new role, the audit
+// target), since pgbench cannot make a UUID or a string; it holds no lock then. Each client picks its own
+// targets by :client_id, as ours do; the \set and \if lines run in pgbench, without a round trip.
+DbError pgbenchScript(const QList<QList<Target>> &perClient, QString *script)
 {
     const qsizetype perTarget = perClient.first().size();
-    QString script;
-    script += QStringLiteral("-- beacon-bench: runAction(member-role) as pgbench runs it\n");
-    script += QStringLiteral("\\set i :client_id * %1 + random(0, %2)\n").arg(perTarget).arg(perTarget - 1);
+    QString choose =
+        QStringLiteral("\\set i :client_id * %1 + random(0, %2)\n").arg(perTarget).arg(perTarget - 1);
     qsizetype index = 0;
     for (const QList<Target> &targets : perClient) {
         for (const Target &target : targets) {
-            script += QStringLiteral("%1 :i = %2\n\\set w %3\n\\set u %4\n")
+            choose += QStringLiteral("%1 :i = %2\n\\set workspace %3\n\\set user %4\n")
                           .arg(index == 0 ? QStringLiteral("\\if") : QStringLiteral("\\elif"))
                           .arg(index)
                           .arg(target.workspace)
@@ -372,32 +368,11 @@ QString pgbenchScript(const QList<QList<Target>> &perClient)
             ++index;
         }
     }
-    script += QStringLiteral("\\endif\n");
-    script += QStringLiteral(
-        "BEGIN ISOLATION LEVEL READ COMMITTED;\n"
-        "SELECT set_config('lock_timeout', '3000ms', true), set_config('statement_timeout', '30000ms', "
-        "true), pg_advisory_xact_lock(hashtextextended(CAST(id AS text), 0)), id AS action_id "
-        "FROM gen_random_uuid() AS id \\gset\n"
-        "SELECT action, before::text, after::text, reason FROM public.audit_log "
-        "WHERE action_id = CAST(:action_id AS uuid);\n"
-        "SELECT to_jsonb(w), w.version FROM public.workspaces AS w WHERE w.id = CAST(:w AS bigint) FOR "
-        "UPDATE;\n"
-        "SELECT to_jsonb(m) AS before_row, CASE m.role WHEN 'member' THEN 'admin' ELSE 'member' END AS "
-        "new_role, m.workspace_id || '/' || m.user_id AS target FROM public.memberships AS m "
-        "WHERE m.workspace_id = CAST(:w AS bigint) AND m.user_id = CAST(:u AS bigint) FOR UPDATE \\gset\n"
-        "WITH written AS (UPDATE public.memberships SET role = :new_role WHERE workspace_id = "
-        "CAST(:w AS bigint) AND user_id = CAST(:u AS bigint) RETURNING to_jsonb(memberships.*)) "
-        "INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, workspace_id, "
-        "reason, before, after, client) SELECT 'beacon-bench', 'member-role', CAST(:action_id AS uuid), "
-        "'membership', :target, CAST(:w AS bigint), 'beacon-bench: pgbench baseline', "
-        "CAST(:before_row AS jsonb), (SELECT * FROM written), CAST(:client AS jsonb) "
-        "WHERE EXISTS (SELECT FROM written) RETURNING after::text;\n"
-        "COMMIT;\n");
-    return script;
+    choose += QStringLiteral("\\endif\n");
+    return memberRoleScript(choose, script);
 }
 
-// What writeAudit() records as the client, passed to pgbench as a variable: JSON has colons that pgbench
-// would take for variables in the script.
+// What writeAudit() records as the client, passed to pgbench as a variable (pgbenchDefinitions()).
 QString pgbenchClient()
 {
     const QJsonObject client{{QStringLiteral("program"), QStringLiteral("beacon-bench-pgbench")},
@@ -438,14 +413,10 @@ public:
         QDir dir(m_dir.path());
         for (const QString &old : dir.entryList({QStringLiteral("pgbench_log.*")}, QDir::Files))
             dir.remove(old);
-        QStringList arguments = {QStringLiteral("-n"),
-                                 QStringLiteral("-M"),
-                                 QStringLiteral("prepared"),
-                                 QStringLiteral("-D"),
-                                 QStringLiteral("client=") + pgbenchClient(),
-                                 QStringLiteral("-f"),
-                                 scriptPath(),
-                                 QStringLiteral("-l")};
+        QStringList arguments = {QStringLiteral("-n"), QStringLiteral("-M"), QStringLiteral("prepared")};
+        for (const auto &[name, value] : pgbenchDefinitions(pgbenchClient()))
+            arguments += {QStringLiteral("-D"), name + QLatin1Char('=') + value};
+        arguments += {QStringLiteral("-f"), scriptPath(), QStringLiteral("-l")};
         arguments += options;
         if (!m_spec.host.isEmpty())
             arguments += {QStringLiteral("-h"), m_spec.host};
@@ -559,7 +530,10 @@ DbError pgbenchThroughput(Pgbench &pgbench, int clients, double *perSecond)
 
 DbError compareLatency(const QSqlDatabase &db, Pgbench &pgbench, QList<Target> pool, QList<Figure> *figures)
 {
-    if (DbError error = pgbench.writeScript(pgbenchScript({pool})))
+    QString script;
+    if (DbError error = pgbenchScript({pool}, &script))
+        return error;
+    if (DbError error = pgbench.writeScript(script))
         return error;
     if (DbError error = ourLatencies(db, &pool, LatencyWarmup, nullptr))
         return error;
@@ -585,7 +559,10 @@ DbError compareLatency(const QSqlDatabase &db, Pgbench &pgbench, QList<Target> p
 DbError compareThroughput(const ConnectionSpec &spec, const QSqlDatabase &db, Pgbench &pgbench,
                           QList<QList<Target>> perClient, const QString &scenario, QList<Figure> *figures)
 {
-    if (DbError error = pgbench.writeScript(pgbenchScript(perClient)))
+    QString script;
+    if (DbError error = pgbenchScript(perClient, &script))
+        return error;
+    if (DbError error = pgbench.writeScript(script))
         return error;
     double ours = 0;
     double theirs = 0;

@@ -142,6 +142,8 @@ private slots:
     void repeatedActions_preparedOnceAndNothingPilesUp();
     void lastWrite_guards_failureAndNothingWritten_data();
     void lastWrite_guards_failureAndNothingWritten();
+    void lastWrite_auditValuesNumberedAfterTheWrites_eachValueInItsPlace_data();
+    void lastWrite_auditValuesNumberedAfterTheWrites_eachValueInItsPlace();
 
 private:
     std::unique_ptr<test::ActionFixture> m_fixture;
@@ -675,29 +677,33 @@ void TestActionEngine::repeatedActions_preparedOnceAndNothingPilesUp()
 
 // An action may leave its last write to the engine (ActionContext::lastWrite), which runs it in one
 // statement with the audit row and COMMIT in the same round trip. A write that touches no row, or several,
-// or whose values would overwrite the audit row's, must fail with nothing written -- the COMMIT included.
+// or whose values are not as many as its placeholders, must fail with nothing written -- the COMMIT included.
+// One $n too many in the write would otherwise take the first of the audit row's values.
 void TestActionEngine::lastWrite_guards_failureAndNothingWritten_data()
 {
     QTest::addColumn<QString>("sql");
-    QTest::addColumn<QString>("valueName");
+    QTest::addColumn<QVariantList>("values");
     QTest::addColumn<ErrorKind>("kind");
     QTest::addColumn<QString>("words");
     const QString update = QStringLiteral("UPDATE public.memberships SET role = 'admin' WHERE workspace_id = "
-                                          "CAST(:w AS bigint) AND %1 RETURNING to_jsonb(memberships.*)");
-    QTest::newRow("no row") << update.arg(QStringLiteral("user_id = -1")) << QStringLiteral("w")
+                                          "CAST($1 AS bigint) AND %1 RETURNING to_jsonb(memberships.*)");
+    QTest::newRow("no row") << update.arg(QStringLiteral("user_id = -1")) << QVariantList{Roomy}
                             << ErrorKind::Internal << QStringLiteral("was not there");
     QTest::newRow("two rows") << update.arg(QStringLiteral("role IN ('member', 'viewer')"))
-                              << QStringLiteral("w") << ErrorKind::Internal
+                              << QVariantList{Roomy} << ErrorKind::Internal
                               << QStringLiteral("more than one row");
-    QTest::newRow("a value named as the audit row's")
-        << update.arg(QStringLiteral("user_id = %1").arg(Cy)) << QStringLiteral("workspace")
-        << ErrorKind::Internal << QStringLiteral("also one of the audit row's");
+    QTest::newRow("a placeholder more than its values")
+        << update.arg(QStringLiteral("user_id = CAST($2 AS bigint)")) << QVariantList{Roomy}
+        << ErrorKind::Internal << QStringLiteral("the write takes 2 values, but 1 were given");
+    QTest::newRow("a value more than its placeholders")
+        << update.arg(QStringLiteral("user_id = %1").arg(Cy)) << QVariantList{Roomy, Cy}
+        << ErrorKind::Internal << QStringLiteral("the write takes 1 values, but 2 were given");
 }
 
 void TestActionEngine::lastWrite_guards_failureAndNothingWritten()
 {
     QFETCH(QString, sql);
-    QFETCH(QString, valueName);
+    QFETCH(QVariantList, values);
     QFETCH(ErrorKind, kind);
     QFETCH(QString, words);
     auto &fixture = *m_fixture;
@@ -715,8 +721,7 @@ void TestActionEngine::lastWrite_guards_failureAndNothingWritten()
         context.targetType = QStringLiteral("membership");
         context.targetId = QStringLiteral("test");
         context.workspaceId = Roomy;
-        sql.replace(QStringLiteral(":w"), QLatin1Char(':') + valueName);
-        context.lastWrite = {sql, {{valueName, Roomy}}, QStringLiteral("Testing the last write")};
+        context.lastWrite = {sql, values, QStringLiteral("Testing the last write")};
         return {};
     };
     const ActionResult result =
@@ -728,6 +733,76 @@ void TestActionEngine::lastWrite_guards_failureAndNothingWritten()
     // The connection is out of any transaction and pipeline: the real action runs on it next.
     QVERIFY_APPLIED(actions::runAction(fixture.db(), request));
     QCOMPARE(fixture.role(Roomy, Cy), QStringLiteral("admin"));
+}
+
+// The write's values keep $1 to $n and the audit row's come after them: every value lands in its own
+// column, whatever the write's count, with values of other types in the places the audit row's are.
+void TestActionEngine::lastWrite_auditValuesNumberedAfterTheWrites_eachValueInItsPlace_data()
+{
+    QTest::addColumn<QString>("sql");
+    QTest::addColumn<QVariantList>("values");
+    // Each writes role 'viewer' for Cy in Roomy; the number of values differs.
+    QTest::newRow("three values") << QStringLiteral(
+                                         "UPDATE public.memberships SET role = $1 WHERE workspace_id = "
+                                         "CAST($2 AS bigint) AND user_id = CAST($3 AS bigint) "
+                                         "RETURNING to_jsonb(memberships.*)")
+                                  << QVariantList{QStringLiteral("viewer"), Roomy, Cy};
+    QTest::newRow("one value, used twice")
+        << QStringLiteral(
+               "UPDATE public.memberships SET role = 'viewer' WHERE workspace_id = CAST($1 AS bigint) "
+               "AND user_id = CAST($1 AS bigint) + %1 RETURNING to_jsonb(memberships.*)")
+               .arg(Cy - Roomy)
+        << QVariantList{Roomy};
+    QTest::newRow("none") << QStringLiteral(
+                                 "UPDATE public.memberships SET role = 'viewer' WHERE workspace_id = "
+                                 "%1 AND user_id = %2 RETURNING to_jsonb(memberships.*)")
+                                 .arg(Roomy)
+                                 .arg(Cy)
+                          << QVariantList{};
+}
+
+void TestActionEngine::lastWrite_auditValuesNumberedAfterTheWrites_eachValueInItsPlace()
+{
+    QFETCH(QString, sql);
+    QFETCH(QVariantList, values);
+    auto &fixture = *m_fixture;
+    ActionRequest request = memberRole(Roomy, Cy, QStringLiteral("viewer"));
+    request.actor = QStringLiteral("O'Brien $1 :actor");
+    request.reason = QStringLiteral("ticket $2 -- not a comment");
+    const auto body = [&](actions::ActionContext &context) -> DbError {
+        if (DbError error = context.lockWorkspace(Roomy, nullptr))
+            return error;
+        context.targetType = QStringLiteral("membership");
+        context.targetId = QStringLiteral("%1/%2").arg(Roomy).arg(Cy);
+        context.workspaceId = Roomy;
+        context.before = QJsonObject{{QStringLiteral("marker"), QStringLiteral("before $3")}};
+        context.lastWrite = {sql, values, QStringLiteral("Testing the last write")};
+        return {};
+    };
+    const ActionResult result =
+        actions::detail::runTransaction(fixture.db(), request, {}, {body, true, std::nullopt, nullptr});
+    QVERIFY_APPLIED(result);
+    QCOMPARE(fixture.role(Roomy, Cy), QStringLiteral("viewer"));
+    QCOMPARE(result.after.toObject().value(QStringLiteral("role")).toString(), QStringLiteral("viewer"));
+    const QJsonObject audit = fixture.object(
+        QStringLiteral("SELECT jsonb_build_object('actor', actor, 'action', action, 'action_id', action_id, "
+                       "'target_type', target_type, 'target_id', target_id, 'workspace_id', workspace_id, "
+                       "'reason', reason, 'before', before, 'after', after, 'program', client->>'program') "
+                       "FROM audit_log WHERE action_id = CAST(:id AS uuid)"),
+        {{QStringLiteral("id"), request.actionId.toString(QUuid::WithoutBraces)}});
+    QCOMPARE(audit.value(QStringLiteral("actor")).toString(), request.actor);
+    QCOMPARE(audit.value(QStringLiteral("action")).toString(), QStringLiteral("member-role"));
+    QCOMPARE(audit.value(QStringLiteral("action_id")).toString(),
+             request.actionId.toString(QUuid::WithoutBraces));
+    QCOMPARE(audit.value(QStringLiteral("target_type")).toString(), QStringLiteral("membership"));
+    QCOMPARE(audit.value(QStringLiteral("target_id")).toString(), QStringLiteral("%1/%2").arg(Roomy).arg(Cy));
+    QCOMPARE(audit.value(QStringLiteral("workspace_id")).toInteger(), Roomy);
+    QCOMPARE(audit.value(QStringLiteral("reason")).toString(), request.reason);
+    QCOMPARE(audit.value(QStringLiteral("before")).toObject().value(QStringLiteral("marker")).toString(),
+             QStringLiteral("before $3"));
+    QCOMPARE(audit.value(QStringLiteral("after")).toObject().value(QStringLiteral("role")).toString(),
+             QStringLiteral("viewer"));
+    QCOMPARE(audit.value(QStringLiteral("program")).toString(), request.client);
 }
 
 QTEST_GUILESS_MAIN(TestActionEngine)

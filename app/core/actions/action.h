@@ -36,6 +36,20 @@ QStringList rolesAllowedFor(ActionKind kind);
 // Actions that delete or cut off access: the GUI asks for the workspace slug to be typed.
 bool isDestructive(ActionKind kind);
 
+// How an action is put to a person, written once for the console and anything else that shows it. Plain
+// text, translated (context "beacon::actions::ActionText"), without keyboard mnemonics.
+struct ActionText {
+    QString title;        // "Change plan"
+    QString introduction; // what it does and when it is refused, in a sentence or two
+    // What confirms it, with %1 to fill in. A destructive action (isDestructive()) asks for something to be
+    // typed, and %1 is that text: the workspace's slug, the duplicate's id (user-merge), or the number of
+    // exports (exports-purge). Any other action asks a question, and %1 is the workspace's id.
+    QString confirmation;
+    // The tables it changes, the audit log among them: what must be read again after it.
+    QStringList tablesAffected;
+};
+ActionText actionText(ActionKind kind);
+
 // The membership roles, strongest first.
 const QStringList &memberRoles();
 

@@ -5,7 +5,7 @@
 
 #include <QJsonObject>
 #include <QSqlDatabase>
-#include <QVariantMap>
+#include <QVariantList>
 
 #include <functional>
 #include <optional>
@@ -39,15 +39,15 @@ public:
     const QSqlDatabase &db() const { return m_db; }
     StatementCache &statements() { return m_statements; }
 
-    // Runs one statement with these values bound to its :names; `doing` says what, for the error a person
-    // reads. *rows is set to its result, prepared once per connection (StatementCache): read it before the
-    // same statement runs again.
-    DbError exec(StatementRows *&rows, const QString &sql, const QVariantMap &values, const QString &doing);
+    // Runs one statement with these values bound to its $1, $2, ... ($1 is values[0]); `doing` says what,
+    // for the error a person reads. *rows is set to its result, prepared once per connection
+    // (StatementCache): read it before the same statement runs again.
+    DbError exec(StatementRows *&rows, const QString &sql, const QVariantList &values, const QString &doing);
     // The same, for a statement that always yields one row (an aggregate), left positioned on it.
-    DbError row(StatementRows *&rows, const QString &sql, const QVariantMap &values, const QString &doing);
+    DbError row(StatementRows *&rows, const QString &sql, const QVariantList &values, const QString &doing);
     // The same, for a statement that yields one JSON document (to_jsonb of a row, or an array of rows):
     // *found is false when it yields no row.
-    DbError json(const QString &sql, const QVariantMap &values, const QString &doing, QJsonValue *result,
+    DbError json(const QString &sql, const QVariantList &values, const QString &doing, QJsonValue *result,
                  bool *found = nullptr);
     // To call after every write: the test seam of ActionHooks.
     DbError wrote();
@@ -77,13 +77,13 @@ public:
     // The action's last write, when nothing is left to check after it: the engine runs it in one statement
     // with the audit row, and when it is the action's only write sends COMMIT in the same round trip, so
     // that the rows locked are let go one round trip sooner. `sql` is an INSERT, UPDATE or DELETE that
-    // returns exactly one row of one jsonb
-    // column, the row after the change, which becomes `after`; its :names differ from the audit row's
-    // (actor, action, id, target_type, target_id, workspace, reason, before, client). The engine calls
+    // returns exactly one row of one jsonb column, the row after the change, which becomes `after`. It takes
+    // exactly `values`, as $1 to $n; the engine numbers the audit row's values after them
+    // (sql::writeWithAudit()), and refuses a write whose count of values is not its own. The engine calls
     // wrote() for it.
     struct LastWrite {
         QString sql;
-        QVariantMap values;
+        QVariantList values;
         QString doing;
     };
     std::optional<LastWrite> lastWrite;
@@ -100,6 +100,10 @@ private:
     const ActionHooks &m_hooks;
     int m_writes = 0;
 };
+
+// A row's JSON as the server sends it (to_jsonb(...)::text): an object or an array, or null for SQL NULL or
+// anything else.
+QJsonValue parseJson(const QVariant &text);
 
 // A refusal on the data, in words that say what to do.
 DbError refuse(const QString &message);

@@ -1,4 +1,5 @@
 #include "actions/actionengine.h"
+#include "actions/enginestatements.h"
 #include "actions/enginetransaction.h"
 
 #include "buildinfo.h"
@@ -27,68 +28,6 @@ static constexpr int BackoffBaseMs = 15;
 
 namespace {
 
-struct KindInfo {
-    ActionKind kind;
-    const char *name;
-    QStringList roles;
-    bool destructive;
-};
-
-const QList<KindInfo> &kinds()
-{
-    static const QList<KindInfo> list = {
-        {ActionKind::PlanChange,
-         "plan-change",
-         {QStringLiteral("beacon_finance"), QStringLiteral("beacon_admin")},
-         false},
-        {ActionKind::MemberAdd,
-         "member-add",
-         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
-         false},
-        {ActionKind::MemberRemove,
-         "member-remove",
-         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
-         true},
-        {ActionKind::MemberRole,
-         "member-role",
-         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
-         false},
-        {ActionKind::ProjectDelete,
-         "project-delete",
-         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
-         true},
-        {ActionKind::FileDelete,
-         "file-delete",
-         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
-         true},
-        {ActionKind::QuotaRepair,
-         "quota-repair",
-         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
-         false},
-        {ActionKind::ReadOnly,
-         "read-only",
-         {QStringLiteral("beacon_finance"), QStringLiteral("beacon_admin")},
-         true},
-        {ActionKind::UserMerge, "user-merge", {QStringLiteral("beacon_admin")}, true},
-        {ActionKind::ExportsPurge, "exports-purge", {QStringLiteral("beacon_admin")}, true},
-    };
-    return list;
-}
-
-const KindInfo &infoOf(ActionKind kind)
-{
-    for (const KindInfo &info : kinds()) {
-        if (info.kind == kind)
-            return info;
-    }
-    Q_UNREACHABLE();
-}
-
-DbError usage(const QString &message)
-{
-    return DbError::make(ErrorKind::Usage, message);
-}
-
 QString jsonText(const QJsonValue &value)
 {
     if (value.isObject())
@@ -98,25 +37,12 @@ QString jsonText(const QJsonValue &value)
     return {};
 }
 
-QJsonValue parseJson(const QVariant &text)
-{
-    if (text.isNull())
-        return QJsonValue::Null;
-    const QJsonDocument document = QJsonDocument::fromJson(text.toString().toUtf8());
-    if (document.isObject())
-        return document.object();
-    if (document.isArray())
-        return document.array();
-    return QJsonValue::Null;
-}
-
 // The statement that looks for an earlier run of this action id, with *rows set to where its rows go.
 PipelinedStatement appliedLookup(const ActionRequest &request, StatementRows **rows)
 {
     return {nullptr,
-            QStringLiteral("SELECT action, before::text, after::text, reason FROM public.audit_log "
-                           "WHERE action_id = CAST(:id AS uuid)"),
-            {{QStringLiteral("id"), request.actionId}},
+            sql::appliedLookup(),
+            {request.actionId},
             tr("Looking for an earlier run of this action"),
             rows};
 }
@@ -128,8 +54,10 @@ DbError readApplied(StatementRows *query, const ActionRequest &request, ActionRe
     if (!*found)
         return {};
     if (query->value(0).toString() != actionName(request.kind))
-        return usage(tr("The action id %1 was already used for %2; give each action its own id.")
-                         .arg(request.actionId.toString(QUuid::WithoutBraces), query->value(0).toString()));
+        return DbError::make(
+            ErrorKind::Usage,
+            tr("The action id %1 was already used for %2; give each action its own id.")
+                .arg(request.actionId.toString(QUuid::WithoutBraces), query->value(0).toString()));
     result->alreadyApplied = true;
     result->before = parseJson(query->value(1));
     result->after = parseJson(query->value(2));
@@ -157,18 +85,15 @@ DbError beginAndFindApplied(StatementCache &statements, const ActionRequest &req
 {
     const QString doing = tr("Preparing the transaction");
     StatementRows *query = nullptr;
-    if (DbError error = statements.pipeline(
-            {{"BEGIN ISOLATION LEVEL READ COMMITTED", {}, {}, doing, nullptr},
-             {nullptr,
-              QStringLiteral("SELECT set_config('lock_timeout', :lock, true), "
-                             "set_config('statement_timeout', :statement, true), "
-                             "pg_advisory_xact_lock(hashtextextended(:id, 0))"),
-              {{QStringLiteral("lock"), QStringLiteral("%1ms").arg(request.lockTimeoutMs)},
-               {QStringLiteral("statement"), QStringLiteral("%1ms").arg(request.statementTimeoutMs)},
-               {QStringLiteral("id"), request.actionId.toString(QUuid::WithoutBraces)}},
-              doing,
-              nullptr},
-             appliedLookup(request, &query)}))
+    if (DbError error = statements.pipeline({{sql::Begin, {}, {}, doing, nullptr},
+                                             {nullptr,
+                                              sql::timeoutsAndActionLock(),
+                                              {QStringLiteral("%1ms").arg(request.lockTimeoutMs),
+                                               QStringLiteral("%1ms").arg(request.statementTimeoutMs),
+                                               request.actionId.toString(QUuid::WithoutBraces)},
+                                              doing,
+                                              nullptr},
+                                             appliedLookup(request, &query)}))
         return error;
     return readApplied(query, request, result, found);
 }
@@ -202,55 +127,47 @@ DbError writeAudit(const ActionRequest &request, ActionContext &context, const Q
 {
     const QString before = jsonText(context.before);
     const QVariant null;
-    const QString insert =
-        QStringLiteral("INSERT INTO public.audit_log (actor, action, action_id, target_type, target_id, "
-                       "workspace_id, reason, before, after, client) ");
-    // %1 is the value of `after`.
-    const QString row = QStringLiteral(":actor, :action, CAST(:id AS uuid), :target_type, :target_id, "
-                                       "CAST(:workspace AS bigint), :reason, CAST(:before AS jsonb), %1, "
-                                       "CAST(:client AS jsonb)");
-    QVariantMap values{
-        {QStringLiteral("actor"), request.actor},
-        {QStringLiteral("action"), actionName(request.kind)},
-        {QStringLiteral("id"), request.actionId},
-        {QStringLiteral("target_type"), context.targetType},
-        {QStringLiteral("target_id"), context.targetId},
-        {QStringLiteral("workspace"), context.workspaceId ? QVariant(*context.workspaceId) : null},
-        {QStringLiteral("reason"), request.reason},
-        {QStringLiteral("before"), before.isEmpty() ? null : QVariant(before)},
-        {QStringLiteral("client"), client}};
+    // In the order of sql::auditValueNames().
+    QVariantList audit{request.actor,
+                       actionName(request.kind),
+                       request.actionId,
+                       context.targetType,
+                       context.targetId,
+                       context.workspaceId ? QVariant(*context.workspaceId) : null,
+                       request.reason,
+                       before.isEmpty() ? null : QVariant(before),
+                       client};
     StatementCache &statements = context.statements();
     const QString committing = tr("Committing %1").arg(actionName(request.kind));
     if (!context.lastWrite) {
         const QString after = jsonText(context.after);
-        values.insert(QStringLiteral("after"), after.isEmpty() ? null : QVariant(after));
-        const QString sql = insert + QStringLiteral("VALUES (") +
-                            row.arg(QStringLiteral("CAST(:after AS jsonb)")) + QLatin1Char(')');
+        audit.append(after.isEmpty() ? null : QVariant(after));
         const QString doing = tr("Writing the audit record");
         if (commit)
-            return statements.execThenCommit(sql, values, doing, committing);
-        return statements.exec(sql, values, doing, nullptr);
+            return statements.execThenCommit(sql::auditInsert(), audit, doing, committing);
+        return statements.exec(sql::auditInsert(), audit, doing, nullptr);
     }
 
     const ActionContext::LastWrite &write = *context.lastWrite;
-    for (auto value = write.values.cbegin(); value != write.values.cend(); ++value) {
-        if (values.contains(value.key()))
-            return DbError::make(ErrorKind::Internal,
-                                 tr("%1: the value :%2 is also one of the audit row's; rename it.")
-                                     .arg(write.doing, value.key()));
-        values.insert(value.key(), value.value());
-    }
-    // The audit row is made only if the write touched a row, and a write that touched more fails on the
-    // scalar subquery: `after` is never silently null or one of several.
-    const QString sql = QStringLiteral("WITH written AS (") + write.sql + QStringLiteral(") ") + insert +
-                        QStringLiteral("SELECT ") + row.arg(QStringLiteral("(SELECT * FROM written)")) +
-                        QStringLiteral(" WHERE EXISTS (SELECT FROM written) RETURNING after::text");
+    // The audit row's values are numbered after the write's, so the write's own count must be right: a
+    // write that used one number more than it has values would otherwise take the actor for it.
+    int writeValues = 0;
+    if (DbError error = statements.parameterCount(write.sql, write.doing, &writeValues))
+        return error;
+    if (writeValues != write.values.size())
+        return DbError::make(ErrorKind::Internal,
+                             tr("%1: the write takes %2 values, but %3 were given, so nothing was run. This "
+                                "is a fault in the program; report it.")
+                                 .arg(write.doing)
+                                 .arg(writeValues)
+                                 .arg(write.values.size()));
     const QString doing = tr("%1, and writing the audit record").arg(write.doing);
     StatementRows *rows = nullptr;
     // COMMIT goes in the same round trip only when this is the action's only write: then a write that
     // touched nothing leaves nothing to commit. The test seam runs between the write and COMMIT.
     const bool commitTogether = commit && context.writes() == 0 && !context.hasWriteHook();
-    std::vector<PipelinedStatement> pipeline{{nullptr, sql, values, doing, &rows}};
+    std::vector<PipelinedStatement> pipeline{
+        {nullptr, sql::writeWithAudit(write.sql, writeValues), write.values + audit, doing, &rows}};
     if (commitTogether)
         pipeline.push_back({"COMMIT", {}, {}, committing, nullptr});
     if (DbError error = statements.pipeline(pipeline))
@@ -272,14 +189,9 @@ DbError recordPhase(StatementCache &statements, const ActionRequest &request, co
                     const QJsonObject &carried)
 {
     return statements.exec(
-        QStringLiteral(
-            "INSERT INTO public.action_phases (action_id, seq, action, phase, carried) VALUES "
-            "(CAST(:id AS uuid), CAST(:seq AS integer), :action, :phase, CAST(:carried AS jsonb))"),
-        {{QStringLiteral("id"), request.actionId},
-         {QStringLiteral("seq"), phase.seq},
-         {QStringLiteral("action"), actionName(request.kind)},
-         {QStringLiteral("phase"), phase.name},
-         {QStringLiteral("carried"), jsonText(carried)}},
+        QStringLiteral("INSERT INTO public.action_phases (action_id, seq, action, phase, carried) VALUES "
+                       "(CAST($1 AS uuid), CAST($2 AS integer), $3, $4, CAST($5 AS jsonb))"),
+        {request.actionId, phase.seq, actionName(request.kind), phase.name, jsonText(carried)},
         tr("Recording the phase %1").arg(phase.name), nullptr);
 }
 
@@ -326,231 +238,6 @@ bool isDuplicateActionId(const DbError &error)
 }
 
 } // namespace
-
-QString actionName(ActionKind kind)
-{
-    return QLatin1String(infoOf(kind).name);
-}
-
-std::optional<ActionKind> actionFromName(const QString &name)
-{
-    for (const KindInfo &info : kinds()) {
-        if (name == QLatin1String(info.name))
-            return info.kind;
-    }
-    return std::nullopt;
-}
-
-QList<ActionKind> allActions()
-{
-    QList<ActionKind> list;
-    for (const KindInfo &info : kinds())
-        list.append(info.kind);
-    return list;
-}
-
-QStringList rolesAllowedFor(ActionKind kind)
-{
-    return infoOf(kind).roles;
-}
-
-bool isDestructive(ActionKind kind)
-{
-    return infoOf(kind).destructive;
-}
-
-const QStringList &memberRoles()
-{
-    static const QStringList roles = {QStringLiteral("owner"), QStringLiteral("admin"),
-                                      QStringLiteral("member"), QStringLiteral("viewer")};
-    return roles;
-}
-
-QString ActionResult::outcome() const
-{
-    if (!error)
-        return alreadyApplied ? QStringLiteral("already-applied") : QStringLiteral("applied");
-    if (error.kind == ErrorKind::Usage)
-        return QStringLiteral("refused");
-    return kindName(error.kind);
-}
-
-DbError validate(const ActionRequest &request)
-{
-    if (request.reason.trimmed().isEmpty())
-        return usage(
-            tr("Give a reason (for example a ticket reference); every change is recorded with one."));
-    if (request.actor.trimmed().isEmpty())
-        return usage(tr("Say who is acting (--actor); the audit log records the person beside the login."));
-    if (request.actionId.isNull())
-        return usage(tr("The action id must be a UUID other than the nil UUID."));
-    if (request.lockTimeoutMs <= 0 || request.statementTimeoutMs <= 0)
-        return usage(tr("Timeouts must be positive numbers of milliseconds."));
-    const auto need = [](bool present, const QString &what) {
-        return present ? DbError() : usage(tr("This action needs %1.").arg(what));
-    };
-    switch (request.kind) {
-    case ActionKind::PlanChange:
-        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
-            return error;
-        return need(!request.plan.trimmed().isEmpty(), QStringLiteral("--plan CODE"));
-    case ActionKind::MemberAdd:
-    case ActionKind::MemberRole:
-        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
-            return error;
-        if (DbError error =
-                need(request.userId || !request.userEmail.trimmed().isEmpty(), QStringLiteral("--user ID")))
-            return error;
-        if (!memberRoles().contains(request.role))
-            return usage(tr("--role must be one of %1.").arg(memberRoles().join(QStringLiteral(", "))));
-        return {};
-    case ActionKind::MemberRemove:
-        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
-            return error;
-        return need(request.userId.has_value(), QStringLiteral("--user ID"));
-    case ActionKind::ProjectDelete:
-        return need(request.projectId.has_value(), QStringLiteral("--project ID"));
-    case ActionKind::FileDelete:
-        return need(request.fileId.has_value(), QStringLiteral("--file ID"));
-    case ActionKind::QuotaRepair:
-        return need(request.workspaceId.has_value(), QStringLiteral("--workspace ID"));
-    case ActionKind::ReadOnly:
-        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
-            return error;
-        return need(request.readOnly.has_value(), QStringLiteral("--on or --off"));
-    case ActionKind::UserMerge:
-        if (DbError error =
-                need(request.keepUserId && request.mergeUserId, QStringLiteral("--keep ID and --merge ID")))
-            return error;
-        if (*request.keepUserId == *request.mergeUserId)
-            return usage(tr("--keep and --merge name the same user; give two different users."));
-        return {};
-    case ActionKind::ExportsPurge:
-        if (request.olderThanDays < 0)
-            return usage(tr("This action needs --older-than DAYS (0 or more)."));
-        if (request.limit <= 0)
-            return usage(tr("--limit must be a positive number."));
-        return {};
-    }
-    return {};
-}
-
-DbError refuse(const QString &message)
-{
-    return DbError::make(ErrorKind::Refused, message);
-}
-
-DbError ActionContext::exec(StatementRows *&rows, const QString &sql, const QVariantMap &values,
-                            const QString &doing)
-{
-    return m_statements.exec(sql, values, doing, &rows);
-}
-
-DbError ActionContext::row(StatementRows *&rows, const QString &sql, const QVariantMap &values,
-                           const QString &doing)
-{
-    if (DbError error = exec(rows, sql, values, doing))
-        return error;
-    if (!rows->next())
-        return DbError::make(ErrorKind::Internal, tr("%1 gave no answer.").arg(doing));
-    return {};
-}
-
-DbError ActionContext::json(const QString &sql, const QVariantMap &values, const QString &doing,
-                            QJsonValue *result, bool *found)
-{
-    StatementRows *query = nullptr;
-    if (DbError error = exec(query, sql, values, doing))
-        return error;
-    const bool any = query->next();
-    if (found)
-        *found = any;
-    *result = any ? parseJson(query->value(0)) : QJsonValue(QJsonValue::Null);
-    return {};
-}
-
-DbError ActionContext::wrote()
-{
-    ++m_writes;
-    if (m_hooks.afterWrite)
-        return m_hooks.afterWrite(m_writes);
-    return {};
-}
-
-namespace {
-
-PipelinedStatement workspaceLock(qint64 id, const QString &doing, StatementRows **rows)
-{
-    return {nullptr,
-            QStringLiteral("SELECT to_jsonb(w), w.version FROM public.workspaces AS w WHERE w.id = "
-                           "CAST(:id AS bigint) FOR UPDATE"),
-            {{QStringLiteral("id"), id}},
-            doing,
-            rows};
-}
-
-} // namespace
-
-DbError ActionContext::lockWorkspace(qint64 id, QJsonObject *row)
-{
-    StatementRows *rows = nullptr;
-    if (DbError error = m_statements.pipeline({workspaceLock(id, tr("Locking the workspace"), &rows)}))
-        return error;
-    return checkLockedWorkspace(id, rows, row);
-}
-
-DbError ActionContext::lockWorkspace(qint64 id, QJsonObject *row, const PipelinedStatement &next)
-{
-    StatementRows *rows = nullptr;
-    if (DbError error = m_statements.pipeline({workspaceLock(id, tr("Locking the workspace"), &rows), next}))
-        return error;
-    return checkLockedWorkspace(id, rows, row);
-}
-
-DbError ActionContext::checkLockedWorkspace(qint64 id, StatementRows *rows, QJsonObject *row) const
-{
-    if (!rows->next())
-        return refuse(tr("Workspace %1 does not exist (it may have been deleted).").arg(id));
-    // The row is parsed only when it is wanted: it is the widest thing most actions read.
-    const qint64 version = rows->value(1).toLongLong();
-    const bool conflict = m_request.expectVersion && version != *m_request.expectVersion;
-    if (!row && !conflict)
-        return {};
-    const QJsonObject locked = parseJson(rows->value(0)).toObject();
-    if (row)
-        *row = locked;
-    if (!conflict)
-        return {};
-    return DbError::make(
-        ErrorKind::Conflict,
-        tr("Workspace %1 changed since you looked at it (version %2, now %3): plan %4, read-only %5, "
-           "storage %6 bytes. Look at it again, then repeat the action if it still makes sense.")
-            .arg(id)
-            .arg(*m_request.expectVersion)
-            .arg(version)
-            .arg(locked.value(QStringLiteral("plan")).toString())
-            .arg(locked.value(QStringLiteral("read_only")).toBool() ? tr("yes") : tr("no"))
-            .arg(qint64(locked.value(QStringLiteral("storage_used_bytes")).toDouble())),
-        QString::fromUtf8(QJsonDocument(locked).toJson(QJsonDocument::Compact)));
-}
-
-DbError ActionContext::lockWorkspaces(QList<qint64> ids, QList<QJsonObject> *rows)
-{
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    rows->clear();
-    for (qint64 id : std::as_const(ids)) {
-        QJsonValue value;
-        bool found = false;
-        if (DbError error = json(QStringLiteral("SELECT to_jsonb(w) FROM public.workspaces AS w WHERE w.id = "
-                                                "CAST(:id AS bigint) FOR UPDATE"),
-                                 {{QStringLiteral("id"), id}}, tr("Locking the workspaces"), &value, &found))
-            return error;
-        if (found)
-            rows->append(value.toObject());
-    }
-    return {};
-}
 
 namespace detail {
 

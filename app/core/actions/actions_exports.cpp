@@ -12,12 +12,12 @@ static QString tr(const char *text)
     return QCoreApplication::translate("beacon::actions", text);
 }
 
-// The exports a purge of :days may take: expired long enough and not purged. Written once, for the batch
-// and for the look for more, which must agree on it.
+// The exports a purge of $1 days may take: expired long enough and not purged. Written once, for the batch
+// and for the look for more, which must agree on it; both take the days as $1.
 static QString expiredExports()
 {
     return QStringLiteral("SELECT id FROM public.exports WHERE purged_at IS NULL AND expires_at < "
-                          "now() - make_interval(days => CAST(:days AS integer)) ");
+                          "now() - make_interval(days => CAST($1 AS integer)) ");
 }
 
 DbError runExportsPurge(ActionContext &context)
@@ -30,11 +30,10 @@ DbError runExportsPurge(ActionContext &context)
             purged,
             QStringLiteral("WITH batch AS (") + expiredExports() +
                 QStringLiteral(
-                    "ORDER BY id LIMIT CAST(:limit AS integer) FOR UPDATE SKIP LOCKED) "
+                    "ORDER BY id LIMIT CAST($2 AS integer) FOR UPDATE SKIP LOCKED) "
                     "UPDATE public.exports AS e SET status = 'purged', purged_at = now() FROM batch "
                     "WHERE e.id = batch.id RETURNING e.id, e.workspace_id, e.size_bytes"),
-            {{QStringLiteral("days"), request.olderThanDays}, {QStringLiteral("limit"), request.limit}},
-            tr("Marking expired exports purged")))
+            {request.olderThanDays, request.limit}, tr("Marking expired exports purged")))
         return error;
     QJsonArray ids;
     qint64 bytes = 0;
@@ -49,9 +48,9 @@ DbError runExportsPurge(ActionContext &context)
     // Whether another batch would find anything, so that a purge whose count is a multiple of the batch
     // size stops here instead of recording one more, empty batch. Exports another purge holds are its work.
     StatementRows *left = nullptr;
-    if (DbError error = context.exec(
-            left, expiredExports() + QStringLiteral("LIMIT 1 FOR UPDATE SKIP LOCKED"),
-            {{QStringLiteral("days"), request.olderThanDays}}, tr("Looking for more expired exports")))
+    if (DbError error =
+            context.exec(left, expiredExports() + QStringLiteral("LIMIT 1 FOR UPDATE SKIP LOCKED"),
+                         {request.olderThanDays}, tr("Looking for more expired exports")))
         return error;
     const bool more = left->next();
     context.targetType = QStringLiteral("exports");

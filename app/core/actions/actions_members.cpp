@@ -2,10 +2,10 @@
 // kept. Each locks the workspace row first: the backend's team-size trigger takes the same lock before it
 // counts, so the count checked here cannot change before the commit.
 #include "actions/actioncontext.h"
+#include "actions/enginestatements.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
-#include <QJsonDocument>
 
 namespace beacon::actions {
 
@@ -20,24 +20,19 @@ namespace {
 // or nothing when there is none.
 PipelinedStatement membershipLock(qint64 workspace, qint64 user, StatementRows **rows)
 {
-    return {nullptr,
-            QStringLiteral("SELECT to_jsonb(m) FROM public.memberships AS m WHERE m.workspace_id = "
-                           "CAST(:w AS bigint) AND m.user_id = CAST(:u AS bigint) FOR UPDATE"),
-            {{QStringLiteral("w"), workspace}, {QStringLiteral("u"), user}},
-            tr("Locking the membership"),
-            rows};
+    return {nullptr, sql::membershipLock(), {workspace, user}, tr("Locking the membership"), rows};
 }
 
 // The other owners of the workspace, locked, so that two removals of two owners cannot both see the other.
 DbError countOtherOwners(ActionContext &context, qint64 workspace, qint64 user, qint64 *owners)
 {
     StatementRows *query = nullptr;
-    if (DbError error = context.exec(
-            query,
-            QStringLiteral("SELECT user_id FROM public.memberships WHERE workspace_id = "
-                           "CAST(:w AS bigint) AND role = 'owner' AND user_id <> "
-                           "CAST(:u AS bigint) ORDER BY user_id FOR UPDATE"),
-            {{QStringLiteral("w"), workspace}, {QStringLiteral("u"), user}}, tr("Counting the owners")))
+    if (DbError error =
+            context.exec(query,
+                         QStringLiteral("SELECT user_id FROM public.memberships WHERE workspace_id = "
+                                        "CAST($1 AS bigint) AND role = 'owner' AND user_id <> "
+                                        "CAST($2 AS bigint) ORDER BY user_id FOR UPDATE"),
+                         {workspace, user}, tr("Counting the owners")))
         return error;
     *owners = 0;
     while (query->next())
@@ -51,20 +46,19 @@ DbError resolveUser(ActionContext &context, QJsonObject *user)
     const ActionRequest &request = context.request();
     StatementRows *query = nullptr;
     DbError error =
-        request.userId
-            ? context.exec(query,
-                           QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE u.id = "
-                                          "CAST(:id AS bigint)"),
-                           {{QStringLiteral("id"), *request.userId}}, tr("Finding the user"))
-            : context.exec(query,
-                           QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE "
-                                          "lower(u.primary_email) = lower(:email) ORDER BY u.id"),
-                           {{QStringLiteral("email"), request.userEmail.trimmed()}}, tr("Finding the user"));
+        request.userId ? context.exec(query,
+                                      QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE u.id = "
+                                                     "CAST($1 AS bigint)"),
+                                      {*request.userId}, tr("Finding the user"))
+                       : context.exec(query,
+                                      QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE "
+                                                     "lower(u.primary_email) = lower($1) ORDER BY u.id"),
+                                      {request.userEmail.trimmed()}, tr("Finding the user"));
     if (error)
         return error;
     QList<QJsonObject> matches;
     while (query->next())
-        matches.append(QJsonDocument::fromJson(query->value(0).toString().toUtf8()).object());
+        matches.append(parseJson(query->value(0)).toObject());
     const QString named = request.userId ? QString::number(*request.userId) : request.userEmail.trimmed();
     if (matches.isEmpty())
         return refuse(tr("There is no user %1.").arg(named));
@@ -96,7 +90,7 @@ DbError lockMemberOf(ActionContext &context, qint64 workspace, qint64 user, QJso
         return error;
     if (!rows->next())
         return refuse(tr("User %1 is not a member of workspace %2.").arg(user).arg(workspace));
-    *membership = QJsonDocument::fromJson(rows->value(0).toString().toUtf8()).object();
+    *membership = parseJson(rows->value(0)).toObject();
     *lastOwner = false;
     if (membership->value(QStringLiteral("role")).toString() != QLatin1String("owner"))
         return {};
@@ -110,8 +104,8 @@ DbError lockMemberOf(ActionContext &context, qint64 workspace, qint64 user, QJso
 PipelinedStatement memberCountStatement(qint64 workspace, StatementRows **rows)
 {
     return {nullptr,
-            QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = CAST(:w AS bigint)"),
-            {{QStringLiteral("w"), workspace}},
+            QStringLiteral("SELECT count(*) FROM public.memberships WHERE workspace_id = CAST($1 AS bigint)"),
+            {workspace},
             tr("Counting the members"),
             rows};
 }
@@ -155,19 +149,17 @@ DbError runMemberAdd(ActionContext &context)
             {membershipLock(workspaceId, userId, &existing),
              memberCountStatement(workspaceId, &count),
              {nullptr,
-              QStringLiteral("SELECT max_members FROM public.plans WHERE code = :plan"),
-              {{QStringLiteral("plan"), workspace.value(QStringLiteral("plan")).toString()}},
+              QStringLiteral("SELECT max_members FROM public.plans WHERE code = $1"),
+              {workspace.value(QStringLiteral("plan")).toString()},
               tr("Reading the plan"),
               &limit}}))
         return error;
     if (existing->next())
-        return refuse(tr("User %1 is already a member of workspace %2 (as %3).")
-                          .arg(userId)
-                          .arg(workspaceId)
-                          .arg(QJsonDocument::fromJson(existing->value(0).toString().toUtf8())
-                                   .object()
-                                   .value(QStringLiteral("role"))
-                                   .toString()));
+        return refuse(
+            tr("User %1 is already a member of workspace %2 (as %3).")
+                .arg(userId)
+                .arg(workspaceId)
+                .arg(parseJson(existing->value(0)).toObject().value(QStringLiteral("role")).toString()));
     if (!count->next() || !limit->next())
         return DbError::make(ErrorKind::Internal,
                              tr("Counting the members and reading the plan gave no answer."));
@@ -184,12 +176,9 @@ DbError runMemberAdd(ActionContext &context)
     // The team-size trigger checks again, under the same lock: a second guard, not the first.
     if (DbError error =
             context.json(QStringLiteral("INSERT INTO public.memberships (workspace_id, user_id, role) "
-                                        "VALUES (CAST(:w AS bigint), CAST(:u AS bigint), :role) "
+                                        "VALUES (CAST($1 AS bigint), CAST($2 AS bigint), $3) "
                                         "RETURNING to_jsonb(memberships.*)"),
-                         {{QStringLiteral("w"), workspaceId},
-                          {QStringLiteral("u"), userId},
-                          {QStringLiteral("role"), request.role}},
-                         tr("Adding the member"), &after))
+                         {workspaceId, userId, request.role}, tr("Adding the member"), &after))
         return error;
     if (DbError error = context.wrote())
         return error;
@@ -200,8 +189,8 @@ DbError runMemberAdd(ActionContext &context)
     if (DbError error =
             context.row(disabled,
                         QStringLiteral("SELECT disabled_at IS NOT NULL FROM public.users WHERE id = "
-                                       "CAST(:u AS bigint)"),
-                        {{QStringLiteral("u"), userId}}, tr("Checking the user again")))
+                                       "CAST($1 AS bigint)"),
+                        {userId}, tr("Checking the user again")))
         return error;
     if (disabled->value(0).toBool())
         return refuse(
@@ -243,11 +232,11 @@ DbError runMemberRemove(ActionContext &context)
     if (DbError error = memberCount(context, workspaceId, &members))
         return error;
     StatementRows *remove = nullptr;
-    if (DbError error = context.exec(
-            remove,
-            QStringLiteral("DELETE FROM public.memberships WHERE workspace_id = CAST(:w AS "
-                           "bigint) AND user_id = CAST(:u AS bigint)"),
-            {{QStringLiteral("w"), workspaceId}, {QStringLiteral("u"), userId}}, tr("Removing the member")))
+    if (DbError error =
+            context.exec(remove,
+                         QStringLiteral("DELETE FROM public.memberships WHERE workspace_id = CAST($1 AS "
+                                        "bigint) AND user_id = CAST($2 AS bigint)"),
+                         {workspaceId, userId}, tr("Removing the member")))
         return error;
     if (DbError error = context.wrote())
         return error;
@@ -285,13 +274,8 @@ DbError runMemberRole(ActionContext &context)
                           .arg(workspaceId)
                           .arg(request.role));
     // Nothing is left to check once the role is changed: the engine writes it with the audit row.
-    context.lastWrite = {QStringLiteral("UPDATE public.memberships SET role = :role WHERE workspace_id = "
-                                        "CAST(:w AS bigint) AND user_id = CAST(:u AS bigint) "
-                                        "RETURNING to_jsonb(memberships.*)"),
-                         {{QStringLiteral("role"), request.role},
-                          {QStringLiteral("w"), workspaceId},
-                          {QStringLiteral("u"), userId}},
-                         tr("Changing the role")};
+    context.lastWrite = {
+        sql::memberRoleWrite(), {request.role, workspaceId, userId}, tr("Changing the role")};
     describeMembership(context, workspaceId, userId);
     context.before = membership;
     // A dry run reports what it would touch, as every other action's does.

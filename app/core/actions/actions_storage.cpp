@@ -23,8 +23,8 @@ DbError owningWorkspace(ActionContext &context, const QString &table, qint64 id,
     // `table` is one of two fixed names of this file.
     if (DbError error = context.exec(
             query,
-            QStringLiteral("SELECT workspace_id FROM public.%1 WHERE id = CAST(:id AS bigint)").arg(table),
-            {{QStringLiteral("id"), id}}, tr("Finding the workspace")))
+            QStringLiteral("SELECT workspace_id FROM public.%1 WHERE id = CAST($1 AS bigint)").arg(table),
+            {id}, tr("Finding the workspace")))
         return error;
     if (!query->next())
         return refuse(table == QLatin1String("projects") ? tr("Project %1 does not exist.").arg(id)
@@ -39,10 +39,9 @@ DbError giveBackBytes(ActionContext &context, qint64 workspace, qint64 bytes, QJ
 {
     if (DbError error =
             context.json(QStringLiteral("UPDATE public.workspaces SET storage_used_bytes = greatest(0, "
-                                        "storage_used_bytes - CAST(:bytes AS bigint)) WHERE id = "
-                                        "CAST(:w AS bigint) RETURNING to_jsonb(workspaces.*)"),
-                         {{QStringLiteral("bytes"), bytes}, {QStringLiteral("w"), workspace}},
-                         tr("Giving the bytes back to the workspace"), after))
+                                        "storage_used_bytes - CAST($1 AS bigint)) WHERE id = "
+                                        "CAST($2 AS bigint) RETURNING to_jsonb(workspaces.*)"),
+                         {bytes, workspace}, tr("Giving the bytes back to the workspace"), after))
         return error;
     return context.wrote();
 }
@@ -71,18 +70,17 @@ DbError runProjectDelete(ActionContext &context)
     bool found = false;
     if (DbError error =
             context.json(QStringLiteral("SELECT to_jsonb(p) FROM public.projects AS p WHERE p.id = "
-                                        "CAST(:p AS bigint) AND p.workspace_id = CAST(:w AS bigint)"),
-                         {{QStringLiteral("p"), projectId}, {QStringLiteral("w"), workspaceId}},
-                         tr("Finding the project"), &project, &found))
+                                        "CAST($1 AS bigint) AND p.workspace_id = CAST($2 AS bigint)"),
+                         {projectId, workspaceId}, tr("Finding the project"), &project, &found))
         return error;
     if (!found)
         return refuse(tr("Project %1 was deleted or moved a moment ago; look again.").arg(projectId));
     StatementRows *files = nullptr;
     if (DbError error = context.exec(
             files,
-            QStringLiteral("WITH gone AS (DELETE FROM public.files WHERE project_id = CAST(:p AS bigint) "
+            QStringLiteral("WITH gone AS (DELETE FROM public.files WHERE project_id = CAST($1 AS bigint) "
                            "RETURNING *) SELECT to_jsonb(gone) FROM gone ORDER BY gone.id"),
-            {{QStringLiteral("p"), projectId}}, tr("Deleting the project's files")))
+            {projectId}, tr("Deleting the project's files")))
         return error;
     QJsonArray fileRows;
     qint64 bytes = 0;
@@ -94,10 +92,9 @@ DbError runProjectDelete(ActionContext &context)
     if (DbError error = context.wrote())
         return error;
     if (DbError error = context.json(
-            QStringLiteral("DELETE FROM public.projects WHERE id = CAST(:p AS bigint) AND workspace_id = "
-                           "CAST(:w AS bigint) RETURNING to_jsonb(projects.*)"),
-            {{QStringLiteral("p"), projectId}, {QStringLiteral("w"), workspaceId}},
-            tr("Deleting the project"), &project, &found))
+            QStringLiteral("DELETE FROM public.projects WHERE id = CAST($1 AS bigint) AND workspace_id = "
+                           "CAST($2 AS bigint) RETURNING to_jsonb(projects.*)"),
+            {projectId, workspaceId}, tr("Deleting the project"), &project, &found))
         return error;
     if (!found)
         return refuse(tr("Project %1 was deleted or moved a moment ago; look again.").arg(projectId));
@@ -141,10 +138,9 @@ DbError runFileDelete(ActionContext &context)
     QJsonValue file;
     bool found = false;
     if (DbError error = context.json(
-            QStringLiteral("WITH gone AS (DELETE FROM public.files WHERE id = CAST(:f AS bigint) AND "
-                           "workspace_id = CAST(:w AS bigint) RETURNING *) SELECT to_jsonb(gone) FROM gone"),
-            {{QStringLiteral("f"), fileId}, {QStringLiteral("w"), workspaceId}}, tr("Deleting the file"),
-            &file, &found))
+            QStringLiteral("WITH gone AS (DELETE FROM public.files WHERE id = CAST($1 AS bigint) AND "
+                           "workspace_id = CAST($2 AS bigint) RETURNING *) SELECT to_jsonb(gone) FROM gone"),
+            {fileId, workspaceId}, tr("Deleting the file"), &file, &found))
         return error;
     if (!found)
         return refuse(tr("File %1 was deleted a moment ago; look again.").arg(fileId));

@@ -29,9 +29,9 @@ DbError membershipsOf(ActionContext &context, qint64 user, const QString &lock, 
     if (DbError error =
             context.exec(query,
                          QStringLiteral("SELECT to_jsonb(m) FROM public.memberships AS m WHERE m.user_id "
-                                        "= CAST(:u AS bigint) ORDER BY m.workspace_id ") +
+                                        "= CAST($1 AS bigint) ORDER BY m.workspace_id ") +
                              lock,
-                         {{QStringLiteral("u"), user}}, tr("Reading the memberships")))
+                         {user}, tr("Reading the memberships")))
         return error;
     *rows = rowsOf(query);
     return {};
@@ -90,11 +90,11 @@ DbError runUserMerge(ActionContext &context)
     if (DbError error = membershipsOf(context, keep, QStringLiteral("FOR UPDATE"), &keepMemberships))
         return error;
     StatementRows *users = nullptr;
-    if (DbError error = context.exec(
-            users,
-            QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE u.id IN "
-                           "(CAST(:a AS bigint), CAST(:b AS bigint)) ORDER BY u.id FOR UPDATE"),
-            {{QStringLiteral("a"), keep}, {QStringLiteral("b"), merge}}, tr("Locking the two users")))
+    if (DbError error =
+            context.exec(users,
+                         QStringLiteral("SELECT to_jsonb(u) FROM public.users AS u WHERE u.id IN "
+                                        "(CAST($1 AS bigint), CAST($2 AS bigint)) ORDER BY u.id FOR UPDATE"),
+                         {keep, merge}, tr("Locking the two users")))
         return error;
     // A member-add of the duplicate that committed while this waited for the users (its foreign key check
     // holds the user row) is missing from the list read above. With the users locked no new one can begin:
@@ -125,10 +125,6 @@ DbError runUserMerge(ActionContext &context)
     for (const QJsonValue &row : std::as_const(mergeMemberships)) {
         const qint64 workspace = idOf(row, "workspace_id");
         const QString role = row.toObject().value(QStringLiteral("role")).toString();
-        const QVariantMap ids = {{QStringLiteral("w"), workspace},
-                                 {QStringLiteral("keep"), keep},
-                                 {QStringLiteral("merge"), merge},
-                                 {QStringLiteral("role"), role}};
         StatementRows *change = nullptr;
         DbError error;
         if (keepRoles.contains(workspace)) {
@@ -137,26 +133,22 @@ DbError runUserMerge(ActionContext &context)
             if (strength(role) > strength(keepRoles.value(workspace)))
                 error = context.exec(
                     change,
-                    QStringLiteral("UPDATE public.memberships SET role = :role WHERE workspace_id = "
-                                   "CAST(:w AS bigint) AND user_id = CAST(:keep AS bigint)"),
-                    ids, tr("Keeping the stronger role"));
+                    QStringLiteral("UPDATE public.memberships SET role = $1 WHERE workspace_id = "
+                                   "CAST($2 AS bigint) AND user_id = CAST($3 AS bigint)"),
+                    {role, workspace, keep}, tr("Keeping the stronger role"));
             if (!error)
                 error = context.exec(
                     change,
-                    QStringLiteral("DELETE FROM public.memberships WHERE workspace_id = CAST(:w AS "
-                                   "bigint) AND user_id = CAST(:merge AS bigint)"),
-                    {{QStringLiteral("w"), workspace}, {QStringLiteral("merge"), merge}},
-                    tr("Removing the duplicate's membership"));
+                    QStringLiteral("DELETE FROM public.memberships WHERE workspace_id = CAST($1 AS "
+                                   "bigint) AND user_id = CAST($2 AS bigint)"),
+                    {workspace, merge}, tr("Removing the duplicate's membership"));
         } else {
             ++moved;
             error = context.exec(
                 change,
-                QStringLiteral("UPDATE public.memberships SET user_id = CAST(:keep AS bigint) WHERE "
-                               "workspace_id = CAST(:w AS bigint) AND user_id = CAST(:merge AS bigint)"),
-                {{QStringLiteral("w"), workspace},
-                 {QStringLiteral("keep"), keep},
-                 {QStringLiteral("merge"), merge}},
-                tr("Moving a membership"));
+                QStringLiteral("UPDATE public.memberships SET user_id = CAST($1 AS bigint) WHERE "
+                               "workspace_id = CAST($2 AS bigint) AND user_id = CAST($3 AS bigint)"),
+                {keep, workspace, merge}, tr("Moving a membership"));
         }
         if (error)
             return error;
@@ -164,10 +156,9 @@ DbError runUserMerge(ActionContext &context)
             return hook;
     }
     QJsonValue disabled;
-    if (DbError error =
-            context.json(QStringLiteral("UPDATE public.users SET disabled_at = now() WHERE id = "
-                                        "CAST(:merge AS bigint) RETURNING to_jsonb(users.*)"),
-                         {{QStringLiteral("merge"), merge}}, tr("Disabling the duplicate"), &disabled))
+    if (DbError error = context.json(QStringLiteral("UPDATE public.users SET disabled_at = now() WHERE id = "
+                                                    "CAST($1 AS bigint) RETURNING to_jsonb(users.*)"),
+                                     {merge}, tr("Disabling the duplicate"), &disabled))
         return error;
     if (DbError error = context.wrote())
         return error;

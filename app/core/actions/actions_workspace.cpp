@@ -22,9 +22,6 @@ static QString bytes(qint64 value)
     return QLocale().formattedDataSize(value, 1, QLocale::DataSizeTraditionalFormat);
 }
 
-static const QString UpdateReturning =
-    QStringLiteral(" WHERE id = CAST(:id AS bigint) RETURNING to_jsonb(workspaces.*)");
-
 DbError runPlanChange(ActionContext &context)
 {
     const ActionRequest &request = context.request();
@@ -35,8 +32,8 @@ DbError runPlanChange(ActionContext &context)
     QJsonValue plan;
     bool found = false;
     if (DbError error =
-            context.json(QStringLiteral("SELECT to_jsonb(p) FROM public.plans AS p WHERE p.code = :code"),
-                         {{QStringLiteral("code"), request.plan}}, tr("Reading the plan"), &plan, &found))
+            context.json(QStringLiteral("SELECT to_jsonb(p) FROM public.plans AS p WHERE p.code = $1"),
+                         {request.plan}, tr("Reading the plan"), &plan, &found))
         return error;
     if (!found) {
         StatementRows *codes = nullptr;
@@ -79,13 +76,10 @@ DbError runPlanChange(ActionContext &context)
 
     QJsonValue after;
     if (DbError error =
-            context.json(QStringLiteral("UPDATE public.workspaces SET plan = :plan, read_only = read_only OR "
-                                        "CAST(:over AS boolean)") +
-                             UpdateReturning,
-                         {{QStringLiteral("plan"), request.plan},
-                          {QStringLiteral("over"), overQuota},
-                          {QStringLiteral("id"), id}},
-                         tr("Changing the plan"), &after))
+            context.json(QStringLiteral("UPDATE public.workspaces SET plan = $1, read_only = read_only OR "
+                                        "CAST($2 AS boolean) WHERE id = CAST($3 AS bigint) "
+                                        "RETURNING to_jsonb(workspaces.*)"),
+                         {request.plan, overQuota, id}, tr("Changing the plan"), &after))
         return error;
     if (DbError error = context.wrote())
         return error;
@@ -123,12 +117,11 @@ DbError runReadOnly(ActionContext &context)
     if (workspace.value(QStringLiteral("read_only")).toBool() == on)
         return refuse(on ? tr("Workspace %1 is already read-only.").arg(id)
                          : tr("Workspace %1 is already writable.").arg(id));
-    // Nothing is left to check once it is set: the engine writes it with the audit row (whose :id is the
-    // action id, hence :w here).
+    // Nothing is left to check once it is set: the engine writes it with the audit row.
     context.lastWrite = {
-        QStringLiteral("UPDATE public.workspaces SET read_only = CAST(:on AS boolean) WHERE id = "
-                       "CAST(:w AS bigint) RETURNING to_jsonb(workspaces.*)"),
-        {{QStringLiteral("on"), on}, {QStringLiteral("w"), id}},
+        QStringLiteral("UPDATE public.workspaces SET read_only = CAST($1 AS boolean) WHERE id = "
+                       "CAST($2 AS bigint) RETURNING to_jsonb(workspaces.*)"),
+        {on, id},
         tr("Setting read-only")};
     context.targetType = QStringLiteral("workspace");
     context.targetId = QString::number(id);
@@ -154,8 +147,8 @@ DbError runQuotaRepair(ActionContext &context)
     if (DbError error =
             context.row(sum,
                         QStringLiteral("SELECT coalesce(sum(size_bytes), 0), count(*) FROM public.files "
-                                       "WHERE workspace_id = CAST(:id AS bigint)"),
-                        {{QStringLiteral("id"), id}}, tr("Adding up the files")))
+                                       "WHERE workspace_id = CAST($1 AS bigint)"),
+                        {id}, tr("Adding up the files")))
         return error;
     const qint64 actual = sum->value(0).toLongLong();
     const qint64 recorded = integer(workspace, "storage_used_bytes");
@@ -178,10 +171,9 @@ DbError runQuotaRepair(ActionContext &context)
         }
     } else {
         if (DbError error = context.json(QStringLiteral("UPDATE public.workspaces SET storage_used_bytes = "
-                                                        "CAST(:bytes AS bigint)") +
-                                             UpdateReturning,
-                                         {{QStringLiteral("bytes"), actual}, {QStringLiteral("id"), id}},
-                                         tr("Correcting the storage counter"), &after))
+                                                        "CAST($1 AS bigint) WHERE id = CAST($2 AS bigint) "
+                                                        "RETURNING to_jsonb(workspaces.*)"),
+                                         {actual, id}, tr("Correcting the storage counter"), &after))
             return error;
         if (DbError error = context.wrote())
             return error;

@@ -33,8 +33,8 @@ public:
     {
         if (m_held)
             StatementCache::of(m_db).exec(
-                QStringLiteral("SELECT pg_advisory_unlock(hashtextextended(:id, 0))"),
-                {{QStringLiteral("id"), idText(m_request)}}, tr("Ending the run of the action"), nullptr);
+                QStringLiteral("SELECT pg_advisory_unlock(hashtextextended($1, 0))"), {idText(m_request)},
+                tr("Ending the run of the action"), nullptr);
     }
     RunClaim(const RunClaim &) = delete;
     RunClaim &operator=(const RunClaim &) = delete;
@@ -43,8 +43,8 @@ public:
     {
         StatementRows *rows = nullptr;
         if (DbError error = StatementCache::of(m_db).exec(
-                QStringLiteral("SELECT pg_try_advisory_lock(hashtextextended(:id, 0))"),
-                {{QStringLiteral("id"), idText(m_request)}}, tr("Claiming the run of the action"), &rows))
+                QStringLiteral("SELECT pg_try_advisory_lock(hashtextextended($1, 0))"), {idText(m_request)},
+                tr("Claiming the run of the action"), &rows))
             return error;
         m_held = rows->next() && rows->value(0).toBool();
         if (!m_held)
@@ -75,8 +75,8 @@ DbError readRecorded(const QSqlDatabase &db, const ActionRequest &request, const
     StatementRows *rows = nullptr;
     if (DbError error = StatementCache::of(db).exec(
             QStringLiteral("SELECT seq, action, phase, carried::text FROM public.action_phases "
-                           "WHERE action_id = CAST(:id AS uuid) ORDER BY seq"),
-            {{QStringLiteral("id"), idText(request)}}, tr("Reading the phases already done"), &rows))
+                           "WHERE action_id = CAST($1 AS uuid) ORDER BY seq"),
+            {idText(request)}, tr("Reading the phases already done"), &rows))
         return error;
     while (rows->next()) {
         const int seq = rows->value(0).toInt();

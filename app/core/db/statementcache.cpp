@@ -51,51 +51,6 @@ Registry &registry()
 // connection that stays open (after release()) must not reuse a name its predecessor left on the server.
 QAtomicInteger<quint64> nextStatementName{1};
 
-// `sql` with each :name turned into $n, the names in order of n. A name used twice is one parameter.
-// Quoted text and identifiers are left alone, and so is a :: cast.
-QByteArray positional(const QString &sql, QStringList *names)
-{
-    QString out;
-    out.reserve(sql.size());
-    QChar quote;
-    for (qsizetype i = 0; i < sql.size(); ++i) {
-        const QChar c = sql.at(i);
-        if (!quote.isNull()) {
-            if (c == quote)
-                quote = QChar();
-            out += c;
-            continue;
-        }
-        if (c == QLatin1Char('\'') || c == QLatin1Char('"')) {
-            quote = c;
-            out += c;
-            continue;
-        }
-        if (c == QLatin1Char(':') && i + 1 < sql.size() && sql.at(i + 1) == QLatin1Char(':')) {
-            out += QLatin1String("::");
-            ++i;
-            continue;
-        }
-        if (c == QLatin1Char(':') && i + 1 < sql.size() &&
-            (sql.at(i + 1).isLetter() || sql.at(i + 1) == QLatin1Char('_'))) {
-            qsizetype end = i + 1;
-            while (end < sql.size() && (sql.at(end).isLetterOrNumber() || sql.at(end) == QLatin1Char('_')))
-                ++end;
-            const QString name = sql.mid(i + 1, end - i - 1);
-            qsizetype index = names->indexOf(name);
-            if (index < 0) {
-                names->append(name);
-                index = names->size() - 1;
-            }
-            out += QLatin1Char('$') + QString::number(index + 1);
-            i = end - 1;
-            continue;
-        }
-        out += c;
-    }
-    return out.toUtf8();
-}
-
 // A bound value as the text PostgreSQL reads for a parameter of any type; false if it has no text form.
 bool parameterText(const QVariant &value, QByteArray *text, bool *isNull)
 {
@@ -262,21 +217,74 @@ DbError StatementCache::prepare(const QString &sql, const QString &doing, Statem
         for (const auto &[text, old] : m_statements)
             PQclear(PQexec(conn, QByteArray("DEALLOCATE " + old->name).constData()));
         m_statements.clear();
+        m_parameterCounts.clear();
         ++m_generation;
     }
     auto made = std::make_unique<Statement>();
     made->name = "beacon_stmt_" + QByteArray::number(nextStatementName.fetchAndAddRelaxed(1));
-    const QByteArray text = positional(sql, &made->placeholders);
-    PGresult *result = PQprepare(conn, made->name.constData(), text.constData(), 0, nullptr);
-    const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
-    if (!ok) {
-        const DbError error = failure(result, doing);
-        PQclear(result);
+    if (DbError error = prepareAndDescribe(made->name, sql, doing, &made->parameterCount))
         return error;
-    }
-    PQclear(result);
     *statement = made.get();
     m_statements.emplace(sql, std::move(made));
+    return {};
+}
+
+DbError StatementCache::prepareAndDescribe(const QByteArray &name, const QString &sql, const QString &doing,
+                                           int *count)
+{
+    PGconn *conn = connection();
+    if (!conn)
+        return closedConnection(doing);
+    // Prepared and described in one round trip: only the description says how many values the statement
+    // takes, and counting the $n in the text here would mean parsing SQL (comments, E'' strings, $$ bodies).
+    if (!PQenterPipelineMode(conn))
+        return failure(nullptr, doing);
+    const QByteArray text = sql.toUtf8();
+    const bool sent = PQsendPrepare(conn, name.constData(), text.constData(), 0, nullptr) &&
+                      PQsendDescribePrepared(conn, name.constData()) && PQpipelineSync(conn) &&
+                      PQflush(conn) == 0;
+    DbError error = sent ? DbError() : failure(nullptr, doing);
+    // Every result is read up to the sync point, whatever happened, so that the connection leaves pipeline
+    // mode idle; after a failed prepare the description is skipped by the server.
+    for (int step = 0; sent && step < 2; ++step) {
+        PGresult *result = PQgetResult(conn);
+        const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
+        if (!error && !ok)
+            error = failure(result, doing);
+        else if (!error && step == 1)
+            *count = PQnparams(result);
+        PQclear(result);
+        if (result)
+            PQclear(PQgetResult(conn)); // the null that ends each statement's results
+    }
+    if (sent) {
+        while (PGresult *result = PQgetResult(conn)) {
+            const bool synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
+            PQclear(result);
+            if (synced)
+                break;
+        }
+    }
+    if (!PQexitPipelineMode(conn) && !error)
+        error = failure(nullptr, doing);
+    return error;
+}
+
+DbError StatementCache::parameterCount(const QString &sql, const QString &doing, int *count)
+{
+    if (const auto found = m_statements.find(sql); found != m_statements.end()) {
+        *count = found->second->parameterCount;
+        return {};
+    }
+    if (const auto found = m_parameterCounts.find(sql); found != m_parameterCounts.end()) {
+        *count = found->second;
+        return {};
+    }
+    if (m_parameterCounts.size() >= MaxStatements)
+        m_parameterCounts.clear();
+    if (DbError error = prepareAndDescribe(QByteArray(), sql, doing, count))
+        return error;
+    m_parameterCounts.emplace(sql, *count);
     return {};
 }
 
@@ -292,30 +300,36 @@ DbError StatementCache::command(const char *sql, const QString &doing)
     return error;
 }
 
-DbError StatementCache::parameters(const Statement &statement, const QVariantMap &values,
+DbError StatementCache::parameters(const Statement &statement, const QVariantList &values,
                                    const QString &doing, std::vector<QByteArray> *texts,
                                    std::vector<const char *> *pointers) const
 {
-    const auto count = static_cast<std::size_t>(statement.placeholders.size());
+    if (values.size() != statement.parameterCount)
+        return DbError::make(ErrorKind::Internal,
+                             tr("%1: the statement takes %2 values, but %3 were given, so nothing was run. "
+                                "This is a fault in the program; report it.")
+                                 .arg(doing)
+                                 .arg(statement.parameterCount)
+                                 .arg(values.size()));
+    const auto count = static_cast<std::size_t>(values.size());
     texts->assign(count, QByteArray());
     pointers->assign(count, nullptr);
     for (std::size_t i = 0; i < count; ++i) {
-        const QString &name = statement.placeholders.at(qsizetype(i));
-        const auto value = values.constFind(name);
-        if (value == values.cend())
-            return DbError::make(ErrorKind::Internal, tr("%1: no value was given for :%2.").arg(doing, name));
+        const QVariant &value = values.at(qsizetype(i));
         bool isNull = false;
-        if (!parameterText(*value, &(*texts)[i], &isNull))
+        if (!parameterText(value, &(*texts)[i], &isNull))
             return DbError::make(ErrorKind::Internal,
-                                 tr("%1: the value for :%2 has a type (%3) that cannot be sent.")
-                                     .arg(doing, name, QString::fromLatin1(value->typeName())));
+                                 tr("%1: the value for $%2 has a type (%3) that cannot be sent.")
+                                     .arg(doing)
+                                     .arg(i + 1)
+                                     .arg(QString::fromLatin1(value.typeName())));
         if (!isNull)
             (*pointers)[i] = (*texts)[i].constData();
     }
     return {};
 }
 
-DbError StatementCache::exec(const QString &sql, const QVariantMap &values, const QString &doing,
+DbError StatementCache::exec(const QString &sql, const QVariantList &values, const QString &doing,
                              StatementRows **rows)
 {
     Statement *statement = nullptr;
@@ -340,7 +354,7 @@ DbError StatementCache::exec(const QString &sql, const QVariantMap &values, cons
     return {};
 }
 
-DbError StatementCache::execThenCommit(const QString &sql, const QVariantMap &values, const QString &doing,
+DbError StatementCache::execThenCommit(const QString &sql, const QVariantList &values, const QString &doing,
                                        const QString &committing)
 {
     return pipeline({{nullptr, sql, values, doing, nullptr}, {"COMMIT", {}, {}, committing, nullptr}});

@@ -4,9 +4,8 @@
 
 #include <QSqlDatabase>
 #include <QString>
-#include <QStringList>
 #include <QVariant>
-#include <QVariantMap>
+#include <QVariantList>
 
 #include <memory>
 #include <unordered_map>
@@ -43,11 +42,11 @@ private:
 };
 
 // One statement of StatementCache::pipeline(): either `command`, a statement that takes no values and whose
-// result is not read (BEGIN, COMMIT), or `sql` with its `values`, as exec() runs it.
+// result is not read (BEGIN, COMMIT), or `sql` with its `values` ($1 is values[0]), as exec() runs it.
 struct PipelinedStatement {
     const char *command = nullptr;
     QString sql;
-    QVariantMap values;
+    QVariantList values;
     // What the statement does, for the error a person reads.
     QString doing;
     // Where to put the statement's rows, when they are wanted; read them as exec()'s.
@@ -72,17 +71,18 @@ public:
     // Forgets the named connection's statements; the server frees them when the session ends.
     static void release(const QString &connectionName);
 
-    // Runs `sql` with named placeholders (:name) bound from `values` by name, preparing it on first use.
-    // Quoted text and "identifiers" are skipped when placeholders are found, but comments, E'' strings and
-    // $$ bodies are not: keep them out of statements run here.
+    // Runs `sql`, written with PostgreSQL's own placeholders ($1, $2, ...), with `values` bound to them by
+    // position ($1 is values[0]), preparing it on first use. The text goes to the server as it is, so
+    // comments, E'' strings and $$ bodies are the server's business. The server counts the placeholders when
+    // it prepares the statement, and a statement given another number of values is refused before it runs.
     // `doing` says what, for the error a person reads. *rows holds the result until the same statement
     // runs again, so read it before that.
-    DbError exec(const QString &sql, const QVariantMap &values, const QString &doing, StatementRows **rows);
+    DbError exec(const QString &sql, const QVariantList &values, const QString &doing, StatementRows **rows);
 
     // exec(), then COMMIT, sent together in one round trip (libpq's pipeline mode): the transaction's locks
     // are let go one round trip sooner. If the statement fails, COMMIT is not run and the transaction is
     // left aborted for the caller to roll back. `committing` says what, for an error of the COMMIT itself.
-    DbError execThenCommit(const QString &sql, const QVariantMap &values, const QString &doing,
+    DbError execThenCommit(const QString &sql, const QVariantList &values, const QString &doing,
                            const QString &committing);
 
     // Sends the statements together and reads their results in one round trip (libpq's pipeline mode).
@@ -91,8 +91,13 @@ public:
     // returned, and the server skips the statements after it: inside a transaction, the transaction is
     // left aborted for the caller to roll back. A statement whose rows are wanted may not be in the pipeline
     // twice. The server times statement_timeout over the whole pipeline, up to its sync: keep pipelines to
-    // short statements.
+    // short statements. Every statement's values are counted before any is sent: a wrong count runs none.
     DbError pipeline(const std::vector<PipelinedStatement> &statements);
+
+    // How many values `sql` takes (its highest $n), as the server counts them, for code that builds one
+    // statement from pieces and must know where the next piece's numbers start. Asked once per connection
+    // for each text, with the unnamed statement, so that nothing is left prepared for it.
+    DbError parameterCount(const QString &sql, const QString &doing, int *count);
 
     // Runs a statement that takes no values and returns no rows (BEGIN, COMMIT, ROLLBACK) on the same
     // connection, without a QSqlQuery of its own.
@@ -107,19 +112,23 @@ private:
 
     struct Statement {
         QByteArray name;
-        QStringList placeholders; // by position: $1 is placeholders[0]
+        int parameterCount = 0; // as the server counted them when it prepared the statement
         StatementRows rows;
     };
 
     DbError prepare(const QString &sql, const QString &doing, Statement **statement);
-    // The statement's values in its parameters' order, as text (nullptr for NULL).
-    DbError parameters(const Statement &statement, const QVariantMap &values, const QString &doing,
+    // Prepares `sql` under `name` ("" for the unnamed statement) and reads back how many values it takes.
+    DbError prepareAndDescribe(const QByteArray &name, const QString &sql, const QString &doing, int *count);
+    // The values as text (nullptr for NULL), once their count is the statement's.
+    DbError parameters(const Statement &statement, const QVariantList &values, const QString &doing,
                        std::vector<QByteArray> *texts, std::vector<const char *> *pointers) const;
     DbError failure(pg_result *result, const QString &doing) const;
     pg_conn *connection() const;
 
     QSqlDatabase m_db;
     std::unordered_map<QString, std::unique_ptr<Statement>> m_statements;
+    // parameterCount()'s answers for texts that are not among m_statements.
+    std::unordered_map<QString, int> m_parameterCounts;
     // Counts the times the statements were all dropped (MaxStatements), which frees every Statement.
     quint64 m_generation = 0;
 };

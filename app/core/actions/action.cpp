@@ -1,0 +1,257 @@
+// The action catalogue: the kinds of action, their names, who may run them, how they are described to a
+// person, and which requests are well formed (action.h).
+#include "actions/action.h"
+
+#include <QCoreApplication>
+
+namespace beacon::actions {
+
+static QString tr(const char *text)
+{
+    return QCoreApplication::translate("beacon::actions", text);
+}
+
+namespace {
+
+struct KindInfo {
+    ActionKind kind;
+    const char *name;
+    QStringList roles;
+    bool destructive;
+};
+
+const QList<KindInfo> &kinds()
+{
+    static const QList<KindInfo> list = {
+        {ActionKind::PlanChange,
+         "plan-change",
+         {QStringLiteral("beacon_finance"), QStringLiteral("beacon_admin")},
+         false},
+        {ActionKind::MemberAdd,
+         "member-add",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         false},
+        {ActionKind::MemberRemove,
+         "member-remove",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         true},
+        {ActionKind::MemberRole,
+         "member-role",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         false},
+        {ActionKind::ProjectDelete,
+         "project-delete",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         true},
+        {ActionKind::FileDelete,
+         "file-delete",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         true},
+        {ActionKind::QuotaRepair,
+         "quota-repair",
+         {QStringLiteral("beacon_support"), QStringLiteral("beacon_admin")},
+         false},
+        {ActionKind::ReadOnly,
+         "read-only",
+         {QStringLiteral("beacon_finance"), QStringLiteral("beacon_admin")},
+         true},
+        {ActionKind::UserMerge, "user-merge", {QStringLiteral("beacon_admin")}, true},
+        {ActionKind::ExportsPurge, "exports-purge", {QStringLiteral("beacon_admin")}, true},
+    };
+    return list;
+}
+
+const KindInfo &infoOf(ActionKind kind)
+{
+    for (const KindInfo &info : kinds()) {
+        if (info.kind == kind)
+            return info;
+    }
+    Q_UNREACHABLE();
+}
+
+DbError usage(const QString &message)
+{
+    return DbError::make(ErrorKind::Usage, message);
+}
+
+} // namespace
+
+QString actionName(ActionKind kind)
+{
+    return QLatin1String(infoOf(kind).name);
+}
+
+std::optional<ActionKind> actionFromName(const QString &name)
+{
+    for (const KindInfo &info : kinds()) {
+        if (name == QLatin1String(info.name))
+            return info.kind;
+    }
+    return std::nullopt;
+}
+
+QList<ActionKind> allActions()
+{
+    QList<ActionKind> list;
+    for (const KindInfo &info : kinds())
+        list.append(info.kind);
+    return list;
+}
+
+QStringList rolesAllowedFor(ActionKind kind)
+{
+    return infoOf(kind).roles;
+}
+
+bool isDestructive(ActionKind kind)
+{
+    return infoOf(kind).destructive;
+}
+
+const QStringList &memberRoles()
+{
+    static const QStringList roles = {QStringLiteral("owner"), QStringLiteral("admin"),
+                                      QStringLiteral("member"), QStringLiteral("viewer")};
+    return roles;
+}
+
+ActionText actionText(ActionKind kind)
+{
+    // One context for all of them, so that translators find each action's words together.
+    const auto t = [](const char *text) {
+        return QCoreApplication::translate("beacon::actions::ActionText", text);
+    };
+    const QString slug = t("Type the workspace's slug, %1, to confirm:");
+    const QString auditLog = QStringLiteral("audit_log");
+    switch (kind) {
+    case ActionKind::PlanChange:
+        return {
+            t("Change plan"),
+            t("Moves the workspace to another plan. A plan with fewer seats than the workspace has members "
+              "is refused; a plan with less storage than it uses needs \"allow over quota\", and then makes "
+              "the workspace read-only."),
+            t("Move workspace %1 to the new plan?"),
+            {QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::ReadOnly:
+        return {t("Read-only on or off"),
+                t("A read-only workspace can be looked at but not changed by its members."),
+                slug,
+                {QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::QuotaRepair:
+        return {t("Repair storage quota"),
+                t("Sets the workspace's storage counter to the sum of its files' sizes."),
+                t("Set the storage counter of workspace %1 to the sum of its files?"),
+                {QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::MemberAdd:
+        return {t("Add member"),
+                t("Adds a user to the workspace with a role. Refused when the plan's seats are all taken."),
+                t("Add the user to workspace %1?"),
+                {QStringLiteral("memberships"), auditLog}};
+    case ActionKind::MemberRemove:
+        return {t("Remove member"),
+                t("Removes the user from the workspace. The last owner cannot be removed."),
+                slug,
+                {QStringLiteral("memberships"), auditLog}};
+    case ActionKind::MemberRole:
+        return {t("Change member role"),
+                t("Changes the user's role in the workspace. The last owner keeps the role."),
+                t("Change the user's role in workspace %1?"),
+                {QStringLiteral("memberships"), auditLog}};
+    case ActionKind::ProjectDelete:
+        return {
+            t("Delete project"),
+            t("Deletes the project with all of its files, and gives their space back to the workspace."),
+            slug,
+            {QStringLiteral("projects"), QStringLiteral("files"), QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::FileDelete:
+        return {t("Delete file"),
+                t("Deletes the file and gives its space back to the workspace."),
+                slug,
+                {QStringLiteral("files"), QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::UserMerge:
+        return {t("Merge users"),
+                t("Moves the duplicate's memberships to the user kept (where both are members, the stronger "
+                  "role stays) and disables the duplicate."),
+                t("Type the id of the duplicate that will be disabled, %1, to confirm:"),
+                {QStringLiteral("memberships"), QStringLiteral("users"), auditLog}};
+    case ActionKind::ExportsPurge:
+        return {t("Purge expired exports"),
+                t("Marks the export archives that expired more than the given number of days ago as purged, "
+                  "in batches."),
+                t("Type the number of exports that will be purged, %1, to confirm:"),
+                {QStringLiteral("exports"), auditLog}};
+    }
+    return {};
+}
+
+QString ActionResult::outcome() const
+{
+    if (!error)
+        return alreadyApplied ? QStringLiteral("already-applied") : QStringLiteral("applied");
+    if (error.kind == ErrorKind::Usage)
+        return QStringLiteral("refused");
+    return kindName(error.kind);
+}
+
+DbError validate(const ActionRequest &request)
+{
+    if (request.reason.trimmed().isEmpty())
+        return usage(
+            tr("Give a reason (for example a ticket reference); every change is recorded with one."));
+    if (request.actor.trimmed().isEmpty())
+        return usage(tr("Say who is acting (--actor); the audit log records the person beside the login."));
+    if (request.actionId.isNull())
+        return usage(tr("The action id must be a UUID other than the nil UUID."));
+    if (request.lockTimeoutMs <= 0 || request.statementTimeoutMs <= 0)
+        return usage(tr("Timeouts must be positive numbers of milliseconds."));
+    const auto need = [](bool present, const QString &what) {
+        return present ? DbError() : usage(tr("This action needs %1.").arg(what));
+    };
+    switch (request.kind) {
+    case ActionKind::PlanChange:
+        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
+            return error;
+        return need(!request.plan.trimmed().isEmpty(), QStringLiteral("--plan CODE"));
+    case ActionKind::MemberAdd:
+    case ActionKind::MemberRole:
+        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
+            return error;
+        if (DbError error =
+                need(request.userId || !request.userEmail.trimmed().isEmpty(), QStringLiteral("--user ID")))
+            return error;
+        if (!memberRoles().contains(request.role))
+            return usage(tr("--role must be one of %1.").arg(memberRoles().join(QStringLiteral(", "))));
+        return {};
+    case ActionKind::MemberRemove:
+        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
+            return error;
+        return need(request.userId.has_value(), QStringLiteral("--user ID"));
+    case ActionKind::ProjectDelete:
+        return need(request.projectId.has_value(), QStringLiteral("--project ID"));
+    case ActionKind::FileDelete:
+        return need(request.fileId.has_value(), QStringLiteral("--file ID"));
+    case ActionKind::QuotaRepair:
+        return need(request.workspaceId.has_value(), QStringLiteral("--workspace ID"));
+    case ActionKind::ReadOnly:
+        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
+            return error;
+        return need(request.readOnly.has_value(), QStringLiteral("--on or --off"));
+    case ActionKind::UserMerge:
+        if (DbError error =
+                need(request.keepUserId && request.mergeUserId, QStringLiteral("--keep ID and --merge ID")))
+            return error;
+        if (*request.keepUserId == *request.mergeUserId)
+            return usage(tr("--keep and --merge name the same user; give two different users."));
+        return {};
+    case ActionKind::ExportsPurge:
+        if (request.olderThanDays < 0)
+            return usage(tr("This action needs --older-than DAYS (0 or more)."));
+        if (request.limit <= 0)
+            return usage(tr("--limit must be a positive number."));
+        return {};
+    }
+    return {};
+}
+
+} // namespace beacon::actions
