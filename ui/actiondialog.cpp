@@ -1,6 +1,7 @@
 #include "actiondialog.h"
 
 #include "browse/auditdiff.h"
+#include "inlinemessage.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -242,31 +243,13 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, const 
     m_busyRow->setVisible(false);
 
     // The outcome, inline: words first, and what support needs to look it up beneath.
-    m_outcomeIcon = new QLabel(this);
-    m_outcomeIcon->setObjectName(QStringLiteral("outcomeIcon"));
-    m_outcomeText = new QLabel(this);
-    m_outcomeText->setObjectName(QStringLiteral("outcomeLabel"));
-    m_outcomeText->setWordWrap(true);
-    m_outcomeText->setTextFormat(Qt::PlainText);
-    m_outcomeText->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-    QFont bold = m_outcomeText->font();
+    m_outcomeMessage = new InlineMessage(this);
+    m_outcomeMessage->setObjectName(QStringLiteral("outcomeMessage"));
+    m_outcomeMessage->textLabel()->setObjectName(QStringLiteral("outcomeLabel"));
+    m_outcomeMessage->detailsLabel()->setObjectName(QStringLiteral("outcomeDetails"));
+    QFont bold = m_outcomeMessage->textLabel()->font();
     bold.setBold(true);
-    m_outcomeText->setFont(bold);
-    m_details = new QLabel(this);
-    m_details->setObjectName(QStringLiteral("outcomeDetails"));
-    m_details->setWordWrap(true);
-    m_details->setTextFormat(Qt::PlainText);
-    m_details->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-    m_details->setForegroundRole(QPalette::PlaceholderText);
-    auto *outcomeWords = new QVBoxLayout;
-    outcomeWords->addWidget(m_outcomeText);
-    outcomeWords->addWidget(m_details);
-    auto *outcomeRow = new QHBoxLayout;
-    outcomeRow->addWidget(m_outcomeIcon, 0, Qt::AlignTop);
-    outcomeRow->addLayout(outcomeWords, 1);
-    m_outcomeIcon->setVisible(false);
-    m_outcomeText->setVisible(false);
-    m_details->setVisible(false);
+    m_outcomeMessage->textLabel()->setFont(bold);
 
     // Enter in a field previews; only a click, Alt+A or Space on the focused button applies.
     m_previewButton = new QPushButton(tr("Pre&view"), this);
@@ -294,7 +277,7 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, const 
     if (confirmRow)
         layout->addLayout(confirmRow);
     layout->addWidget(m_busyRow);
-    layout->addLayout(outcomeRow);
+    layout->addWidget(m_outcomeMessage);
     layout->addLayout(buttons);
 
     // The order on screen: fields, reason, what would change, confirmation, then the buttons.
@@ -673,9 +656,7 @@ void ActionDialog::apply()
         return;
     m_applying = true;
     m_outcome.reset();
-    m_outcomeIcon->setVisible(false);
-    m_outcomeText->setVisible(false);
-    m_details->setVisible(false);
+    m_outcomeMessage->clear();
     for (QWidget *field : std::as_const(m_fields))
         field->setEnabled(false);
     showBusy(tr("Applying… The window stays usable; you may close this dialog, and the outcome will be "
@@ -714,16 +695,13 @@ void ActionDialog::showOutcome(const ActionResult &result)
                                       "with it, so the change cannot happen twice.");
     else if (result.error.kind == ErrorKind::Conflict)
         text += QLatin1Char(' ') + tr("Press Preview to see it as it is now.");
-    m_outcomeText->setText(text);
-    m_outcomeText->setProperty("outcome", result.outcome());
-    QStyle::StandardPixmap icon = QStyle::SP_MessageBoxCritical;
+    m_outcomeMessage->textLabel()->setProperty("outcome", result.outcome());
+    InlineMessage::Type type = InlineMessage::Type::Error;
     if (result.ok())
-        icon = QStyle::SP_DialogApplyButton;
+        type = InlineMessage::Type::Positive;
     else if (result.error.kind == ErrorKind::Refused || result.error.kind == ErrorKind::Usage ||
              result.error.kind == ErrorKind::Busy || result.error.kind == ErrorKind::Conflict)
-        icon = QStyle::SP_MessageBoxWarning;
-    const int size = style()->pixelMetric(QStyle::PM_MessageBoxIconSize, nullptr, this);
-    m_outcomeIcon->setPixmap(style()->standardIcon(icon, nullptr, this).pixmap(size, size));
+        type = InlineMessage::Type::Warning;
 
     QStringList details = {tr("Outcome: %1").arg(result.outcome()),
                            tr("Action id: %1").arg(result.actionId.toString(QUuid::WithoutBraces))};
@@ -733,10 +711,8 @@ void ActionDialog::showOutcome(const ActionResult &result)
         details.append(tr("Attempts: %1").arg(result.attempts));
     if (!result.error.details.trimmed().isEmpty())
         details.append(result.error.details.trimmed());
-    m_details->setText(tr("Details for support:") + QLatin1Char('\n') + details.join(QLatin1Char('\n')));
-    m_outcomeIcon->setVisible(true);
-    m_outcomeText->setVisible(true);
-    m_details->setVisible(true);
+    m_outcomeMessage->showMessage(
+        type, text, tr("Details for support:") + QLatin1Char('\n') + details.join(QLatin1Char('\n')));
 }
 
 void ActionDialog::showBusy(const QString &text)

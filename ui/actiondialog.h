@@ -23,6 +23,8 @@ class QTimer;
 
 namespace beacon::ui {
 
+class InlineMessage;
+
 // One admin action, from the fields to the outcome. The fields come filled from the selection; a preview (a
 // dry run through the same engine, on the runner's worker) shows what would change and runs again a moment
 // after a field changes. Apply needs a reason, a preview of the fields as they are that the engine would
@@ -122,9 +124,7 @@ private:
     QWidget *m_busyRow = nullptr;
     QLabel *m_busyText = nullptr;
     QProgressBar *m_busyBar = nullptr;
-    QLabel *m_outcomeIcon = nullptr;
-    QLabel *m_outcomeText = nullptr;
-    QLabel *m_details = nullptr;
+    InlineMessage *m_outcomeMessage = nullptr;
     QPushButton *m_previewButton = nullptr;
     QPushButton *m_applyButton = nullptr;
     QPushButton *m_closeButton = nullptr;

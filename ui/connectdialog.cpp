@@ -1,5 +1,7 @@
 #include "connectdialog.h"
 
+#include "inlinemessage.h"
+
 #include "connectionprofilemodel.h"
 #include "db/background.h"
 #include "messagebox.h"
@@ -104,20 +106,12 @@ void ConnectDialog::buildUi()
     columns->addLayout(form, 2);
 
     // Errors are shown here, inside the dialog, so that the person can fix the field and try again.
-    m_errorMessage = new QLabel(this);
-    m_errorMessage->setObjectName(QStringLiteral("errorMessage"));
-    m_errorMessage->setWordWrap(true);
-    m_errorMessage->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_errorMessage->setStyleSheet(QStringLiteral("QLabel { border: 1px solid palette(mid); padding: 6px; }"));
-    m_detailsToggle = new QToolButton(this);
-    m_detailsToggle->setObjectName(QStringLiteral("errorDetailsToggle"));
-    m_detailsToggle->setText(tr("Show &details"));
-    m_detailsToggle->setCheckable(true);
-    m_errorDetails = new QPlainTextEdit(this);
-    m_errorDetails->setObjectName(QStringLiteral("errorDetails"));
-    m_errorDetails->setReadOnly(true);
-    m_errorDetails->setMaximumHeight(90);
-    connect(m_detailsToggle, &QToolButton::toggled, m_errorDetails, &QWidget::setVisible);
+    m_error = new InlineMessage(InlineMessage::Type::Error, this);
+    m_error->setObjectName(QStringLiteral("errorBanner"));
+    m_error->textLabel()->setObjectName(QStringLiteral("errorMessage"));
+    m_error->detailsLabel()->setObjectName(QStringLiteral("errorDetails"));
+    m_error->detailsToggle()->setObjectName(QStringLiteral("errorDetailsToggle"));
+    m_error->setDetailsFolded(true);
 
     m_busyIndicator = new QProgressBar(this);
     m_busyIndicator->setObjectName(QStringLiteral("busyIndicator"));
@@ -142,9 +136,7 @@ void ConnectDialog::buildUi()
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(columns);
-    layout->addWidget(m_errorMessage);
-    layout->addWidget(m_detailsToggle, 0, Qt::AlignLeft);
-    layout->addWidget(m_errorDetails);
+    layout->addWidget(m_error);
     layout->addWidget(m_busyIndicator);
     layout->addWidget(buttons);
     clearError();
@@ -308,23 +300,12 @@ void ConnectDialog::setBusy(bool busy)
 
 void ConnectDialog::showError(const DbError &error)
 {
-    m_errorMessage->setText(error.message);
-    m_errorMessage->setVisible(true);
-    QString details = error.details;
-    if (!error.sqlState.isEmpty())
-        details = QStringLiteral("SQLSTATE %1\n%2").arg(error.sqlState, details);
-    m_errorDetails->setPlainText(details);
-    m_detailsToggle->setVisible(!details.isEmpty());
-    m_detailsToggle->setChecked(false);
-    m_errorDetails->setVisible(false);
+    m_error->showError(error);
 }
 
 void ConnectDialog::clearError()
 {
-    m_errorMessage->clear();
-    m_errorMessage->setVisible(false);
-    m_detailsToggle->setVisible(false);
-    m_errorDetails->setVisible(false);
+    m_error->clear();
 }
 
 } // namespace beacon::ui

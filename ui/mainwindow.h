@@ -22,6 +22,7 @@ class DemoEnvironment;
 namespace beacon::ui {
 
 class SecretStore;
+class InlineMessage;
 class ActionMenus;
 class AuditDiffView;
 class DetailPane;
@@ -73,9 +74,9 @@ private:
     ConnectionSpec m_sessionSpec;
     quint64 m_attempt = 0;
 
-    QLabel *m_productionBanner = nullptr;
-    QLabel *m_schemaBanner = nullptr;
-    QLabel *m_problemBanner = nullptr;
+    InlineMessage *m_productionBanner = nullptr;
+    InlineMessage *m_schemaBanner = nullptr;
+    InlineMessage *m_problemBanner = nullptr;
     QWidget *m_busyPanel = nullptr;
     QLabel *m_busyText = nullptr;
     QProgressBar *m_busyBar = nullptr;

@@ -2,8 +2,8 @@
 
 #include "db/background.h"
 #include "db/database.h"
+#include "inlinemessage.h"
 
-#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QVBoxLayout>
@@ -15,7 +15,7 @@ QuickOpenDialog::QuickOpenDialog(ConnectionSpec spec, QWidget *parent)
     , m_spec(std::move(spec))
     , m_text(new QLineEdit(this))
     , m_results(new QListWidget(this))
-    , m_status(new QLabel(this))
+    , m_status(new InlineMessage(this))
 {
     setWindowTitle(tr("Quick open"));
     m_text->setObjectName(QStringLiteral("quickOpenText"));
@@ -23,7 +23,6 @@ QuickOpenDialog::QuickOpenDialog(ConnectionSpec spec, QWidget *parent)
         tr("Workspace id or slug, user id or e-mail, Stripe customer or subscription id"));
     m_results->setObjectName(QStringLiteral("quickOpenResults"));
     m_status->setObjectName(QStringLiteral("quickOpenStatus"));
-    m_status->setWordWrap(true);
     connect(m_text, &QLineEdit::returnPressed, this, &QuickOpenDialog::enterPressed);
     connect(m_results, &QListWidget::itemActivated, this,
             [this](QListWidgetItem *item) { choose(m_results->row(item)); });
@@ -48,7 +47,7 @@ void QuickOpenDialog::lookUp()
     const QString text = m_text->text().trimmed();
     if (text.isEmpty())
         return;
-    m_status->setText(tr("Looking up…"));
+    m_status->showMessage(InlineMessage::Type::Information, tr("Looking up…"));
     const quint64 attempt = ++m_attempt;
     struct Answer {
         QList<browse::QuickFindHit> hits;
@@ -77,7 +76,7 @@ void QuickOpenDialog::showHits(const QString &text, const QList<browse::QuickFin
     m_hits = hits;
     m_shownFor = text;
     if (error) {
-        m_status->setText(error.message);
+        m_status->showError(error);
         return;
     }
     for (const auto &hit : hits) {
@@ -85,11 +84,12 @@ void QuickOpenDialog::showHits(const QString &text, const QList<browse::QuickFin
         m_results->addItem(tr("%1 %2 — %3").arg(kind).arg(hit.id).arg(hit.label));
     }
     if (hits.isEmpty()) {
-        m_status->setText(tr("Nothing has exactly that id, slug, e-mail or Stripe id."));
+        m_status->showMessage(InlineMessage::Type::Warning,
+                              tr("Nothing has exactly that id, slug, e-mail or Stripe id."));
         return;
     }
     m_results->setCurrentRow(0);
-    m_status->setText(tr("Press Enter to open the selected one."));
+    m_status->showMessage(InlineMessage::Type::Information, tr("Press Enter to open the selected one."));
 }
 
 void QuickOpenDialog::choose(int row)

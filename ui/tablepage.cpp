@@ -2,6 +2,7 @@
 
 #include "celldelegate.h"
 #include "columnfilterdialog.h"
+#include "inlinemessage.h"
 #include "pagedtablemodel.h"
 #include "rowwindowmodel.h"
 #include "settings/settingsfile.h"
@@ -43,6 +44,7 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     , m_view(new QTableView(this))
     , m_position(new QScrollBar(Qt::Vertical, this))
     , m_status(new QLabel(this))
+    , m_problem(new InlineMessage(InlineMessage::Type::Error, this))
     , m_filterBar(new QWidget(this))
     , m_filterSummary(new QLabel(m_filterBar))
     , m_searchPause(new QTimer(this))
@@ -108,8 +110,17 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
                 m_model->sort(column, order);
             });
     connect(m_model, &models::PagedTableModel::rowCountKnown, this, &TablePage::showCount);
-    connect(m_model, &models::PagedTableModel::errorOccurred, this,
-            [this](const DbError &error) { m_status->setText(error.message); });
+    // A failed read says so above the table, with a way to read again; a new read takes it away.
+    m_problem->setObjectName(QStringLiteral("problem"));
+    connect(m_problem->addButton(tr("Try again")), &QPushButton::clicked, this, [this] {
+        m_status->setText(tr("Loading…"));
+        m_model->reload();
+    });
+    connect(m_model, &models::PagedTableModel::errorOccurred, this, [this](const DbError &error) {
+        m_status->clear();
+        m_problem->showError(error);
+    });
+    connect(m_model, &QAbstractItemModel::modelReset, m_problem, &InlineMessage::clear);
 
     auto *copyCellAction = new QAction(tr("&Copy cell"), m_view);
     copyCellAction->setObjectName(QStringLiteral("copyCell"));
@@ -178,6 +189,7 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_search);
     layout->addWidget(m_filterBar);
+    layout->addWidget(m_problem);
     layout->addLayout(tableRowLayout, 1);
     layout->addWidget(m_status);
 }

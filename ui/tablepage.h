@@ -22,6 +22,8 @@ class RowWindowModel;
 
 namespace beacon::ui {
 
+class InlineMessage;
+
 // One browsable table: a search box (Enter, or a short pause after typing), the table with sorting by the
 // indexed columns, and a line that says how many rows there are and whether that is an estimate.
 class TablePage : public QWidget {
@@ -89,6 +91,7 @@ private:
     QScrollBar *m_position;
     bool m_syncingScroll = false;
     QLabel *m_status;
+    InlineMessage *m_problem;
     QWidget *m_filterBar;
     QLabel *m_filterSummary;
     QTimer *m_searchPause;
