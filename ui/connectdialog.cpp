@@ -2,6 +2,7 @@
 
 #include "inlinemessage.h"
 
+#include "connectflow.h"
 #include "connectionprofilemodel.h"
 #include "db/background.h"
 #include "messagebox.h"
@@ -181,19 +182,18 @@ void ConnectDialog::loadSelectedProfile()
     m_remember->setChecked(profile->rememberPassword);
     m_password->clear();
     clearError();
-    if (!profile->rememberPassword)
-        return;
     const QString expectedName = profile->name;
     // The keychain may answer after the dialog has closed, or after the person moved to another profile.
     QPointer<ConnectDialog> self(this);
-    m_secrets->read(profile->secretKey(), [self, expectedName](std::optional<QString> secret, QString error) {
-        if (!self || self->m_name->text().trimmed() != expectedName)
-            return;
-        if (secret)
-            self->m_password->setText(*secret);
-        else if (!error.isEmpty())
-            self->showError(DbError::make(ErrorKind::Unavailable, SecretStore::unreadableMessage(), error));
-    });
+    ConnectFlow::readPassword(m_secrets, *profile,
+                              [self, expectedName](std::optional<QString> secret, const DbError &problem) {
+                                  if (!self || self->m_name->text().trimmed() != expectedName)
+                                      return;
+                                  if (secret)
+                                      self->m_password->setText(*secret);
+                                  else if (problem)
+                                      self->showError(problem);
+                              });
 }
 
 void ConnectDialog::newProfile()
