@@ -1,23 +1,16 @@
 #include "actiondialog.h"
 
-#include "browse/auditdiff.h"
+#include "actionform.h"
+#include "actionoutcomeview.h"
+#include "inlinemessage.h"
 
-#include <QCheckBox>
-#include <QComboBox>
-#include <QFormLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
-#include <QHeaderView>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QRegularExpressionValidator>
-#include <QSpinBox>
-#include <QStyle>
 #include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -30,34 +23,8 @@ using actions::ActionResult;
 
 // Long enough that typing an id sends one preview, short enough that the preview follows the fields.
 static constexpr int PreviewPauseMs = 400;
-// A before/after of a purge lists every id; the table shows the start of it.
-static constexpr int MaxChangeRows = 1000;
 
 namespace {
-
-// The plans are reference data of the schema contract (0001_schema.sql), the same in every database, cheapest
-// first; the engine refuses a code it does not know in any case.
-const QStringList &planCodes()
-{
-    static const QStringList codes = {QStringLiteral("free"), QStringLiteral("starter"),
-                                      QStringLiteral("team"), QStringLiteral("business"),
-                                      QStringLiteral("enterprise")};
-    return codes;
-}
-
-bool worksOnOneWorkspace(ActionKind kind)
-{
-    return kind != ActionKind::UserMerge && kind != ActionKind::ExportsPurge;
-}
-
-std::optional<qint64> idIn(const QLineEdit *field)
-{
-    if (!field)
-        return std::nullopt;
-    bool ok = false;
-    const qint64 value = field->text().trimmed().toLongLong(&ok);
-    return ok ? std::optional<qint64>(value) : std::nullopt;
-}
 
 QString number(qint64 value)
 {
@@ -180,38 +147,10 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, Connec
     intro->setObjectName(QStringLiteral("actionIntro"));
     intro->setWordWrap(true);
 
-    auto *form = new QFormLayout;
-    buildFields(prefill, form);
-    m_reason = new QLineEdit(this);
-    m_reason->setObjectName(QStringLiteral("reasonEdit"));
-    m_reason->setPlaceholderText(tr("A ticket reference or a sentence (required)"));
-    m_reason->setText(prefill.reason);
-    auto *reasonLabel = new QLabel(tr("&Reason:"), this);
-    reasonLabel->setBuddy(m_reason);
-    form->addRow(reasonLabel, m_reason);
-    connect(m_reason, &QLineEdit::textChanged, this, &ActionDialog::updateButtons);
-
-    auto *previewBox = new QGroupBox(tr("What would change"), this);
-    previewBox->setObjectName(QStringLiteral("previewBox"));
-    // Scrolls rather than pushing the table away when the words run long; Tab moves on, as in a form.
-    m_previewText = new QPlainTextEdit(previewBox);
-    m_previewText->setObjectName(QStringLiteral("previewText"));
-    m_previewText->setReadOnly(true);
-    m_previewText->setTabChangesFocus(true);
-    m_previewText->setAccessibleName(tr("What would change"));
-    m_changes = new QTableWidget(0, 4, previewBox);
-    m_changes->setObjectName(QStringLiteral("changesTable"));
-    m_changes->setHorizontalHeaderLabels({tr("Field"), tr("Change"), tr("Before"), tr("After")});
-    m_changes->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_changes->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_changes->verticalHeader()->setVisible(false);
-    m_changes->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_changes->verticalHeader()->setDefaultSectionSize(m_changes->fontMetrics().height() + 6);
-    m_changes->setAccessibleName(tr("Fields before and after"));
-    m_changes->horizontalHeader()->setStretchLastSection(true);
-    auto *previewLayout = new QVBoxLayout(previewBox);
-    previewLayout->addWidget(m_previewText, 2);
-    previewLayout->addWidget(m_changes, 3);
+    m_form = new ActionForm(kind, prefill, this);
+    connect(m_form, &ActionForm::edited, this, &ActionDialog::fieldsEdited);
+    connect(m_form, &ActionForm::reasonChanged, this, &ActionDialog::updateButtons);
+    m_view = new ActionOutcomeView(this);
 
     QHBoxLayout *confirmRow = nullptr;
     if (actions::isDestructive(kind)) {
@@ -241,33 +180,6 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, Connec
     busyLayout->addWidget(m_busyText, 1);
     m_busyRow->setVisible(false);
 
-    // The outcome, inline: words first, and what support needs to look it up beneath.
-    m_outcomeIcon = new QLabel(this);
-    m_outcomeIcon->setObjectName(QStringLiteral("outcomeIcon"));
-    m_outcomeText = new QLabel(this);
-    m_outcomeText->setObjectName(QStringLiteral("outcomeLabel"));
-    m_outcomeText->setWordWrap(true);
-    m_outcomeText->setTextFormat(Qt::PlainText);
-    m_outcomeText->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-    QFont bold = m_outcomeText->font();
-    bold.setBold(true);
-    m_outcomeText->setFont(bold);
-    m_details = new QLabel(this);
-    m_details->setObjectName(QStringLiteral("outcomeDetails"));
-    m_details->setWordWrap(true);
-    m_details->setTextFormat(Qt::PlainText);
-    m_details->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-    m_details->setForegroundRole(QPalette::PlaceholderText);
-    auto *outcomeWords = new QVBoxLayout;
-    outcomeWords->addWidget(m_outcomeText);
-    outcomeWords->addWidget(m_details);
-    auto *outcomeRow = new QHBoxLayout;
-    outcomeRow->addWidget(m_outcomeIcon, 0, Qt::AlignTop);
-    outcomeRow->addLayout(outcomeWords, 1);
-    m_outcomeIcon->setVisible(false);
-    m_outcomeText->setVisible(false);
-    m_details->setVisible(false);
-
     // Enter in a field previews; only a click, Alt+A or Space on the focused button applies.
     m_previewButton = new QPushButton(tr("Pre&view"), this);
     m_previewButton->setObjectName(QStringLiteral("previewButton"));
@@ -289,30 +201,23 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, Connec
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(intro);
-    layout->addLayout(form);
-    layout->addWidget(previewBox, 1);
+    layout->addWidget(m_form);
+    layout->addWidget(m_view, 1);
     if (confirmRow)
         layout->addLayout(confirmRow);
     layout->addWidget(m_busyRow);
-    layout->addLayout(outcomeRow);
+    layout->addWidget(m_view->outcomeMessage());
     layout->addLayout(buttons);
 
     // The order on screen: fields, reason, what would change, confirmation, then the buttons.
-    QList<QWidget *> chain = m_fields;
-    chain << m_reason << m_previewText << m_changes;
+    QList<QWidget *> chain = m_form->fields();
+    chain << m_form->reasonEdit() << m_view->previewText() << m_view->changesTable();
     if (m_confirm)
         chain << m_confirm;
     chain << m_previewButton << m_applyButton << m_closeButton;
     for (qsizetype i = 1; i < chain.size(); ++i)
         setTabOrder(chain.at(i - 1), chain.at(i));
-    QWidget *first = m_reason;
-    for (QWidget *field : std::as_const(m_fields)) {
-        auto *line = qobject_cast<QLineEdit *>(field);
-        if (line && line->text().trimmed().isEmpty()) {
-            first = line;
-            break;
-        }
-    }
+    QWidget *first = m_form->firstToFill();
     first->setFocus();
 
     updateButtons();
@@ -321,178 +226,23 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, Connec
 
 ActionDialog::~ActionDialog() = default;
 
-QLineEdit *ActionDialog::idField(const QString &objectName, std::optional<qint64> value)
-{
-    auto *field = new QLineEdit(this);
-    field->setObjectName(objectName);
-    field->setValidator(
-        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,18}")), field));
-    if (value)
-        field->setText(QString::number(*value));
-    connect(field, &QLineEdit::textEdited, this, &ActionDialog::fieldsEdited);
-    return field;
-}
-
-void ActionDialog::buildFields(const ActionRequest &prefill, QFormLayout *form)
-{
-    const auto addRow = [&](const QString &label, QWidget *field) {
-        auto *text = new QLabel(label, this);
-        text->setBuddy(field);
-        form->addRow(text, field);
-        m_fields.append(field);
-    };
-    const auto roleCombo = [&](const QString &role) {
-        m_role = new QComboBox(this);
-        m_role->setObjectName(QStringLiteral("roleCombo"));
-        m_role->addItems(actions::memberRoles());
-        const qsizetype index = actions::memberRoles().indexOf(role);
-        m_role->setCurrentIndex(index >= 0 ? int(index)
-                                           : int(actions::memberRoles().indexOf(QLatin1String("member"))));
-        connect(m_role, &QComboBox::currentIndexChanged, this, &ActionDialog::fieldsEdited);
-        addRow(tr("R&ole:"), m_role);
-    };
-    if (worksOnOneWorkspace(m_kind) && m_kind != ActionKind::ProjectDelete &&
-        m_kind != ActionKind::FileDelete) {
-        m_workspace = idField(QStringLiteral("workspaceEdit"), prefill.workspaceId);
-        addRow(tr("&Workspace id:"), m_workspace);
-    }
-    switch (m_kind) {
-    case ActionKind::PlanChange:
-        m_plan = new QComboBox(this);
-        m_plan->setObjectName(QStringLiteral("planCombo"));
-        m_plan->addItems(planCodes());
-        // The next plan up is the usual request (the top plan's neighbour is the one below); the current plan
-        // itself would only be refused as no change.
-        if (const qsizetype current = planCodes().indexOf(prefill.plan); current >= 0)
-            m_plan->setCurrentIndex(int(current + 1 < planCodes().size() ? current + 1 : current - 1));
-        connect(m_plan, &QComboBox::currentIndexChanged, this, &ActionDialog::fieldsEdited);
-        addRow(tr("&Plan:"), m_plan);
-        m_overQuota = new QCheckBox(tr("Allow over &quota (the workspace becomes read-only)"), this);
-        m_overQuota->setObjectName(QStringLiteral("overQuotaCheck"));
-        m_overQuota->setChecked(prefill.allowOverQuota);
-        connect(m_overQuota, &QCheckBox::toggled, this, &ActionDialog::fieldsEdited);
-        form->addRow(QString(), m_overQuota);
-        m_fields.append(m_overQuota);
-        break;
-    case ActionKind::ReadOnly:
-        m_readOnly = new QComboBox(this);
-        m_readOnly->setObjectName(QStringLiteral("readOnlyCombo"));
-        m_readOnly->addItem(tr("Read-only"), true);
-        m_readOnly->addItem(tr("Writable"), false);
-        m_readOnly->setCurrentIndex(prefill.readOnly.value_or(true) ? 0 : 1);
-        connect(m_readOnly, &QComboBox::currentIndexChanged, this, &ActionDialog::fieldsEdited);
-        addRow(tr("&Make it:"), m_readOnly);
-        break;
-    case ActionKind::MemberAdd:
-        m_user = new QLineEdit(this);
-        m_user->setObjectName(QStringLiteral("userEdit"));
-        m_user->setPlaceholderText(tr("A user id or an e-mail address"));
-        m_user->setText(prefill.userId ? QString::number(*prefill.userId) : prefill.userEmail);
-        connect(m_user, &QLineEdit::textEdited, this, &ActionDialog::fieldsEdited);
-        addRow(tr("&User:"), m_user);
-        roleCombo(prefill.role);
-        break;
-    case ActionKind::MemberRemove:
-        m_user = idField(QStringLiteral("userEdit"), prefill.userId);
-        addRow(tr("&User id:"), m_user);
-        break;
-    case ActionKind::MemberRole:
-        m_user = idField(QStringLiteral("userEdit"), prefill.userId);
-        addRow(tr("&User id:"), m_user);
-        roleCombo(prefill.role);
-        break;
-    case ActionKind::ProjectDelete:
-        m_project = idField(QStringLiteral("projectEdit"), prefill.projectId);
-        addRow(tr("&Project id:"), m_project);
-        break;
-    case ActionKind::FileDelete:
-        m_file = idField(QStringLiteral("fileEdit"), prefill.fileId);
-        addRow(tr("&File id:"), m_file);
-        break;
-    case ActionKind::UserMerge:
-        m_keep = idField(QStringLiteral("keepEdit"), prefill.keepUserId);
-        addRow(tr("User to &keep (id):"), m_keep);
-        m_merge = idField(QStringLiteral("mergeEdit"), prefill.mergeUserId);
-        addRow(tr("&Duplicate to disable (id):"), m_merge);
-        break;
-    case ActionKind::ExportsPurge:
-        m_days = new QSpinBox(this);
-        m_days->setObjectName(QStringLiteral("daysSpin"));
-        m_days->setRange(0, 3650);
-        m_days->setValue(prefill.olderThanDays >= 0 ? prefill.olderThanDays : 30);
-        m_days->setSuffix(tr(" days"));
-        connect(m_days, &QSpinBox::valueChanged, this, &ActionDialog::fieldsEdited);
-        addRow(tr("Expired more than (&days ago):"), m_days);
-        m_batch = new QSpinBox(this);
-        m_batch->setObjectName(QStringLiteral("batchSpin"));
-        m_batch->setRange(1, 100000);
-        m_batch->setValue(prefill.limit > 0 ? prefill.limit : 1000);
-        connect(m_batch, &QSpinBox::valueChanged, this, &ActionDialog::fieldsEdited);
-        addRow(tr("&Batch size:"), m_batch);
-        break;
-    case ActionKind::QuotaRepair:
-        break;
-    }
-}
-
 ActionRequest ActionDialog::request() const
 {
     ActionRequest request;
     request.kind = m_kind;
     request.actionId = m_actionId;
     request.actor = m_actor;
-    request.reason = m_reason->text().trimmed();
     request.client = QStringLiteral("beacon-admin");
     request.lockTimeoutMs = m_lockTimeoutMs;
-    if (worksOnOneWorkspace(m_kind))
+    if (ActionForm::worksOnOneWorkspace(m_kind))
         request.expectVersion = m_seenVersion;
-    request.workspaceId = idIn(m_workspace);
-    request.projectId = idIn(m_project);
-    request.fileId = idIn(m_file);
-    request.keepUserId = idIn(m_keep);
-    request.mergeUserId = idIn(m_merge);
-    if (m_user) {
-        // member-add names the user by id or by e-mail.
-        request.userId = idIn(m_user);
-        if (!request.userId)
-            request.userEmail = m_user->text().trimmed();
-    }
-    if (m_plan)
-        request.plan = m_plan->currentText();
-    if (m_overQuota)
-        request.allowOverQuota = m_overQuota->isChecked();
-    if (m_readOnly)
-        request.readOnly = m_readOnly->currentData().toBool();
-    if (m_role)
-        request.role = m_role->currentText();
-    if (m_days)
-        request.olderThanDays = m_days->value();
-    if (m_batch)
-        request.limit = m_batch->value();
+    m_form->fillRequest(&request);
     return request;
 }
 
 bool ActionDialog::isPreviewing() const
 {
     return m_runner->isPreviewing();
-}
-
-QString ActionDialog::missingInput() const
-{
-    if (m_workspace && !idIn(m_workspace))
-        return tr("Enter the workspace's id.");
-    if (m_user && m_user->text().trimmed().isEmpty())
-        return m_kind == ActionKind::MemberAdd ? tr("Enter the user's id or e-mail address.")
-                                               : tr("Enter the user's id.");
-    if (m_project && !idIn(m_project))
-        return tr("Enter the project's id.");
-    if (m_file && !idIn(m_file))
-        return tr("Enter the file's id.");
-    if (m_keep && (!idIn(m_keep) || !idIn(m_merge)))
-        return tr("Enter the id of the user to keep and of the duplicate.");
-    if (m_keep && idIn(m_keep) == idIn(m_merge))
-        return tr("The user kept and the duplicate must be two different users.");
-    return {};
 }
 
 void ActionDialog::fieldsEdited()
@@ -510,12 +260,11 @@ void ActionDialog::startPreview()
     if (m_done || m_applying)
         return;
     m_previewRevision = m_fieldsRevision;
-    const QString missing = missingInput();
+    const QString missing = m_form->missingInput();
     if (!missing.isEmpty()) {
         m_preview.reset();
         m_previewCurrent = false;
-        m_previewText->setPlainText(missing);
-        m_changes->setRowCount(0);
+        m_view->showText(missing);
         updateButtons();
         return;
     }
@@ -536,7 +285,7 @@ void ActionDialog::previewArrived(const models::ActionPreview &preview)
     m_preview = preview;
     m_previewCurrent = m_previewRevision == m_fieldsRevision;
     m_seenVersion.reset();
-    if (worksOnOneWorkspace(m_kind) && preview.target.workspaceFound)
+    if (ActionForm::worksOnOneWorkspace(m_kind) && preview.target.workspaceFound)
         m_seenVersion = preview.target.workspaceVersion;
     showPreview(preview);
     updateButtons();
@@ -570,42 +319,13 @@ QString ActionDialog::targetDescription(const models::ActionTarget &target) cons
     if (m_kind == ActionKind::ExportsPurge)
         lines.append(tr("%1 expired exports are due (%2 in all); a batch handles up to %3.")
                          .arg(number(target.purgeableExports), dataSize(target.purgeableBytes),
-                              number(m_batch->value())));
+                              number(request().limit)));
     return lines.join(QLatin1Char('\n'));
 }
 
 void ActionDialog::showPreview(const models::ActionPreview &preview)
 {
-    const ActionResult &result = preview.result;
-    QStringList lines;
-    if (const QString target = targetDescription(preview.target); !target.isEmpty())
-        lines << target << QString();
-    if (result.ok()) {
-        lines.append(result.message);
-        lines.append(models::describePreview(result.preview));
-    } else {
-        lines.append(tr("%1: %2").arg(outcomeTitle(result), result.error.message));
-        if (!result.error.sqlState.isEmpty())
-            lines.append(tr("Details for support: SQLSTATE %1 %2")
-                             .arg(result.error.sqlState, result.error.details.trimmed()));
-    }
-    m_previewText->setPlainText(lines.join(QLatin1Char('\n')));
-
-    const QList<browse::FieldChange> changes =
-        result.ok() ? browse::diffAuditRow(result.before, result.after) : QList<browse::FieldChange>();
-    m_changes->setRowCount(int(std::min<qsizetype>(changes.size(), MaxChangeRows)));
-    for (int row = 0; row < m_changes->rowCount(); ++row) {
-        const browse::FieldChange &change = changes.at(row);
-        const QStringList cells = {change.path, browse::changeKindName(change.kind), change.before,
-                                   change.after};
-        for (int column = 0; column < cells.size(); ++column)
-            m_changes->setItem(row, column, new QTableWidgetItem(cells.at(column)));
-    }
-    m_changes->resizeColumnsToContents();
-    // A whole row as one value (a deleted project) would push the "after" column out of sight.
-    const int widest = std::max(120, m_changes->viewport()->width() / 3);
-    for (int column = 0; column < m_changes->columnCount(); ++column)
-        m_changes->setColumnWidth(column, std::min(m_changes->columnWidth(column), widest));
+    m_view->showPreview(targetDescription(preview.target), preview.result);
 }
 
 void ActionDialog::updateConfirmLabel()
@@ -631,7 +351,7 @@ QString ActionDialog::confirmationText() const
         return {};
     switch (m_kind) {
     case ActionKind::UserMerge: {
-        const std::optional<qint64> merge = idIn(m_merge);
+        const std::optional<qint64> merge = request().mergeUserId;
         return merge ? QString::number(*merge) : QString();
     }
     case ActionKind::ExportsPurge:
@@ -644,7 +364,7 @@ QString ActionDialog::confirmationText() const
 void ActionDialog::updateButtons()
 {
     const bool previewOk = m_previewCurrent && m_preview && m_preview->result.ok();
-    const bool reasonGiven = !m_reason->text().trimmed().isEmpty();
+    const bool reasonGiven = !m_form->reason().isEmpty();
     const QString expected = confirmationText();
     const bool confirmed = !m_confirm || (!expected.isEmpty() && m_confirm->text().trimmed() == expected);
     QString why;
@@ -673,11 +393,8 @@ void ActionDialog::apply()
         return;
     m_applying = true;
     m_outcome.reset();
-    m_outcomeIcon->setVisible(false);
-    m_outcomeText->setVisible(false);
-    m_details->setVisible(false);
-    for (QWidget *field : std::as_const(m_fields))
-        field->setEnabled(false);
+    m_view->clearOutcome();
+    m_form->setFieldsEnabled(false);
     showBusy(tr("Applying… The window stays usable; you may close this dialog, and the outcome will be "
                 "reported."));
     m_runner->run(request());
@@ -693,8 +410,7 @@ void ActionDialog::resultArrived(const ActionResult &result)
         m_done = true;
         lockFields();
     } else {
-        for (QWidget *field : std::as_const(m_fields))
-            field->setEnabled(true);
+        m_form->setFieldsEnabled(true);
         // The data said no, or moved on: look again before trying again.
         if (result.error.kind == ErrorKind::Conflict || result.error.kind == ErrorKind::Refused ||
             result.error.kind == ErrorKind::Usage)
@@ -707,36 +423,7 @@ void ActionDialog::resultArrived(const ActionResult &result)
 
 void ActionDialog::showOutcome(const ActionResult &result)
 {
-    QString text =
-        tr("%1: %2").arg(outcomeTitle(result), result.ok() ? result.message : result.error.message);
-    if (result.error.kind == ErrorKind::Unavailable)
-        text += QLatin1Char(' ') + tr("Press Apply again when the database is back: the same action id goes "
-                                      "with it, so the change cannot happen twice.");
-    else if (result.error.kind == ErrorKind::Conflict)
-        text += QLatin1Char(' ') + tr("Press Preview to see it as it is now.");
-    m_outcomeText->setText(text);
-    m_outcomeText->setProperty("outcome", result.outcome());
-    QStyle::StandardPixmap icon = QStyle::SP_MessageBoxCritical;
-    if (result.ok())
-        icon = QStyle::SP_DialogApplyButton;
-    else if (result.error.kind == ErrorKind::Refused || result.error.kind == ErrorKind::Usage ||
-             result.error.kind == ErrorKind::Busy || result.error.kind == ErrorKind::Conflict)
-        icon = QStyle::SP_MessageBoxWarning;
-    const int size = style()->pixelMetric(QStyle::PM_MessageBoxIconSize, nullptr, this);
-    m_outcomeIcon->setPixmap(style()->standardIcon(icon, nullptr, this).pixmap(size, size));
-
-    QStringList details = {tr("Outcome: %1").arg(result.outcome()),
-                           tr("Action id: %1").arg(result.actionId.toString(QUuid::WithoutBraces))};
-    if (!result.error.sqlState.isEmpty())
-        details.append(tr("SQLSTATE: %1").arg(result.error.sqlState));
-    if (result.attempts > 0)
-        details.append(tr("Attempts: %1").arg(result.attempts));
-    if (!result.error.details.trimmed().isEmpty())
-        details.append(result.error.details.trimmed());
-    m_details->setText(tr("Details for support:") + QLatin1Char('\n') + details.join(QLatin1Char('\n')));
-    m_outcomeIcon->setVisible(true);
-    m_outcomeText->setVisible(true);
-    m_details->setVisible(true);
+    m_view->showOutcome(result);
 }
 
 void ActionDialog::showBusy(const QString &text)
@@ -752,9 +439,7 @@ void ActionDialog::hideBusy()
 
 void ActionDialog::lockFields()
 {
-    for (QWidget *field : std::as_const(m_fields))
-        field->setEnabled(false);
-    m_reason->setReadOnly(true);
+    m_form->lock();
     if (m_confirm)
         m_confirm->setReadOnly(true);
     m_closeButton->setDefault(true);

@@ -9,19 +9,16 @@
 
 #include <optional>
 
-class QCheckBox;
-class QComboBox;
-class QFormLayout;
 class QLabel;
 class QLineEdit;
-class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
-class QSpinBox;
-class QTableWidget;
 class QTimer;
 
 namespace beacon::ui {
+
+class ActionForm;
+class ActionOutcomeView;
 
 // One admin action, from the fields to the outcome. The fields come filled from the selection; a preview (a
 // dry run through the same engine, on the runner's worker) shows what would change and runs again a moment
@@ -71,8 +68,6 @@ signals:
     void previewShown();
 
 private:
-    void buildFields(const actions::ActionRequest &prefill, QFormLayout *form);
-    QLineEdit *idField(const QString &objectName, std::optional<qint64> value);
     void fieldsEdited();
     void previewArrived(const models::ActionPreview &preview);
     void resultArrived(const actions::ActionResult &result);
@@ -82,8 +77,6 @@ private:
     void hideBusy();
     void updateButtons();
     void updateConfirmLabel();
-    // What is missing before a preview can run, in words; empty when the fields are complete.
-    QString missingInput() const;
     QString targetDescription(const models::ActionTarget &target) const;
     void lockFields();
 
@@ -101,30 +94,13 @@ private:
     std::optional<models::ActionPreview> m_preview;
     std::optional<actions::ActionResult> m_outcome;
 
-    QList<QWidget *> m_fields;
-    QLineEdit *m_workspace = nullptr;
-    QLineEdit *m_user = nullptr;
-    QLineEdit *m_project = nullptr;
-    QLineEdit *m_file = nullptr;
-    QLineEdit *m_keep = nullptr;
-    QLineEdit *m_merge = nullptr;
-    QComboBox *m_plan = nullptr;
-    QCheckBox *m_overQuota = nullptr;
-    QComboBox *m_readOnly = nullptr;
-    QComboBox *m_role = nullptr;
-    QSpinBox *m_days = nullptr;
-    QSpinBox *m_batch = nullptr;
-    QLineEdit *m_reason = nullptr;
-    QPlainTextEdit *m_previewText = nullptr;
-    QTableWidget *m_changes = nullptr;
+    ActionForm *m_form = nullptr;
+    ActionOutcomeView *m_view = nullptr;
     QLabel *m_confirmLabel = nullptr;
     QLineEdit *m_confirm = nullptr;
     QWidget *m_busyRow = nullptr;
     QLabel *m_busyText = nullptr;
     QProgressBar *m_busyBar = nullptr;
-    QLabel *m_outcomeIcon = nullptr;
-    QLabel *m_outcomeText = nullptr;
-    QLabel *m_details = nullptr;
     QPushButton *m_previewButton = nullptr;
     QPushButton *m_applyButton = nullptr;
     QPushButton *m_closeButton = nullptr;

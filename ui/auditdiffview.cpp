@@ -1,5 +1,7 @@
 #include "auditdiffview.h"
 
+#include "inlinemessage.h"
+
 #include <QCheckBox>
 #include <QFormLayout>
 #include <QHeaderView>
@@ -35,6 +37,7 @@ AuditDiffView::AuditDiffView(QWidget *parent)
     , m_workspace(headerValue(QStringLiteral("auditWorkspace"), this))
     , m_reason(headerValue(QStringLiteral("auditReason"), this))
     , m_status(new QLabel(this))
+    , m_problem(new InlineMessage(InlineMessage::Type::Error, this))
     , m_showUnchanged(new QCheckBox(tr("Show u&nchanged fields too"), this))
     , m_changes(new QStandardItemModel(0, 4, this))
     , m_view(new QTableView(this))
@@ -43,6 +46,7 @@ AuditDiffView::AuditDiffView(QWidget *parent)
     setObjectName(QStringLiteral("auditDiffView"));
     m_status->setObjectName(QStringLiteral("auditDiffStatus"));
     m_status->setWordWrap(true);
+    m_problem->setObjectName(QStringLiteral("auditDiffProblem"));
     m_showUnchanged->setObjectName(QStringLiteral("showUnchanged"));
     m_changes->setHorizontalHeaderLabels({tr("Field"), tr("Change"), tr("Before"), tr("After")});
     m_view->setObjectName(QStringLiteral("auditDiffTable"));
@@ -69,6 +73,7 @@ AuditDiffView::AuditDiffView(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(header);
     layout->addWidget(m_status);
+    layout->addWidget(m_problem);
     layout->addWidget(changesLabel);
     layout->addWidget(m_view, 1);
     layout->addWidget(m_showUnchanged);
@@ -116,8 +121,8 @@ void AuditDiffView::showEntry(std::optional<qint64> auditId)
 void AuditDiffView::replyArrived(qint64 auditId, Reply reply, const DbError &error)
 {
     if (error) {
-        m_status->setText(error.message);
-        m_status->setToolTip(error.fullText());
+        m_status->clear();
+        m_problem->showError(error);
         emit errorOccurred(error);
         return;
     }
@@ -149,7 +154,7 @@ void AuditDiffView::clearEntry()
     m_shown.reset();
     for (QLabel *label : {m_when, m_actor, m_login, m_action, m_target, m_workspace, m_reason})
         label->clear();
-    m_status->setToolTip({});
+    m_problem->clear();
     m_changes->removeRows(0, m_changes->rowCount());
 }
 

@@ -16,6 +16,8 @@ class QTableView;
 
 namespace beacon::ui {
 
+class InlineMessage;
+
 // One audit entry: who did what to which target and why, and a table of the fields it changed with their
 // values before and after. The kind of each change is written out ("changed", "added", "removed") so that it
 // never rests on colour. The entry is read on a worker thread; a reply for an entry that is no longer the
@@ -65,6 +67,7 @@ private:
     QLabel *m_workspace;
     QLabel *m_reason;
     QLabel *m_status;
+    InlineMessage *m_problem;
     QCheckBox *m_showUnchanged;
     QStandardItemModel *m_changes;
     QTableView *m_view;

@@ -1,5 +1,8 @@
 #include "connectdialog.h"
 
+#include "inlinemessage.h"
+
+#include "connectflow.h"
 #include "connectionprofilemodel.h"
 #include "db/background.h"
 #include "messagebox.h"
@@ -13,7 +16,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
-#include <QPlainTextEdit>
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
@@ -104,20 +106,12 @@ void ConnectDialog::buildUi()
     columns->addLayout(form, 2);
 
     // Errors are shown here, inside the dialog, so that the person can fix the field and try again.
-    m_errorMessage = new QLabel(this);
-    m_errorMessage->setObjectName(QStringLiteral("errorMessage"));
-    m_errorMessage->setWordWrap(true);
-    m_errorMessage->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_errorMessage->setStyleSheet(QStringLiteral("QLabel { border: 1px solid palette(mid); padding: 6px; }"));
-    m_detailsToggle = new QToolButton(this);
-    m_detailsToggle->setObjectName(QStringLiteral("errorDetailsToggle"));
-    m_detailsToggle->setText(tr("Show &details"));
-    m_detailsToggle->setCheckable(true);
-    m_errorDetails = new QPlainTextEdit(this);
-    m_errorDetails->setObjectName(QStringLiteral("errorDetails"));
-    m_errorDetails->setReadOnly(true);
-    m_errorDetails->setMaximumHeight(90);
-    connect(m_detailsToggle, &QToolButton::toggled, m_errorDetails, &QWidget::setVisible);
+    m_error = new InlineMessage(InlineMessage::Type::Error, this);
+    m_error->setObjectName(QStringLiteral("errorBanner"));
+    m_error->textLabel()->setObjectName(QStringLiteral("errorMessage"));
+    m_error->detailsLabel()->setObjectName(QStringLiteral("errorDetails"));
+    m_error->detailsToggle()->setObjectName(QStringLiteral("errorDetailsToggle"));
+    m_error->setDetailsFolded(true);
 
     m_busyIndicator = new QProgressBar(this);
     m_busyIndicator->setObjectName(QStringLiteral("busyIndicator"));
@@ -142,9 +136,7 @@ void ConnectDialog::buildUi()
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(columns);
-    layout->addWidget(m_errorMessage);
-    layout->addWidget(m_detailsToggle, 0, Qt::AlignLeft);
-    layout->addWidget(m_errorDetails);
+    layout->addWidget(m_error);
     layout->addWidget(m_busyIndicator);
     layout->addWidget(buttons);
     clearError();
@@ -189,19 +181,18 @@ void ConnectDialog::loadSelectedProfile()
     m_remember->setChecked(profile->rememberPassword);
     m_password->clear();
     clearError();
-    if (!profile->rememberPassword)
-        return;
     const QString expectedName = profile->name;
     // The keychain may answer after the dialog has closed, or after the person moved to another profile.
     QPointer<ConnectDialog> self(this);
-    m_secrets->read(profile->secretKey(), [self, expectedName](std::optional<QString> secret, QString error) {
-        if (!self || self->m_name->text().trimmed() != expectedName)
-            return;
-        if (secret)
-            self->m_password->setText(*secret);
-        else if (!error.isEmpty())
-            self->showError(DbError::make(ErrorKind::Unavailable, SecretStore::unreadableMessage(), error));
-    });
+    ConnectFlow::readPassword(m_secrets, *profile,
+                              [self, expectedName](std::optional<QString> secret, const DbError &problem) {
+                                  if (!self || self->m_name->text().trimmed() != expectedName)
+                                      return;
+                                  if (secret)
+                                      self->m_password->setText(*secret);
+                                  else if (problem)
+                                      self->showError(problem);
+                              });
 }
 
 void ConnectDialog::newProfile()
@@ -309,23 +300,12 @@ void ConnectDialog::setBusy(bool busy)
 
 void ConnectDialog::showError(const DbError &error)
 {
-    m_errorMessage->setText(error.message);
-    m_errorMessage->setVisible(true);
-    QString details = error.details;
-    if (!error.sqlState.isEmpty())
-        details = QStringLiteral("SQLSTATE %1\n%2").arg(error.sqlState, details);
-    m_errorDetails->setPlainText(details);
-    m_detailsToggle->setVisible(!details.isEmpty());
-    m_detailsToggle->setChecked(false);
-    m_errorDetails->setVisible(false);
+    m_error->showError(error);
 }
 
 void ConnectDialog::clearError()
 {
-    m_errorMessage->clear();
-    m_errorMessage->setVisible(false);
-    m_detailsToggle->setVisible(false);
-    m_errorDetails->setVisible(false);
+    m_error->clear();
 }
 
 } // namespace beacon::ui

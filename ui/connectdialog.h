@@ -10,11 +10,9 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListView;
-class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
-class QToolButton;
 
 namespace beacon::models {
 class ConnectionProfileModel;
@@ -23,6 +21,7 @@ class ConnectionProfileModel;
 namespace beacon::ui {
 
 class SecretStore;
+class InlineMessage;
 
 // Picks or edits a saved profile and connects with it, on a worker thread, showing any failure inline with
 // words and copyable details. Accepted once connected; or closed with demoRequested() for the demo.
@@ -66,9 +65,7 @@ private:
     QCheckBox *m_remember = nullptr;
     QComboBox *m_sslMode = nullptr;
     QCheckBox *m_production = nullptr;
-    QLabel *m_errorMessage = nullptr;
-    QToolButton *m_detailsToggle = nullptr;
-    QPlainTextEdit *m_errorDetails = nullptr;
+    InlineMessage *m_error = nullptr;
     QProgressBar *m_busyIndicator = nullptr;
     QPushButton *m_connectButton = nullptr;
     QPushButton *m_demoButton = nullptr;

@@ -9,6 +9,7 @@
 #include "db/demoenvironment.h"
 #include "db/migrator.h"
 #include "detailpane.h"
+#include "inlinemessage.h"
 #include "pagedtablemodel.h"
 #include "quickopendialog.h"
 #include "secretstore.h"
@@ -55,16 +56,6 @@ MainWindow::~MainWindow()
     stopDemo();
 }
 
-static QLabel *banner(const QString &objectName, QWidget *parent)
-{
-    auto *label = new QLabel(parent);
-    label->setObjectName(objectName);
-    label->setWordWrap(true);
-    label->setAlignment(Qt::AlignCenter);
-    label->setVisible(false);
-    return label;
-}
-
 void MainWindow::buildUi()
 {
     auto *central = new QWidget(this);
@@ -73,17 +64,19 @@ void MainWindow::buildUi()
     layout->setSpacing(0);
 
     // The one fixed colour in the console: production must look different from everything else.
-    m_productionBanner = banner(QStringLiteral("productionBanner"), central);
+    const auto banner = [central](InlineMessage::Type type, const QString &objectName) {
+        auto *message = new InlineMessage(type, central);
+        message->setObjectName(objectName + QLatin1String("Message"));
+        message->textLabel()->setObjectName(objectName);
+        return message;
+    };
+    m_productionBanner = banner(InlineMessage::Type::Error, QStringLiteral("productionBanner"));
+    m_productionBanner->setProminent(true);
     m_productionBanner->setText(tr("PRODUCTION — changes here affect real customers"));
-    m_productionBanner->setStyleSheet(QStringLiteral(
-        "QLabel { background: #b00020; color: white; font-weight: bold; font-size: 14pt; padding: 8px; }"));
-    m_schemaBanner = banner(QStringLiteral("schemaBanner"), central);
-    m_schemaBanner->setStyleSheet(QStringLiteral("QLabel { background: palette(highlight); color: "
-                                                 "palette(highlighted-text); padding: 6px; }"));
-    m_problemBanner = banner(QStringLiteral("problemBanner"), central);
-    m_problemBanner->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_problemBanner->setStyleSheet(
-        QStringLiteral("QLabel { border: 1px solid palette(mid); padding: 6px; }"));
+    m_schemaBanner = banner(InlineMessage::Type::Warning, QStringLiteral("schemaBanner"));
+    m_problemBanner = banner(InlineMessage::Type::Error, QStringLiteral("problemBanner"));
+    m_problemBanner->detailsLabel()->setObjectName(QStringLiteral("problemDetails"));
+    m_problemBanner->setCloseButtonVisible(true);
 
     m_busyPanel = new QWidget(central);
     m_busyPanel->setObjectName(QStringLiteral("busyPanel"));
@@ -377,9 +370,9 @@ void MainWindow::setSession(const SessionProbe &session, const QString &label, b
         previous->deleteLater();
     }
     if (session.schemaError) {
-        m_schemaBanner->setText(session.schemaError.message + QLatin1Char(' ') +
-                                tr("Browsing works; changes are switched off."));
-        m_schemaBanner->setVisible(true);
+        m_schemaBanner->showMessage(InlineMessage::Type::Warning,
+                                    session.schemaError.message + QLatin1Char(' ') +
+                                        tr("Browsing works; changes are switched off."));
     } else {
         m_schemaBanner->setVisible(false);
     }
@@ -399,12 +392,7 @@ void MainWindow::hideBusy()
 
 void MainWindow::showProblem(const DbError &error)
 {
-    QString text = error.message;
-    if (!error.sqlState.isEmpty() || !error.details.isEmpty())
-        text += QStringLiteral("\n\n") +
-                tr("Details for support: %1 %2").arg(error.sqlState, error.details.trimmed());
-    m_problemBanner->setText(text);
-    m_problemBanner->setVisible(true);
+    m_problemBanner->showError(error);
 }
 
 void MainWindow::showAbout()

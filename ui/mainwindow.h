@@ -23,6 +23,7 @@ class DemoEnvironment;
 namespace beacon::ui {
 
 class SecretStore;
+class InlineMessage;
 class ActionMenus;
 class AuditDiffView;
 class DetailPane;
@@ -77,9 +78,9 @@ private:
     ConnectionBudget *m_budget = nullptr;
     quint64 m_attempt = 0;
 
-    QLabel *m_productionBanner = nullptr;
-    QLabel *m_schemaBanner = nullptr;
-    QLabel *m_problemBanner = nullptr;
+    InlineMessage *m_productionBanner = nullptr;
+    InlineMessage *m_schemaBanner = nullptr;
+    InlineMessage *m_problemBanner = nullptr;
     QWidget *m_busyPanel = nullptr;
     QLabel *m_busyText = nullptr;
     QProgressBar *m_busyBar = nullptr;

@@ -1,6 +1,7 @@
 #include "quickopendialog.h"
 
-#include <QLabel>
+#include "inlinemessage.h"
+
 #include <QLineEdit>
 #include <QListWidget>
 #include <QVBoxLayout>
@@ -11,7 +12,7 @@ QuickOpenDialog::QuickOpenDialog(ConnectionBudget *budget, QWidget *parent)
     : QDialog(parent)
     , m_text(new QLineEdit(this))
     , m_results(new QListWidget(this))
-    , m_status(new QLabel(this))
+    , m_status(new InlineMessage(this))
     , m_lookups(new DbRequester(this))
 {
     m_lookups->setWorker(budget ? budget->worker(DbLane::Detail) : nullptr);
@@ -21,7 +22,6 @@ QuickOpenDialog::QuickOpenDialog(ConnectionBudget *budget, QWidget *parent)
         tr("Workspace id or slug, user id or e-mail, Stripe customer or subscription id"));
     m_results->setObjectName(QStringLiteral("quickOpenResults"));
     m_status->setObjectName(QStringLiteral("quickOpenStatus"));
-    m_status->setWordWrap(true);
     connect(m_text, &QLineEdit::returnPressed, this, &QuickOpenDialog::enterPressed);
     connect(m_results, &QListWidget::itemActivated, this,
             [this](QListWidgetItem *item) { choose(m_results->row(item)); });
@@ -46,7 +46,7 @@ void QuickOpenDialog::lookUp()
     const QString text = m_text->text().trimmed();
     if (text.isEmpty())
         return;
-    m_status->setText(tr("Looking up…"));
+    m_status->showMessage(InlineMessage::Type::Information, tr("Looking up…"));
     struct Answer {
         QList<browse::QuickFindHit> hits;
     };
@@ -64,7 +64,7 @@ void QuickOpenDialog::showHits(const QString &text, const QList<browse::QuickFin
     m_hits = hits;
     m_shownFor = text;
     if (error) {
-        m_status->setText(error.message);
+        m_status->showError(error);
         return;
     }
     for (const auto &hit : hits) {
@@ -72,11 +72,12 @@ void QuickOpenDialog::showHits(const QString &text, const QList<browse::QuickFin
         m_results->addItem(tr("%1 %2 — %3").arg(kind).arg(hit.id).arg(hit.label));
     }
     if (hits.isEmpty()) {
-        m_status->setText(tr("Nothing has exactly that id, slug, e-mail or Stripe id."));
+        m_status->showMessage(InlineMessage::Type::Warning,
+                              tr("Nothing has exactly that id, slug, e-mail or Stripe id."));
         return;
     }
     m_results->setCurrentRow(0);
-    m_status->setText(tr("Press Enter to open the selected one."));
+    m_status->showMessage(InlineMessage::Type::Information, tr("Press Enter to open the selected one."));
 }
 
 void QuickOpenDialog::choose(int row)

@@ -5,11 +5,12 @@
 
 #include <QDialog>
 
-class QLabel;
 class QLineEdit;
 class QListWidget;
 
 namespace beacon::ui {
+
+class InlineMessage;
 
 // Ctrl+K: type an id, a slug, an e-mail address or a Stripe id, press Enter, and pick the workspace or user.
 class QuickOpenDialog : public QDialog {
@@ -27,7 +28,7 @@ private:
 
     QLineEdit *m_text;
     QListWidget *m_results;
-    QLabel *m_status;
+    InlineMessage *m_status;
     QString m_shownFor; // the text whose results are listed
     QList<browse::QuickFindHit> m_hits;
     browse::QuickFindHit m_chosen;

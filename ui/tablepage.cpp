@@ -2,9 +2,11 @@
 
 #include "celldelegate.h"
 #include "columnfilterdialog.h"
+#include "inlinemessage.h"
 #include "pagedtablemodel.h"
 #include "rowwindowmodel.h"
 #include "settings/settingsfile.h"
+#include "virtualtableview.h"
 
 #include <QAction>
 #include <QClipboard>
@@ -27,11 +29,6 @@ namespace beacon::ui {
 
 // Long enough that typing a word sends one search, short enough to feel immediate.
 static constexpr int SearchPauseMs = 300;
-// How close to either edge of the window the view may scroll before the window moves to centre on it: more
-// than any page, so a key press or wheel turn never reaches the edge.
-static constexpr int WindowMargin = 2000;
-// The longest a jump may leave the old rows on screen while the new ones are read.
-static constexpr int PaintHoldMs = 150;
 
 TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, QStringList headers,
                      QWidget *parent)
@@ -40,20 +37,19 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     , m_model(new models::PagedTableModel(std::move(table), std::move(headers), this))
     , m_window(new models::RowWindowModel(m_model, this))
     , m_search(new QLineEdit(this))
-    , m_view(new QTableView(this))
-    , m_position(new QScrollBar(Qt::Vertical, this))
+    , m_view(new VirtualTableView(this))
     , m_status(new QLabel(this))
+    , m_problem(new InlineMessage(InlineMessage::Type::Error, this))
     , m_filterBar(new QWidget(this))
     , m_filterSummary(new QLabel(m_filterBar))
     , m_searchPause(new QTimer(this))
-    , m_paintHold(new QTimer(this))
 {
     setObjectName(settingsKey + QStringLiteral("Page"));
     m_search->setObjectName(QStringLiteral("search"));
     m_search->setPlaceholderText(tr("Search (press Enter)"));
     m_search->setClearButtonEnabled(true);
     m_view->setObjectName(QStringLiteral("table"));
-    m_view->setModel(m_window);
+    m_view->setWindowModel(m_model, m_window);
     m_view->setItemDelegate(new CellDelegate(m_view));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setAlternatingRowColors(true);
@@ -65,25 +61,6 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     m_view->horizontalHeader()->setSortIndicatorShown(true);
     m_view->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
     m_status->setObjectName(QStringLiteral("rowCount"));
-    m_position->setObjectName(QStringLiteral("position"));
-    m_position->setVisible(false);
-
-    // A table bigger than the window gets a scrollbar of its own over the whole table; the view's own
-    // scrollbar, hidden then, still moves with the wheel and the keys within the window.
-    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &TablePage::viewScrolled);
-    connect(m_position, &QScrollBar::valueChanged, this, &TablePage::positionMoved);
-    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
-        connect(m_model, signal, this, &TablePage::updatePositionRange);
-    connect(m_model, &QAbstractItemModel::modelReset, this, &TablePage::updatePositionRange);
-    m_view->viewport()->installEventFilter(this);
-    m_view->installEventFilter(this);
-    m_paintHold->setSingleShot(true);
-    m_paintHold->setInterval(PaintHoldMs);
-    connect(m_paintHold, &QTimer::timeout, this, &TablePage::releasePaint);
-    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] {
-        if (m_paintHold->isActive() && screenLoaded())
-            releasePaint();
-    });
 
     m_searchPause->setSingleShot(true);
     m_searchPause->setInterval(SearchPauseMs);
@@ -108,8 +85,17 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
                 m_model->sort(column, order);
             });
     connect(m_model, &models::PagedTableModel::rowCountKnown, this, &TablePage::showCount);
-    connect(m_model, &models::PagedTableModel::errorOccurred, this,
-            [this](const DbError &error) { m_status->setText(error.message); });
+    // A failed read says so above the table, with a way to read again; a new read takes it away.
+    m_problem->setObjectName(QStringLiteral("problem"));
+    connect(m_problem->addButton(tr("Try again")), &QPushButton::clicked, this, [this] {
+        m_status->setText(tr("Loading…"));
+        m_model->reload();
+    });
+    connect(m_model, &models::PagedTableModel::errorOccurred, this, [this](const DbError &error) {
+        m_status->clear();
+        m_problem->showError(error);
+    });
+    connect(m_model, &QAbstractItemModel::modelReset, m_problem, &InlineMessage::clear);
 
     auto *copyCellAction = new QAction(tr("&Copy cell"), m_view);
     copyCellAction->setObjectName(QStringLiteral("copyCell"));
@@ -162,7 +148,7 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     auto *tableRowLayout = new QHBoxLayout;
     tableRowLayout->setSpacing(0);
     tableRowLayout->addWidget(m_view, 1);
-    tableRowLayout->addWidget(m_position);
+    tableRowLayout->addWidget(m_view->positionBar());
     m_filterBar->setObjectName(QStringLiteral("filterBar"));
     m_filterSummary->setObjectName(QStringLiteral("filterSummary"));
     m_filterSummary->setWordWrap(true);
@@ -178,6 +164,7 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_search);
     layout->addWidget(m_filterBar);
+    layout->addWidget(m_problem);
     layout->addLayout(tableRowLayout, 1);
     layout->addWidget(m_status);
 }
@@ -189,22 +176,6 @@ TablePage::~TablePage()
 
 bool TablePage::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
-        updatePositionRange();
-    // Ctrl+Home and Ctrl+End mean the ends of the table, not of the window: move the window there, then go
-    // to its first or last row.
-    if (watched == m_view && event->type() == QEvent::KeyPress) {
-        const auto *key = static_cast<QKeyEvent *>(event);
-        const bool toEnd = key->key() == Qt::Key_End;
-        if (key->modifiers() == Qt::ControlModifier && (toEnd || key->key() == Qt::Key_Home)) {
-            m_window->setWindowStart(toEnd ? m_window->lastWindowStart() : 0);
-            const QModelIndex target = m_window->index(toEnd ? m_window->rowCount() - 1 : 0,
-                                                       std::max(0, m_view->currentIndex().column()));
-            m_view->setCurrentIndex(target);
-            m_view->scrollTo(target);
-            return true;
-        }
-    }
     // QLineEdit claims Ctrl+K (delete to end of line); the console's quick open must win, even while typing
     // a search.
     if (watched == m_search && event->type() == QEvent::ShortcutOverride) {
@@ -246,117 +217,22 @@ void TablePage::restoreLayout()
 
 int TablePage::tableRow(int viewRow) const
 {
-    return m_window->sourceRow(viewRow);
+    return m_view->tableRow(viewRow);
 }
 
-int TablePage::visibleRows() const
+QScrollBar *TablePage::positionBar() const
 {
-    return std::max(1, m_view->viewport()->height() /
-                           std::max(1, m_view->verticalHeader()->defaultSectionSize()));
-}
-
-void TablePage::updatePositionRange()
-{
-    const int rows = m_model->rowCount();
-    const bool windowed = rows > models::RowWindowModel::WindowRows;
-    m_view->setVerticalScrollBarPolicy(windowed ? Qt::ScrollBarAlwaysOff : Qt::ScrollBarAsNeeded);
-    m_position->setVisible(windowed);
-    const QSignalBlocker blocker(m_position);
-    m_position->setRange(0, std::max(0, rows - visibleRows()));
-    m_position->setPageStep(visibleRows());
-    m_position->setValue(m_window->windowStart() + m_view->verticalScrollBar()->value());
-}
-
-bool TablePage::tableRowsLoaded(int tableTop) const
-{
-    const int bottom = std::min(tableTop + visibleRows(), m_model->rowCount() - 1);
-    return bottom < tableTop || (m_model->isRowLoaded(tableTop) && m_model->isRowLoaded(bottom));
-}
-
-bool TablePage::screenLoaded() const
-{
-    return tableRowsLoaded(tableRow(m_view->verticalScrollBar()->value()));
-}
-
-// A jump lands on rows not read yet. Painting them as placeholders costs a whole frame on the GUI thread
-// just as the real rows arrive, and flashes; instead the old picture stays up until they are in, or for
-// PaintHoldMs at most. Decided before the view moves, so that not even the move is painted.
-void TablePage::holdPaintUnlessLoaded(int tableTop)
-{
-    if (tableRowsLoaded(tableTop) || m_paintHold->isActive())
-        return;
-    m_view->setUpdatesEnabled(false);
-    m_paintHold->start();
-}
-
-// Asks for the rows on screen now, rather than when a paint would have asked: their reading starts at once.
-void TablePage::requestScreenRows() const
-{
-    const int top = m_view->verticalScrollBar()->value();
-    const int bottom = std::min(top + visibleRows(), m_window->rowCount() - 1);
-    if (bottom < top)
-        return;
-    m_window->index(top, 0).data();
-    m_window->index(bottom, 0).data();
-}
-
-void TablePage::releasePaint()
-{
-    m_paintHold->stop();
-    m_view->setUpdatesEnabled(true); // and repaints
-}
-
-void TablePage::viewScrolled(int windowTop)
-{
-    if (m_syncingScroll)
-        return;
-    // Keys and the wheel scroll the view itself; a long way (Ctrl+End) lands on rows not read yet.
-    if (!screenLoaded()) {
-        holdPaintUnlessLoaded(m_window->windowStart() + windowTop);
-        requestScreenRows();
-    }
-    const int tableTop = m_window->windowStart() + windowTop;
-    {
-        const QSignalBlocker blocker(m_position);
-        m_position->setValue(tableTop);
-    }
-    // Near an edge of the window, with more table beyond it: move the window to centre on this place. Done
-    // after the view has finished its own scrolling, never inside it.
-    const int lastTop = m_window->rowCount() - visibleRows();
-    const bool nearTop = windowTop < WindowMargin && m_window->windowStart() > 0;
-    const bool nearBottom =
-        windowTop > lastTop - WindowMargin && m_window->windowStart() < m_window->lastWindowStart();
-    if (nearTop || nearBottom)
-        QMetaObject::invokeMethod(
-            this, [this] { positionMoved(m_position->value()); }, Qt::QueuedConnection);
-}
-
-void TablePage::positionMoved(int tableTop)
-{
-    const int windowTop = tableTop - m_window->windowStart();
-    const int lastTop = m_window->rowCount() - visibleRows();
-    const bool inside = windowTop >= WindowMargin && windowTop <= lastTop - WindowMargin;
-    const bool pinned = (windowTop >= 0 && windowTop < WindowMargin && m_window->windowStart() == 0) ||
-                        (windowTop <= lastTop && windowTop > lastTop - WindowMargin &&
-                         m_window->windowStart() == m_window->lastWindowStart());
-    holdPaintUnlessLoaded(tableTop);
-    m_syncingScroll = true;
-    if (!inside && !pinned)
-        m_window->setWindowStart(tableTop - models::RowWindowModel::WindowRows / 2);
-    m_view->verticalScrollBar()->setValue(tableTop - m_window->windowStart());
-    m_syncingScroll = false;
-    requestScreenRows();
+    return m_view->positionBar();
 }
 
 void TablePage::scrollToRow(int row)
 {
-    m_position->setValue(row);
-    positionMoved(row); // also when the scrollbar already showed this value
+    m_view->scrollToRow(row);
 }
 
 void TablePage::reloadKeepingPlace()
 {
-    const int top = m_position->value();
+    const int top = m_view->topRow();
     m_model->reload();
     if (top <= 0)
         return;
@@ -372,7 +248,7 @@ void TablePage::reloadKeepingPlace()
         // The view lays out the rows just inserted later, from its event loop; until then its scrollbar
         // would clamp the place to the top.
         m_view->doItemsLayout();
-        scrollToRow(int(std::min<qint64>(top, std::max<qint64>(0, rows - visibleRows()))));
+        scrollToRow(int(std::min<qint64>(top, std::max<qint64>(0, rows - m_view->visibleRows()))));
     });
 }
 

@@ -2,6 +2,7 @@
 
 #include "browse/keysetpager.h"
 #include "db/connectionbudget.h"
+#include "virtualtableview.h"
 
 #include <QWidget>
 
@@ -22,6 +23,8 @@ class RowWindowModel;
 
 namespace beacon::ui {
 
+class InlineMessage;
+
 // One browsable table: a search box (Enter, or a short pause after typing), the table with sorting by the
 // indexed columns, and a line that says how many rows there are and whether that is an estimate.
 class TablePage : public QWidget {
@@ -34,7 +37,7 @@ public:
     models::PagedTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     // The scrollbar that spans the whole table (the view's own one spans only the window it is shown).
-    QScrollBar *positionBar() const { return m_position; }
+    QScrollBar *positionBar() const;
     // Scrolls so that the table's `row` is the top row on screen, as dragging the scrollbar there would.
     void scrollToRow(int row);
     // Reads the rows again after a change made from this console, and comes back to the same place: the
@@ -71,28 +74,16 @@ private:
     void restoreLayout();
     void showCount(qint64 rows, bool estimated);
     void filtersChanged();
-    void updatePositionRange();
-    void viewScrolled(int windowTop);
-    void positionMoved(int tableTop);
-    int visibleRows() const;
-    bool tableRowsLoaded(int tableTop) const;
-    bool screenLoaded() const;
-    void holdPaintUnlessLoaded(int tableTop);
-    void requestScreenRows() const;
-    void releasePaint();
-
     QString m_settingsKey;
     models::PagedTableModel *m_model;
     models::RowWindowModel *m_window;
     QLineEdit *m_search;
-    QTableView *m_view;
-    QScrollBar *m_position;
-    bool m_syncingScroll = false;
+    VirtualTableView *m_view;
     QLabel *m_status;
+    InlineMessage *m_problem;
     QWidget *m_filterBar;
     QLabel *m_filterSummary;
     QTimer *m_searchPause;
-    QTimer *m_paintHold;
     QToolBar *m_rowActions = nullptr;
     int m_lastSortColumn = -1;
     Qt::SortOrder m_lastSortOrder = Qt::AscendingOrder;

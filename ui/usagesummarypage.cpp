@@ -1,5 +1,7 @@
 #include "usagesummarypage.h"
 
+#include "inlinemessage.h"
+
 #include "usagesummarymodel.h"
 
 #include <QComboBox>
@@ -59,6 +61,7 @@ UsageSummaryPage::UsageSummaryPage(QWidget *parent)
     , m_progress(new QProgressBar(this))
     , m_running(new QLabel(tr("Running…"), this))
     , m_status(new QLabel(this))
+    , m_problem(new InlineMessage(this))
     , m_view(new QTableView(this))
 {
     setObjectName(QStringLiteral("usageSummaryPage"));
@@ -100,7 +103,10 @@ UsageSummaryPage::UsageSummaryPage(QWidget *parent)
     m_running->setVisible(false);
     m_status->setObjectName(QStringLiteral("status"));
     m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse); // support copies the details from here
+    // Refusals and server errors stand out from the routine counts above the table.
+    m_problem->setObjectName(QStringLiteral("problemMessage"));
+    m_problem->textLabel()->setObjectName(QStringLiteral("problem"));
+    m_problem->detailsLabel()->setObjectName(QStringLiteral("problemDetails"));
 
     m_view->setObjectName(QStringLiteral("table"));
     m_view->setAccessibleName(tr("AI usage summary"));
@@ -143,6 +149,7 @@ UsageSummaryPage::UsageSummaryPage(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addLayout(buttons);
+    layout->addWidget(m_problem);
     layout->addWidget(m_status);
     layout->addWidget(m_view, 1);
 
@@ -172,6 +179,7 @@ void UsageSummaryPage::setConnection(ConnectionBudget *budget)
 {
     m_model->setConnection(budget, DbLane::Detail);
     m_connected = true;
+    m_problem->clear();
     m_status->setText(tr("Choose what to sum and press Show."));
 }
 
@@ -207,7 +215,8 @@ void UsageSummaryPage::resetRangeToDefault()
 
 void UsageSummaryPage::refuse(QWidget *field, const QString &message)
 {
-    m_status->setText(message);
+    m_status->clear();
+    m_problem->showMessage(InlineMessage::Type::Warning, message);
     field->setFocus(Qt::OtherFocusReason);
 }
 
@@ -230,7 +239,8 @@ std::optional<qint64> UsageSummaryPage::idFrom(QLineEdit *field, const QString &
 void UsageSummaryPage::runSummary()
 {
     if (!m_connected) {
-        m_status->setText(tr("Connect to a database first (File → Connect…)."));
+        m_problem->showMessage(InlineMessage::Type::Warning,
+                               tr("Connect to a database first (File → Connect…)."));
         return;
     }
     browse::UsageSummaryRequest request;
@@ -256,6 +266,7 @@ void UsageSummaryPage::runSummary()
     request.from = startOfUtcDay(m_from->date());
     request.to = startOfUtcDay(m_to->date().addDays(1));
     m_status->clear();
+    m_problem->clear();
     m_model->setRequest(request);
 }
 
@@ -279,6 +290,7 @@ void UsageSummaryPage::busyChanged(bool busy)
 
 void UsageSummaryPage::summaryFinished(bool truncated)
 {
+    m_problem->clear();
     const QLocale locale;
     const int groups = m_model->rowCount();
     if (groups == 0)
@@ -295,11 +307,8 @@ void UsageSummaryPage::summaryFinished(bool truncated)
 
 void UsageSummaryPage::showProblem(const DbError &error)
 {
-    QString text = error.message;
-    if (!error.sqlState.isEmpty() || !error.details.isEmpty())
-        text += QStringLiteral("\n\n") +
-                tr("Details for support: %1 %2").arg(error.sqlState, error.details.trimmed());
-    m_status->setText(text);
+    m_status->clear();
+    m_problem->showError(error);
 }
 
 } // namespace beacon::ui

@@ -21,6 +21,8 @@ class UsageSummaryModel;
 
 namespace beacon::ui {
 
+class InlineMessage;
+
 // AI usage summed per day or month and per workspace, user or model, for finance. The form is checked
 // before anything is asked of the database; the summary runs on the model's worker, can be cancelled, and
 // stops at a row limit with a line that says so.
@@ -65,6 +67,7 @@ private:
     QProgressBar *m_progress;
     QLabel *m_running;
     QLabel *m_status;
+    InlineMessage *m_problem;
     QTableView *m_view;
     bool m_connected = false;
     int m_rowLimit = DefaultRowLimit;

@@ -1,4 +1,5 @@
 #include "buildinfo.h"
+#include "connectflow.h"
 #include "db/connectionspec.h"
 #include "mainwindow.h"
 #include "profiles/connectionprofile.h"
@@ -117,28 +118,15 @@ int main(int argc, char **argv)
         }
         window.connectTo(*spec, QString(), false);
     } else if (parser.isSet(profileOption)) {
-        const auto profile = profiles.profile(parser.value(profileOption));
-        if (!profile) {
-            QTextStream(stderr) << "beacon-admin: "
-                                << QApplication::translate("main", "There is no saved profile named \"%1\".")
-                                       .arg(parser.value(profileOption))
-                                << Qt::endl;
-            return 2;
-        }
-        if (!profile->rememberPassword) {
-            // No password kept: libpq's own sources (~/.pgpass, PGPASSWORD, trust) are tried, as psql does.
-            window.connectTo(profile->spec({}), profile->name, profile->production);
-        } else {
-            // The password arrives from the keychain asynchronously. Without it the attempt still goes ahead,
-            // since ~/.pgpass may hold it; a refusal is then shown in the window.
-            secrets.read(profile->secretKey(), [&window, profile](std::optional<QString> password,
-                                                                  const QString &keychainError) {
-                if (!keychainError.isEmpty())
-                    QTextStream(stderr) << "beacon-admin: " << ui::SecretStore::unreadableMessage() << " ("
-                                        << keychainError << ")" << Qt::endl;
-                window.connectTo(profile->spec(password.value_or(QString())), profile->name,
-                                 profile->production);
+        QString problem;
+        const bool found = ui::ConnectFlow::connectWithProfile(
+            &window, profiles, &secrets, parser.value(profileOption), &problem, [](const DbError &keychain) {
+                QTextStream(stderr) << "beacon-admin: " << keychain.message << " (" << keychain.details << ")"
+                                    << Qt::endl;
             });
+        if (!found) {
+            QTextStream(stderr) << "beacon-admin: " << problem << Qt::endl;
+            return 2;
         }
     } else {
         QTimer::singleShot(0, &window, &ui::MainWindow::openConnectDialog);

@@ -319,7 +319,8 @@ void TestUsageSummaryPage::badForm_refusedInWordsAndNoQuery()
     else
         QTest::keyClicks(m_page->findChild<QLineEdit *>(field), text);
     press("showButton");
-    const QString status = child<QLabel>("status")->text();
+    QVERIFY(child<QLabel>("problem")->isVisible());
+    const QString status = child<QLabel>("problem")->text();
     QVERIFY2(status.contains(message), qPrintable(status));
     QVERIFY(m_page->findChild<QWidget *>(field)->hasFocus()); // the person lands where the fix is
     QTest::qWait(100);
@@ -388,9 +389,10 @@ void TestUsageSummaryPage::serverError_wordsThenDetailsForSupport()
     press("showButton");
     QVERIFY(errors.wait(10000));
     const DbError error = errors.first().first().value<DbError>();
-    const QString status = child<QLabel>("status")->text();
-    QVERIFY2(status.startsWith(error.message), qPrintable(status));
-    QVERIFY2(status.contains(QStringLiteral("Details for support: 57014")), qPrintable(status));
+    QVERIFY(child<QLabel>("problem")->isVisible());
+    QCOMPARE(child<QLabel>("problem")->text(), error.message);
+    const QString details = child<QLabel>("problemDetails")->text();
+    QVERIFY2(details.startsWith(QStringLiteral("SQLSTATE 57014")), qPrintable(details));
     QVERIFY(!child<QPushButton>("cancelButton")->isEnabled());
 }
 
@@ -398,7 +400,7 @@ void TestUsageSummaryPage::notConnected_show_saysConnectFirst()
 {
     QSignalSpy busy(m_page->model(), &UsageSummaryModel::busyChanged);
     QTest::keyClick(child<QLineEdit>("workspaceFilter"), Qt::Key_Return);
-    QVERIFY(child<QLabel>("status")->text().startsWith(QStringLiteral("Connect to a database first")));
+    QVERIFY(child<QLabel>("problem")->text().startsWith(QStringLiteral("Connect to a database first")));
     QVERIFY(busy.isEmpty());
 }
 
