@@ -20,6 +20,7 @@ void PagedTableModel::disconnectFromDatabase()
     m_budget = nullptr;
     m_requests->setWorker(nullptr);
     m_counting = false;
+    m_awaitingListen = false;
     m_pending.clear();
 }
 
@@ -29,9 +30,19 @@ void PagedTableModel::setConnection(ConnectionBudget *budget, DbLane lane)
     m_budget = budget;
     if (budget) {
         m_requests->setWorker(budget->worker(lane));
-        // The server announces changed rows on the Listen lane; only a row on screen is read again.
+        // The server announces changed rows on the Listen lane; only a row on screen is read again. The
+        // first read waits until the server listens, so that a change made in between is not missed.
         if (!m_table.changeChannel.isEmpty()) {
             connect(budget, &ConnectionBudget::notified, this, &PagedTableModel::changeNotified);
+            if (!budget->isListenAnswered(m_table.changeChannel)) {
+                m_awaitingListen = true;
+                connect(budget, &ConnectionBudget::listening, this, [this](const QString &channel) {
+                    if (channel != m_table.changeChannel || !m_awaitingListen)
+                        return;
+                    m_awaitingListen = false;
+                    restart();
+                });
+            }
             budget->listen(m_table.changeChannel);
         }
     }
@@ -133,6 +144,8 @@ void PagedTableModel::restart()
     if (!m_requests->hasWorker())
         return;
     m_counting = true;
+    if (m_awaitingListen)
+        return; // read once the server listens
     const browse::PageRequest request = baseRequest();
     const browse::TableDefinition table = m_table;
     // One job counts and reads the first block, so the first page needs one trip to the worker, not two.

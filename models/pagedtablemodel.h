@@ -103,6 +103,8 @@ private:
     int m_rowCount = 0;
     bool m_countEstimated = false;
     bool m_counting = false;
+    // Reading waits until the server listens for this table's changes (see setConnection).
+    bool m_awaitingListen = false;
     // Sparse: block number → rows, and where in the block the first row sits (a block read backwards from
     // the end of the table may be short at its start).
     struct Block {

@@ -35,8 +35,13 @@ DbWorker *ConnectionBudget::worker(DbLane lane)
     if (!worker) {
         worker = new DbWorker(m_spec, laneName(lane), this);
         worker->setIdleClose(m_idleClose);
-        if (lane == DbLane::Listen)
+        if (lane == DbLane::Listen) {
             connect(worker, &DbWorker::notified, this, &ConnectionBudget::notified);
+            connect(worker, &DbWorker::listening, this, [this](const QString &channel, bool ok) {
+                m_listenAnswered.insert(channel);
+                emit listening(channel, ok);
+            });
+        }
     }
     return worker;
 }

@@ -3,6 +3,7 @@
 #include "db/dbworker.h"
 
 #include <QObject>
+#include <QSet>
 
 #include <array>
 #include <chrono>
@@ -37,7 +38,11 @@ public:
     DbWorker *worker(DbLane lane);
 
     // Rows changed on the server: NOTIFY on `channel`, heard on the Listen lane, arrives as notified().
+    // listening() says when the server listens (or could not be asked to).
     void listen(const QString &channel);
+    // Whether listen(channel) has been answered, either way: a reader waits for it before its first read,
+    // so that no change between the read and the LISTEN is missed.
+    bool isListenAnswered(const QString &channel) const { return m_listenAnswered.contains(channel); }
 
     // Applies to every lane, now and later.
     void setIdleClose(std::chrono::milliseconds idleClose);
@@ -50,11 +55,13 @@ public:
 
 signals:
     void notified(const QString &channel, const QString &payload);
+    void listening(const QString &channel, bool ok);
 
 private:
     ConnectionSpec m_spec;
     std::chrono::milliseconds m_idleClose = DbWorker::DefaultIdleClose;
     std::array<DbWorker *, LaneCount> m_workers{};
+    QSet<QString> m_listenAnswered;
 };
 
 QString laneName(DbLane lane);

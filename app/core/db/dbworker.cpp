@@ -99,10 +99,11 @@ public:
         if (m_channels.contains(channel))
             return;
         m_channels.append(channel);
-        if (m_connection)
+        if (m_connection) {
             subscribe(channel);
-        else
-            ensureOpen(); // subscribes to every channel
+        } else if (ensureOpen()) { // subscribes to every channel once open
+            m_shared->toOwner([&](DbWorker *owner) { emit owner->listening(channel, false); });
+        }
     }
 
     void setUpTimer()
@@ -140,7 +141,9 @@ private:
     void subscribe(const QString &channel)
     {
         QSqlDriver *driver = m_connection->database().driver();
-        if (!driver->subscribeToNotification(channel)) {
+        const bool ok = driver->subscribeToNotification(channel);
+        m_shared->toOwner([&](DbWorker *owner) { emit owner->listening(channel, ok); });
+        if (!ok) {
             qWarning("DbWorker: could not listen on %s", qPrintable(channel));
             return;
         }

@@ -96,6 +96,8 @@ public:
 signals:
     // From the worker's thread; connect with a queued or auto connection.
     void notified(const QString &channel, const QString &payload);
+    // The server now listens on the channel for us, or (ok false) could not be asked to.
+    void listening(const QString &channel, bool ok);
     void connectionOpenChanged(bool open);
 
 private:
