@@ -58,8 +58,4 @@ private:
     int m_running = 0;
 };
 
-// The engine's preview figures (rows affected, bytes freed, members before and after, new limits, …) in
-// words, one line each in a fixed order; a figure this build does not know is shown as it came.
-QStringList describePreview(const QJsonObject &preview);
-
 } // namespace beacon::models

@@ -36,67 +36,11 @@ QString dataSize(qint64 bytes)
     return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
 }
 
-QString introFor(ActionKind kind)
-{
-    switch (kind) {
-    case ActionKind::PlanChange:
-        return ActionDialog::tr(
-            "Moves the workspace to another plan. A plan with fewer seats than the workspace "
-            "has members is refused; a plan with less storage than it uses needs "
-            "\"allow over quota\", and then makes the workspace read-only.");
-    case ActionKind::ReadOnly:
-        return ActionDialog::tr("A read-only workspace can be looked at but not changed by its members.");
-    case ActionKind::QuotaRepair:
-        return ActionDialog::tr("Sets the workspace's storage counter to the sum of its files' sizes.");
-    case ActionKind::MemberAdd:
-        return ActionDialog::tr("Adds a user to the workspace with a role. Refused when the plan's seats "
-                                "are all taken.");
-    case ActionKind::MemberRemove:
-        return ActionDialog::tr("Removes the user from the workspace. The last owner cannot be removed.");
-    case ActionKind::MemberRole:
-        return ActionDialog::tr("Changes the user's role in the workspace. The last owner keeps the role.");
-    case ActionKind::ProjectDelete:
-        return ActionDialog::tr("Deletes the project with all of its files, and gives their space back to "
-                                "the workspace.");
-    case ActionKind::FileDelete:
-        return ActionDialog::tr("Deletes the file and gives its space back to the workspace.");
-    case ActionKind::UserMerge:
-        return ActionDialog::tr("Moves the duplicate's memberships to the user kept (where both are members, "
-                                "the stronger role stays) and disables the duplicate.");
-    case ActionKind::ExportsPurge:
-        return ActionDialog::tr("Marks the export archives that expired more than the given number of days "
-                                "ago as purged, in batches.");
-    }
-    return {};
-}
-
 } // namespace
 
 QString ActionDialog::actionTitle(ActionKind kind)
 {
-    switch (kind) {
-    case ActionKind::PlanChange:
-        return tr("Change plan");
-    case ActionKind::ReadOnly:
-        return tr("Read-only on or off");
-    case ActionKind::QuotaRepair:
-        return tr("Repair storage quota");
-    case ActionKind::MemberAdd:
-        return tr("Add member");
-    case ActionKind::MemberRemove:
-        return tr("Remove member");
-    case ActionKind::MemberRole:
-        return tr("Change member role");
-    case ActionKind::ProjectDelete:
-        return tr("Delete project");
-    case ActionKind::FileDelete:
-        return tr("Delete file");
-    case ActionKind::UserMerge:
-        return tr("Merge users");
-    case ActionKind::ExportsPurge:
-        return tr("Purge expired exports");
-    }
-    return {};
+    return actions::actionText(kind).title;
 }
 
 QString ActionDialog::outcomeTitle(const ActionResult &result)
@@ -143,7 +87,7 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, Connec
     m_previewPause->setInterval(PreviewPauseMs);
     connect(m_previewPause, &QTimer::timeout, this, &ActionDialog::startPreview);
 
-    auto *intro = new QLabel(introFor(kind), this);
+    auto *intro = new QLabel(actions::actionText(kind).introduction, this);
     intro->setObjectName(QStringLiteral("actionIntro"));
     intro->setWordWrap(true);
 
@@ -336,12 +280,8 @@ void ActionDialog::updateConfirmLabel()
     QString text;
     if (expected.isEmpty())
         text = tr("&Type the confirmation here; a preview of these fields says what it is:");
-    else if (m_kind == ActionKind::UserMerge)
-        text = tr("&Type the id of the duplicate that will be disabled, %1, to confirm:").arg(expected);
-    else if (m_kind == ActionKind::ExportsPurge)
-        text = tr("&Type the number of exports that will be purged, %1, to confirm:").arg(expected);
-    else
-        text = tr("&Type the workspace's slug, %1, to confirm:").arg(expected);
+    else // the catalogue's words, with the keyboard shortcut on their first letter
+        text = QLatin1Char('&') + actions::actionText(m_kind).confirmation.arg(expected);
     m_confirmLabel->setText(text);
 }
 

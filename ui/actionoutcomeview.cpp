@@ -5,7 +5,9 @@
 #include "inlinemessage.h"
 
 #include <QHeaderView>
+#include <QJsonObject>
 #include <QLabel>
+#include <QLocale>
 #include <QPlainTextEdit>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -65,7 +67,7 @@ void ActionOutcomeView::showPreview(const QString &target, const ActionResult &r
         lines << target << QString();
     if (result.ok()) {
         lines.append(result.message);
-        lines.append(models::describePreview(result.preview));
+        lines.append(describePreview(result.preview));
     } else {
         lines.append(tr("%1: %2").arg(ActionDialog::outcomeTitle(result), result.error.message));
         if (!result.error.sqlState.isEmpty())
@@ -123,6 +125,82 @@ void ActionOutcomeView::showOutcome(const ActionResult &result)
 void ActionOutcomeView::clearOutcome()
 {
     m_outcome->clear();
+}
+
+namespace {
+
+QString number(qint64 value)
+{
+    return QLocale().toString(value);
+}
+
+QString dataSize(qint64 bytes)
+{
+    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+}
+
+} // namespace
+
+QStringList ActionOutcomeView::describePreview(const QJsonObject &preview)
+{
+    QStringList lines;
+    QStringList known;
+    const auto integer = [&](const char *key) {
+        known.append(QLatin1String(key));
+        return preview.value(QLatin1String(key)).toInteger();
+    };
+    const auto has = [&](const char *key) {
+        return preview.contains(QLatin1String(key));
+    };
+    if (has("rows_affected"))
+        lines.append(tr("Rows affected: %1").arg(number(integer("rows_affected"))));
+    if (has("files"))
+        lines.append(tr("Files: %1").arg(number(integer("files"))));
+    if (has("bytes_freed")) {
+        const qint64 bytes = integer("bytes_freed");
+        lines.append(bytes < 1024 ? tr("Space freed: %1 bytes").arg(number(bytes))
+                                  : tr("Space freed: %1 (%2 bytes)").arg(dataSize(bytes), number(bytes)));
+    }
+    if (has("members_before") || has("members_after"))
+        lines.append(tr("Members: %1 before, %2 after")
+                         .arg(number(integer("members_before")), number(integer("members_after"))));
+    if (has("max_members"))
+        lines.append(tr("Member limit: %1").arg(number(integer("max_members"))));
+    if (has("new_limits")) {
+        known.append(QStringLiteral("new_limits"));
+        const QJsonObject limits = preview.value(QStringLiteral("new_limits")).toObject();
+        lines.append(tr("New limits: %1 members, %2 of storage, %3 AI tokens a month")
+                         .arg(number(limits.value(QStringLiteral("max_members")).toInteger()),
+                              dataSize(limits.value(QStringLiteral("storage_quota_bytes")).toInteger()),
+                              number(limits.value(QStringLiteral("ai_monthly_tokens")).toInteger())));
+    }
+    if (has("read_only_after")) {
+        known.append(QStringLiteral("read_only_after"));
+        lines.append(
+            tr("Read-only afterwards: %1")
+                .arg(preview.value(QStringLiteral("read_only_after")).toBool() ? tr("yes") : tr("no")));
+    }
+    if (has("delta_bytes"))
+        lines.append(tr("Storage counter change: %1 bytes").arg(number(integer("delta_bytes"))));
+    if (has("memberships_moved"))
+        lines.append(tr("Memberships moved: %1").arg(number(integer("memberships_moved"))));
+    if (has("memberships_combined"))
+        lines.append(tr("Memberships combined: %1").arg(number(integer("memberships_combined"))));
+    if (has("workspaces_locked"))
+        lines.append(tr("Workspaces involved: %1").arg(number(integer("workspaces_locked"))));
+    if (has("role_before") || has("role_after")) {
+        known << QStringLiteral("role_before") << QStringLiteral("role_after");
+        lines.append(tr("Role: %1 before, %2 after")
+                         .arg(preview.value(QStringLiteral("role_before")).toString(),
+                              preview.value(QStringLiteral("role_after")).toString()));
+    }
+    if (has("batches"))
+        lines.append(tr("Batches: %1").arg(number(integer("batches"))));
+    for (auto figure = preview.begin(); figure != preview.end(); ++figure) {
+        if (!known.contains(figure.key()))
+            lines.append(QStringLiteral("%1: %2").arg(figure.key(), figure.value().toVariant().toString()));
+    }
+    return lines;
 }
 
 } // namespace beacon::ui

@@ -28,6 +28,9 @@ public:
     void showPreview(const QString &target, const actions::ActionResult &result);
     void showOutcome(const actions::ActionResult &result);
     void clearOutcome();
+    // The engine's preview figures (rows affected, bytes freed, members before and after, new limits, …) in
+    // words, one line each in a fixed order; a figure this build does not know is shown as it came.
+    static QStringList describePreview(const QJsonObject &preview);
 
     InlineMessage *outcomeMessage() const { return m_outcome; }
     QPlainTextEdit *previewText() const { return m_previewText; }

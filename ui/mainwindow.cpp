@@ -41,6 +41,7 @@ MainWindow::MainWindow(ProfileStore *profiles, SecretStore *secrets, QWidget *pa
     : QMainWindow(parent)
     , m_profiles(profiles)
     , m_secrets(secrets)
+    , m_probes(new DbRequester(this))
 {
     setWindowTitle(tr("Beacon Admin"));
     resize(1100, 700);
@@ -272,19 +273,34 @@ void MainWindow::openQuickOpen()
 void MainWindow::connectTo(const ConnectionSpec &spec, const QString &label, bool production)
 {
     showBusy(tr("Connecting to %1…").arg(spec.target()));
-    const quint64 attempt = ++m_attempt;
-    runInBackground<SessionProbe>(
-        this, [spec] { return probeSession(spec); },
-        [this, attempt, label, production](SessionProbe probe) {
-            if (attempt != m_attempt)
-                return;
+    // The probe runs on the detail lane of the session's own connections, which the window then keeps:
+    // one login, not a probe's and then the window's. A newer connect supersedes one still under way.
+    if (m_connecting) {
+        m_connecting->shutDown(DbWorker::Shutdown::InBackground);
+        m_connecting->deleteLater();
+    }
+    auto *budget = new ConnectionBudget(spec, this);
+    m_connecting = budget;
+    m_probes->setWorker(budget->worker(DbLane::Detail));
+    m_probes->run<SessionProbe>(
+        m_probes->supersede(),
+        [spec](const QSqlDatabase &db, SessionProbe &probe) {
+            probe = probeOpenSession(db, spec);
+            return probe.error;
+        },
+        [this, budget, spec, label, production](SessionProbe probe, const DbError &error) {
+            m_connecting = nullptr;
+            m_probes->setWorker(nullptr);
             hideBusy();
-            if (probe.error) {
-                showProblem(probe.error);
-                emit failed(probe.error);
+            if (error) {
+                budget->shutDown(DbWorker::Shutdown::InBackground);
+                budget->deleteLater();
+                showProblem(error);
+                emit failed(error);
                 return;
             }
-            setSession(probe, label, production);
+            probe.spec = spec;
+            adoptSession(probe, label, production, budget);
         });
 }
 
@@ -336,11 +352,17 @@ void MainWindow::stopDemo()
 
 void MainWindow::setSession(const SessionProbe &session, const QString &label, bool production)
 {
+    // A new session gets connections of its own; the old ones close once their work has returned.
+    adoptSession(session, label, production, new ConnectionBudget(session.spec, this));
+}
+
+void MainWindow::adoptSession(const SessionProbe &session, const QString &label, bool production,
+                              ConnectionBudget *budget)
+{
     m_hasSession = true;
     m_sessionSpec = session.spec;
-    // A new session gets connections of its own; the old ones close once their work has returned.
     ConnectionBudget *previous = m_budget;
-    m_budget = new ConnectionBudget(session.spec, this);
+    m_budget = budget;
     hideBusy();
     m_problemBanner->setVisible(false);
     const SessionInfo &info = session.info;

@@ -68,6 +68,9 @@ private:
     void hideBusy();
     void showProblem(const DbError &error);
     void showAbout();
+    // Makes `budget` the window's connections for this session.
+    void adoptSession(const SessionProbe &session, const QString &label, bool production,
+                      ConnectionBudget *budget);
 
     ProfileStore *m_profiles;
     SecretStore *m_secrets;
@@ -76,7 +79,9 @@ private:
     bool m_hasSession = false;
     ConnectionSpec m_sessionSpec;
     ConnectionBudget *m_budget = nullptr;
-    quint64 m_attempt = 0;
+    // The connections a connect under way probes with, kept as the session's when it succeeds.
+    QPointer<ConnectionBudget> m_connecting;
+    DbRequester *m_probes = nullptr;
 
     InlineMessage *m_productionBanner = nullptr;
     InlineMessage *m_schemaBanner = nullptr;

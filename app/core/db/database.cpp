@@ -175,9 +175,16 @@ SessionProbe probeSession(const ConnectionSpec &spec)
     auto connection = Connection::open(spec, QStringLiteral("probe"), &probe.error);
     if (!connection)
         return probe;
-    probe.info = readSessionInfo(connection->database(), &probe.error);
+    return probeOpenSession(connection->database(), spec);
+}
+
+SessionProbe probeOpenSession(const QSqlDatabase &db, const ConnectionSpec &spec)
+{
+    SessionProbe probe;
+    probe.spec = spec;
+    probe.info = readSessionInfo(db, &probe.error);
     if (!probe.error)
-        probe.schemaError = Migrator::checkVersion(connection->database());
+        probe.schemaError = Migrator::checkVersion(db);
     return probe;
 }
 

@@ -97,6 +97,8 @@ struct SessionProbe {
 // Blocking: connects, reads the session's details, checks the schema version and disconnects. Run it on a
 // worker thread (see runInBackground).
 SessionProbe probeSession(const ConnectionSpec &spec);
+// The same on a connection already open (a worker's), which stays open.
+SessionProbe probeOpenSession(const QSqlDatabase &db, const ConnectionSpec &spec);
 
 // Runs one statement that takes no values (DDL, SET, BEGIN); for anything with values use prepare/bindValue.
 DbError execPlain(const QSqlDatabase &db, const QString &sql, const QString &whatWeWereDoing);
