@@ -24,20 +24,6 @@ using actions::ActionResult;
 // Long enough that typing an id sends one preview, short enough that the preview follows the fields.
 static constexpr int PreviewPauseMs = 400;
 
-namespace {
-
-QString number(qint64 value)
-{
-    return QLocale().toString(value);
-}
-
-QString dataSize(qint64 bytes)
-{
-    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
-}
-
-} // namespace
-
 QString ActionDialog::actionTitle(ActionKind kind)
 {
     return actions::actionText(kind).title;
@@ -262,8 +248,9 @@ QString ActionDialog::targetDescription(const models::ActionTarget &target) cons
     }
     if (m_kind == ActionKind::ExportsPurge)
         lines.append(tr("%1 expired exports are due (%2 in all); a batch handles up to %3.")
-                         .arg(number(target.purgeableExports), dataSize(target.purgeableBytes),
-                              number(request().limit)));
+                         .arg(ActionOutcomeView::number(target.purgeableExports),
+                              ActionOutcomeView::dataSize(target.purgeableBytes),
+                              ActionOutcomeView::number(request().limit)));
     return lines.join(QLatin1Char('\n'));
 }
 

@@ -127,19 +127,15 @@ void ActionOutcomeView::clearOutcome()
     m_outcome->clear();
 }
 
-namespace {
-
-QString number(qint64 value)
+QString ActionOutcomeView::number(qint64 value)
 {
     return QLocale().toString(value);
 }
 
-QString dataSize(qint64 bytes)
+QString ActionOutcomeView::dataSize(qint64 bytes)
 {
     return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
 }
-
-} // namespace
 
 QStringList ActionOutcomeView::describePreview(const QJsonObject &preview)
 {

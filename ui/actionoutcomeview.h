@@ -31,6 +31,9 @@ public:
     // The engine's preview figures (rows affected, bytes freed, members before and after, new limits, …) in
     // words, one line each in a fixed order; a figure this build does not know is shown as it came.
     static QStringList describePreview(const QJsonObject &preview);
+    // A count and a size as the preview words write them, for the dialog's words too.
+    static QString number(qint64 value);
+    static QString dataSize(qint64 bytes);
 
     InlineMessage *outcomeMessage() const { return m_outcome; }
     QPlainTextEdit *previewText() const { return m_previewText; }

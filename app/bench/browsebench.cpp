@@ -33,10 +33,8 @@ static constexpr int OurRuns = 7;
 static constexpr int ScrollStops = 400;
 static constexpr int PageDownsPerStop = 3;
 
-namespace {
-
 // The bench drives the event loop itself, like a test does; it is not the console's GUI thread.
-bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 120000)
+bool waitUntil(const std::function<bool()> &condition, int timeoutMs)
 {
     QElapsedTimer timer;
     timer.start();
@@ -47,6 +45,8 @@ bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 120000)
     }
     return true;
 }
+
+namespace {
 
 double elapsedMs(const QElapsedTimer &timer)
 {

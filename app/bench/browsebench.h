@@ -6,6 +6,8 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
+
 namespace beacon::bench {
 
 struct Figure {
@@ -25,6 +27,9 @@ struct Figure {
         return ours > 0 ? baseline / ours : 0;
     }
 };
+
+// Runs the event loop until `condition` holds; false after `timeoutMs`.
+bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 120000);
 
 // Refuses anything but a `seed --size large` database, with a message that says how to make one.
 DbError checkLargeDatabase(const ConnectionSpec &spec);

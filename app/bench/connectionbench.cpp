@@ -37,18 +37,6 @@ const QString WindowApplicationName = QStringLiteral("beacon-bench-window");
 // Short, so that the bench need not sit for the console's default minute; the mechanism is the same.
 constexpr std::chrono::milliseconds BenchIdleClose{3000};
 
-bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 120000)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    }
-    return true;
-}
-
 // Counts the window's sessions on the server every few milliseconds, on a thread and connection of its
 // own, and keeps the highest count seen.
 class SessionSampler {
