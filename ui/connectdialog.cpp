@@ -4,7 +4,7 @@
 
 #include "connectflow.h"
 #include "connectionprofilemodel.h"
-#include "db/background.h"
+#include "db/connectionbudget.h"
 #include "messagebox.h"
 #include "secretstore.h"
 
@@ -29,12 +29,43 @@ ConnectDialog::ConnectDialog(ProfileStore *profiles, SecretStore *secrets, QWidg
     : QDialog(parent)
     , m_profiles(profiles)
     , m_secrets(secrets)
+    , m_probes(new DbRequester(this))
 {
     setWindowTitle(tr("Connect to a Beacon database"));
     buildUi();
     if (m_model->rowCount() == 0)
         newProfile();
     selectProfile(m_profiles->lastUsed());
+}
+
+ConnectDialog::~ConnectDialog()
+{
+    discardConnections();
+}
+
+ConnectionBudget *ConnectDialog::takeConnections()
+{
+    ConnectionBudget *connections = m_connections;
+    if (connections)
+        connections->setParent(nullptr);
+    m_connections = nullptr;
+    m_probes->setWorker(nullptr);
+    return connections;
+}
+
+int ConnectDialog::droppedAnswers() const
+{
+    return m_probes->droppedReplies();
+}
+
+void ConnectDialog::discardConnections()
+{
+    if (!m_connections)
+        return;
+    m_probes->setWorker(nullptr);
+    m_connections->shutDown(DbWorker::Shutdown::InBackground);
+    m_connections->deleteLater();
+    m_connections = nullptr;
 }
 
 void ConnectDialog::buildUi()
@@ -245,19 +276,29 @@ void ConnectDialog::startConnecting()
     }
     clearError();
     setBusy(true);
-    const quint64 attempt = ++m_attempt;
     const ConnectionSpec spec = entered.spec(m_password->text());
-    runInBackground<SessionProbe>(
-        this, [spec] { return probeSession(spec); },
-        [this, attempt](SessionProbe probe) { finishConnecting(probe, attempt); });
+    discardConnections();
+    m_connections = new ConnectionBudget(spec, this);
+    m_probes->setWorker(m_connections->worker(DbLane::Detail));
+    m_probes->run<SessionProbe>(
+        m_probes->supersede(),
+        [spec](const QSqlDatabase &db, SessionProbe &probe) {
+            probe = probeOpenSession(db, spec);
+            return probe.error;
+        },
+        [this, spec](SessionProbe probe, const DbError &error) {
+            probe.spec = spec;
+            if (error)
+                probe.error = error; // the connection itself failed, before the probe could run
+            finishConnecting(probe);
+        });
 }
 
-void ConnectDialog::finishConnecting(const SessionProbe &probe, quint64 attempt)
+void ConnectDialog::finishConnecting(const SessionProbe &probe)
 {
-    if (attempt != m_attempt)
-        return; // cancelled, or superseded by a newer attempt
     setBusy(false);
     if (probe.error) {
+        discardConnections();
         showError(probe.error);
         return;
     }
@@ -281,8 +322,8 @@ void ConnectDialog::cancel()
 {
     if (m_busy) {
         // libpq cannot be interrupted mid-connect; connect_timeout bounds the attempt, and its answer is
-        // ignored when it arrives.
-        ++m_attempt;
+        // dropped when it arrives.
+        discardConnections();
         setBusy(false);
         return;
     }

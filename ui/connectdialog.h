@@ -14,6 +14,11 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
+namespace beacon {
+class ConnectionBudget;
+class DbRequester;
+} // namespace beacon
+
 namespace beacon::models {
 class ConnectionProfileModel;
 }
@@ -23,14 +28,21 @@ namespace beacon::ui {
 class SecretStore;
 class InlineMessage;
 
-// Picks or edits a saved profile and connects with it, on a worker thread, showing any failure inline with
-// words and copyable details. Accepted once connected; or closed with demoRequested() for the demo.
+// Picks or edits a saved profile and connects with it, showing any failure inline with words and copyable
+// details. The attempt runs on the detail lane of a ConnectionBudget made for the typed connection, so the
+// window that accepts the session takes over its connection: one login, not the dialog's and then the
+// window's. Accepted once connected; or closed with demoRequested() for the demo.
 class ConnectDialog : public QDialog {
     Q_OBJECT
 public:
     ConnectDialog(ProfileStore *profiles, SecretStore *secrets, QWidget *parent = nullptr);
+    ~ConnectDialog() override;
 
     const SessionProbe &session() const { return m_session; }
+    // The connections of the accepted session, for the window to adopt (and parent); null before that.
+    ConnectionBudget *takeConnections();
+    // Answers of abandoned attempts (Stop trying, or a newer Connect) that came back and were dropped.
+    int droppedAnswers() const;
     ConnectionProfile profile() const;
     bool demoRequested() const { return m_demoRequested; }
     void selectProfile(const QString &name);
@@ -41,8 +53,10 @@ private:
     void newProfile();
     void deleteProfile();
     void startConnecting();
-    void finishConnecting(const SessionProbe &probe, quint64 attempt);
+    void finishConnecting(const SessionProbe &probe);
     void cancel();
+    // Abandons the connections of an attempt without waiting for a connect libpq cannot interrupt.
+    void discardConnections();
     void setBusy(bool busy);
     void showError(const DbError &error);
     void clearError();
@@ -51,7 +65,8 @@ private:
     SecretStore *m_secrets;
     models::ConnectionProfileModel *m_model = nullptr;
     SessionProbe m_session;
-    quint64 m_attempt = 0;
+    ConnectionBudget *m_connections = nullptr;
+    DbRequester *m_probes = nullptr;
     bool m_busy = false;
     bool m_demoRequested = false;
 

@@ -5,7 +5,6 @@
 #include "browse/tables.h"
 #include "buildinfo.h"
 #include "connectdialog.h"
-#include "db/background.h"
 #include "db/demoenvironment.h"
 #include "db/migrator.h"
 #include "detailpane.h"
@@ -32,7 +31,6 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
-#include <QThread>
 #include <QVBoxLayout>
 
 namespace beacon::ui {
@@ -243,7 +241,10 @@ void MainWindow::openConnectDialog()
     connect(dialog, &QDialog::finished, this, [this, dialog](int result) {
         if (result == QDialog::Accepted) {
             const ConnectionProfile profile = dialog->profile();
-            setSession(dialog->session(), profile.name, profile.production);
+            // The dialog's connection becomes the window's: no second login.
+            ConnectionBudget *connections = dialog->takeConnections();
+            connections->setParent(this);
+            adoptSession(dialog->session(), profile.name, profile.production, connections);
         } else if (dialog->demoRequested()) {
             startDemo();
         }
@@ -306,27 +307,13 @@ void MainWindow::connectTo(const ConnectionSpec &spec, const QString &label, boo
 
 void MainWindow::startDemo()
 {
-    if (m_demoThread)
-        return; // already starting
+    if (m_demo && m_demo->isStarting())
+        return;
     if (!m_demo)
         m_demo = std::make_unique<DemoEnvironment>();
     showBusy(tr("Starting the demo database…"));
-    DemoEnvironment *demo = m_demo.get();
-    QPointer<MainWindow> self(this);
-    m_demoThread = runInBackground<DbError>(
-        this,
-        [demo, self] {
-            return demo->start([self](const QString &step) {
-                if (self)
-                    QMetaObject::invokeMethod(
-                        self.data(),
-                        [self, step] {
-                            if (self)
-                                self->m_busyText->setText(step);
-                        },
-                        Qt::QueuedConnection);
-            });
-        },
+    m_demo->startInBackground(
+        this, [this](const QString &step) { m_busyText->setText(step); },
         [this](DbError error) {
             if (error) {
                 hideBusy();
@@ -340,10 +327,9 @@ void MainWindow::startDemo()
 
 void MainWindow::stopDemo()
 {
-    if (m_demoThread)
-        m_demoThread->wait();
     if (!m_demo)
         return;
+    m_demo->waitForStart();
     // Close the window's connections first, so that the server's shutdown cuts nobody off mid-session.
     if (m_budget)
         m_budget->shutDown(DbWorker::Shutdown::Wait);

@@ -14,7 +14,6 @@ class QListWidget;
 class QProgressBar;
 class QPushButton;
 class QStackedWidget;
-class QThread;
 
 namespace beacon {
 class DemoEnvironment;
@@ -75,7 +74,6 @@ private:
     ProfileStore *m_profiles;
     SecretStore *m_secrets;
     std::unique_ptr<DemoEnvironment> m_demo;
-    QPointer<QThread> m_demoThread;
     bool m_hasSession = false;
     ConnectionSpec m_sessionSpec;
     ConnectionBudget *m_budget = nullptr;

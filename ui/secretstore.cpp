@@ -106,6 +106,7 @@ void MemorySecretStore::readSecret(const QString &key, ReadDone done)
 
 void MemorySecretStore::writeSecret(const QString &key, const QString &secret, WriteDone done)
 {
+    ++m_writesAsked;
     if (m_failure.isEmpty())
         m_secrets.insert(key, secret);
     QTimer::singleShot(0, this, [error = m_failure, done = std::move(done)] { done(error); });

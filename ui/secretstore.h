@@ -62,6 +62,8 @@ public:
     QString value(const QString &key) const { return m_secrets.value(key); }
     // Every later call fails with this text, the way QtKeychain reports an absent Secret Service.
     void failWith(const QString &keychainError) { m_failure = keychainError; }
+    // Saves asked of this store so far (made or failed), so that a test can prove none was asked.
+    int writesAsked() const { return m_writesAsked; }
 
 protected:
     void readSecret(const QString &key, ReadDone done) override;
@@ -71,6 +73,7 @@ protected:
 private:
     QHash<QString, QString> m_secrets;
     QString m_failure;
+    int m_writesAsked = 0;
 };
 
 } // namespace beacon::ui

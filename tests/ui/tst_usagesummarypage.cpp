@@ -54,6 +54,8 @@ private:
         return m_page ? m_page->findChild<T *>(QString::fromLatin1(name)) : nullptr;
     }
     void press(const char *buttonName);
+    // Sessions of the test database now waiting for a lock, counted by the server in one snapshot.
+    int lockWaiters();
     QList<browse::UsageSummaryRow> oracle(const browse::UsageSummaryRequest &request);
 
     std::unique_ptr<test::TestDatabase> m_database;
@@ -323,9 +325,12 @@ void TestUsageSummaryPage::badForm_refusedInWordsAndNoQuery()
     const QString status = child<QLabel>("problem")->text();
     QVERIFY2(status.contains(message), qPrintable(status));
     QVERIFY(m_page->findChild<QWidget *>(field)->hasFocus()); // the person lands where the fix is
-    QTest::qWait(100);
+    // A request is posted at once when Show is pressed, so "none posted" needs no wait: nothing is pending
+    // or was dropped, and the model never went busy.
+    QCOMPARE(m_page->model()->requests()->pending(), 0);
+    QCOMPARE(m_page->model()->requests()->droppedReplies(), 0);
     QVERIFY(busy.isEmpty());
-    QVERIFY(reset.isEmpty()); // no request reached the model
+    QVERIFY(reset.isEmpty());
     QVERIFY(!m_page->model()->isBusy());
 }
 
@@ -346,14 +351,16 @@ void TestUsageSummaryPage::cancelButton_enabledOnlyWhileRunning()
         QVERIFY(cancel->isEnabled());
         QVERIFY(progress->isVisible());
         QVERIFY(child<QLabel>("running")->isVisible());
-        QTest::qWait(300); // let the statement reach the server and wait on the lock
+        QTRY_COMPARE_WITH_TIMEOUT(lockWaiters(), 1, 10000); // the statement waits on the lock
         QVERIFY(m_page->model()->isBusy());
+        const int droppedBefore = m_page->model()->requests()->droppedReplies();
         press("cancelButton");
         QVERIFY(!m_page->model()->isBusy());
         QVERIFY(!cancel->isEnabled());
         QVERIFY(!progress->isVisible());
         QVERIFY(child<QLabel>("status")->text().startsWith(QStringLiteral("Cancelled")));
-        QTest::qWait(500); // the cancelled statement's failure comes back and must be dropped
+        // The cancelled statement's failure comes back, and is dropped rather than shown.
+        QTRY_COMPARE_WITH_TIMEOUT(m_page->model()->requests()->droppedReplies(), droppedBefore + 1, 15000);
     }
     QVERIFY(errors.isEmpty());
     QVERIFY(child<QLabel>("status")->text().startsWith(QStringLiteral("Cancelled")));
@@ -402,6 +409,16 @@ void TestUsageSummaryPage::notConnected_show_saysConnectFirst()
     QTest::keyClick(child<QLineEdit>("workspaceFilter"), Qt::Key_Return);
     QVERIFY(child<QLabel>("problem")->text().startsWith(QStringLiteral("Connect to a database first")));
     QVERIFY(busy.isEmpty());
+}
+
+int TestUsageSummaryPage::lockWaiters()
+{
+    QSqlQuery query(m_database->db());
+    if (!query.exec(QStringLiteral("SELECT count(*) FROM pg_stat_activity "
+                                   "WHERE datname = current_database() AND wait_event_type = 'Lock'")) ||
+        !query.next())
+        return -1;
+    return query.value(0).toInt();
 }
 
 QTEST_MAIN(TestUsageSummaryPage)

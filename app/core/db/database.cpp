@@ -168,16 +168,6 @@ SessionInfo readSessionInfo(const QSqlDatabase &db, DbError *error)
     return info;
 }
 
-SessionProbe probeSession(const ConnectionSpec &spec)
-{
-    SessionProbe probe;
-    probe.spec = spec;
-    auto connection = Connection::open(spec, QStringLiteral("probe"), &probe.error);
-    if (!connection)
-        return probe;
-    return probeOpenSession(connection->database(), spec);
-}
-
 SessionProbe probeOpenSession(const QSqlDatabase &db, const ConnectionSpec &spec)
 {
     SessionProbe probe;

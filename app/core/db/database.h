@@ -94,10 +94,8 @@ struct SessionProbe {
     DbError schemaError;
 };
 
-// Blocking: connects, reads the session's details, checks the schema version and disconnects. Run it on a
-// worker thread (see runInBackground).
-SessionProbe probeSession(const ConnectionSpec &spec);
-// The same on a connection already open (a worker's), which stays open.
+// Reads the session's details and checks the schema version on an open connection (a DbWorker's, which
+// the window then keeps).
 SessionProbe probeOpenSession(const QSqlDatabase &db, const ConnectionSpec &spec);
 
 // Runs one statement that takes no values (DDL, SET, BEGIN); for anything with values use prepare/bindValue.

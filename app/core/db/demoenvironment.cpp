@@ -38,7 +38,39 @@ ConnectionSpec DemoEnvironment::connectionSpec() const
     return spec;
 }
 
-DbError DemoEnvironment::start(const std::function<void(const QString &)> &progress)
+void DemoEnvironment::startInBackground(QObject *context, Progress progress,
+                                        std::function<void(DbError)> done)
+{
+    QPointer<QObject> guard(context);
+    auto onContext = [guard](std::function<void()> call) {
+        if (guard)
+            QMetaObject::invokeMethod(
+                guard.data(),
+                [guard, call = std::move(call)] {
+                    if (guard)
+                        call();
+                },
+                Qt::QueuedConnection);
+    };
+    m_starting = QThread::create([this, onContext, progress = std::move(progress), done = std::move(done)] {
+        const DbError error = start([&](const QString &step) {
+            if (progress)
+                onContext([progress, step] { progress(step); });
+        });
+        onContext([done, error] { done(error); });
+    });
+    m_starting->setObjectName(QStringLiteral("demo start"));
+    QObject::connect(m_starting, &QThread::finished, m_starting, &QObject::deleteLater);
+    m_starting->start();
+}
+
+void DemoEnvironment::waitForStart()
+{
+    if (m_starting)
+        m_starting->wait();
+}
+
+DbError DemoEnvironment::start(const Progress &progress)
 {
     auto say = [&](const QString &text) {
         if (progress)

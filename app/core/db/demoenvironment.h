@@ -4,7 +4,9 @@
 #include "db/dberror.h"
 #include "db/localcluster.h"
 
+#include <QPointer>
 #include <QString>
+#include <QThread>
 
 #include <functional>
 #include <memory>
@@ -12,7 +14,7 @@
 namespace beacon {
 
 // The demo: a private PostgreSQL server in the user's data folder, migrated and seeded with `small` on the
-// first run. Blocking; the GUI runs it on a worker thread.
+// first run. start() blocks; the GUI uses startInBackground().
 class DemoEnvironment {
 public:
     static constexpr auto DatabaseName = "beacon_demo";
@@ -24,13 +26,22 @@ public:
     // must run the server, so as root the demo lives in /var/lib/beacon-admin/demo.
     static QString defaultFolder();
 
-    DbError start(const std::function<void(const QString &)> &progress = {});
+    using Progress = std::function<void(const QString &step)>;
+    DbError start(const Progress &progress = {});
+    // start() on a thread of its own, with each step and the outcome handed to `context`'s thread (not at
+    // all once `context` is gone). Not a DbWorker job: a DbWorker's jobs run on its connection, and there is
+    // no server to connect to until this is done. The one thread of the console besides the DbWorkers.
+    void startInBackground(QObject *context, Progress progress, std::function<void(DbError)> done);
+    bool isStarting() const { return !m_starting.isNull(); }
+    // Blocks until a background start is over (at exit, before stop()).
+    void waitForStart();
     void stop();
     ConnectionSpec connectionSpec() const;
     QString folder() const { return m_cluster->folder(); }
 
 private:
     std::unique_ptr<LocalCluster> m_cluster;
+    QPointer<QThread> m_starting;
 };
 
 } // namespace beacon
