@@ -218,23 +218,11 @@ DbError runConnectionBench(const ConnectionSpec &spec, QList<Figure> *figures)
     // The design before the one worker: a connection of its own for each table model, the summary and each
     // dialog's runner (quick open and the audit entry logged in for each look-up on top).
     const int perModel = int(window.findChildren<models::PagedTableModel *>().size()) + 2;
-    Figure peakFigure;
-    peakFigure.scenario = QStringLiteral("peak sessions, one window, every page and tab");
-    peakFigure.ours = peak;
-    peakFigure.baseline = perModel;
-    peakFigure.unit = QStringLiteral("sessions");
-    peakFigure.target = 4;
-    peakFigure.targetRatio = 1;
-    figures->append(peakFigure);
-    Figure idleFigure;
-    idleFigure.scenario =
-        QStringLiteral("sessions left open after %1 s idle").arg(BenchIdleClose.count() / 1000);
-    idleFigure.ours = leftOpen;
-    idleFigure.baseline = perModel;
-    idleFigure.unit = QStringLiteral("sessions");
-    idleFigure.target = 1;
-    idleFigure.targetRatio = 1;
-    figures->append(idleFigure);
+    const QString sessions = QStringLiteral("sessions");
+    figures->append({QStringLiteral("peak sessions, one window, every page and tab"), double(peak),
+                     double(perModel), sessions, 1, 4});
+    figures->append({QStringLiteral("sessions left open after %1 s idle").arg(BenchIdleClose.count() / 1000),
+                     double(leftOpen), double(perModel), sessions, 1, 1});
     return {};
 }
 

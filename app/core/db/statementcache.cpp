@@ -103,6 +103,18 @@ DbError closedConnection(const QString &doing)
         tr("%1: the connection to the database is closed. Reconnect, then try again.").arg(doing));
 }
 
+// Reads and frees what is left of a pipeline up to its sync point, so that the connection leaves pipeline
+// mode clean whichever statement failed.
+void skipToPipelineSync(PGconn *conn)
+{
+    while (PGresult *result = PQgetResult(conn)) {
+        const bool synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
+        PQclear(result);
+        if (synced)
+            break;
+    }
+}
+
 } // namespace
 
 StatementRows::~StatementRows()
@@ -257,14 +269,8 @@ DbError StatementCache::prepareAndDescribe(const QByteArray &name, const QString
         if (result)
             PQclear(PQgetResult(conn)); // the null that ends each statement's results
     }
-    if (sent) {
-        while (PGresult *result = PQgetResult(conn)) {
-            const bool synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
-            PQclear(result);
-            if (synced)
-                break;
-        }
-    }
+    if (sent)
+        skipToPipelineSync(conn);
     if (!PQexitPipelineMode(conn) && !error)
         error = failure(nullptr, doing);
     return error;
@@ -445,14 +451,8 @@ DbError StatementCache::pipeline(const std::vector<PipelinedStatement> &statemen
         if (result)
             PQclear(PQgetResult(conn)); // the null that ends each statement's results
     }
-    if (sent) {
-        while (PGresult *result = PQgetResult(conn)) {
-            const bool synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
-            PQclear(result);
-            if (synced)
-                break;
-        }
-    }
+    if (sent)
+        skipToPipelineSync(conn);
     if (!PQexitPipelineMode(conn) && !error)
         error = failure(nullptr, statements.back().doing);
     return error;
