@@ -170,9 +170,30 @@ void ActionForm::buildFields(const ActionRequest &prefill, QFormLayout *form)
         connect(m_batch, &QSpinBox::valueChanged, this, &ActionForm::edited);
         addRow(tr("&Batch size:"), m_batch);
         break;
+    case ActionKind::BillingLink:
+        m_customer =
+            stripeIdField(QStringLiteral("customerEdit"), QStringLiteral("cus_"), prefill.stripeCustomerId);
+        addRow(tr("Stripe &customer id:"), m_customer);
+        m_subscription = stripeIdField(QStringLiteral("subscriptionEdit"), QStringLiteral("sub_"),
+                                       prefill.stripeSubscriptionId);
+        addRow(tr("Stripe &subscription id:"), m_subscription);
+        break;
     case ActionKind::QuotaRepair:
         break;
     }
+}
+
+QLineEdit *ActionForm::stripeIdField(const QString &objectName, const QString &prefix, const QString &value)
+{
+    auto *field = new QLineEdit(this);
+    field->setObjectName(objectName);
+    field->setPlaceholderText(tr("%1… (leave empty to keep the row's)").arg(prefix));
+    // Stripe's ids: the prefix, then letters, digits and underscores. A partial id is allowed while typing.
+    field->setValidator(
+        new QRegularExpressionValidator(QRegularExpression(prefix + QStringLiteral("[A-Za-z0-9_]*")), field));
+    field->setText(value);
+    connect(field, &QLineEdit::textEdited, this, &ActionForm::edited);
+    return field;
 }
 
 void ActionForm::fillRequest(ActionRequest *request) const
@@ -201,6 +222,10 @@ void ActionForm::fillRequest(ActionRequest *request) const
         request->olderThanDays = m_days->value();
     if (m_batch)
         request->limit = m_batch->value();
+    if (m_customer)
+        request->stripeCustomerId = m_customer->text().trimmed();
+    if (m_subscription)
+        request->stripeSubscriptionId = m_subscription->text().trimmed();
 }
 
 QString ActionForm::reason() const
@@ -223,6 +248,8 @@ QString ActionForm::missingInput() const
         return tr("Enter the id of the user to keep and of the duplicate.");
     if (m_keep && idIn(m_keep) == idIn(m_merge))
         return tr("The user kept and the duplicate must be two different users.");
+    if (m_customer && m_customer->text().trimmed().isEmpty() && m_subscription->text().trimmed().isEmpty())
+        return tr("Enter the Stripe customer id, the subscription id, or both.");
     return {};
 }
 

@@ -47,6 +47,7 @@ signals:
 private:
     void buildFields(const actions::ActionRequest &prefill, QFormLayout *form);
     QLineEdit *idField(const QString &objectName, std::optional<qint64> value);
+    QLineEdit *stripeIdField(const QString &objectName, const QString &prefix, const QString &value);
 
     actions::ActionKind m_kind;
     QList<QWidget *> m_fields;
@@ -54,6 +55,8 @@ private:
     QLineEdit *m_user = nullptr;
     QLineEdit *m_project = nullptr;
     QLineEdit *m_file = nullptr;
+    QLineEdit *m_customer = nullptr;
+    QLineEdit *m_subscription = nullptr;
     QLineEdit *m_keep = nullptr;
     QLineEdit *m_merge = nullptr;
     QComboBox *m_plan = nullptr;

@@ -111,6 +111,9 @@ void ActionMenus::buildWorkspaceActions()
              tr("Repair storage &quota…"), {}, row),
         make(ActionKind::MemberAdd, QStringLiteral("workspaceMemberAddAction"), tr("Add &member…"),
              QKeySequence(Qt::Key_Insert), row),
+        // The ids come from reconciliation's finding, which the person copies in.
+        make(ActionKind::BillingLink, QStringLiteral("workspaceBillingLinkAction"), tr("Link &Stripe ids…"),
+             {}, row),
     });
 }
 
@@ -324,6 +327,7 @@ QList<models::PagedTableModel *> ActionMenus::modelsAffectedBy(ActionKind kind) 
     case ActionKind::PlanChange:
     case ActionKind::ReadOnly:
     case ActionKind::QuotaRepair:
+    case ActionKind::BillingLink:
         workspaceRows();
         break;
     case ActionKind::MemberAdd:

@@ -61,6 +61,10 @@ ActionRequest requestFor(ActionKind kind)
     case ActionKind::ExportsPurge:
         request.olderThanDays = 30;
         break;
+    case ActionKind::BillingLink:
+        request.workspaceId = Roomy;
+        request.stripeCustomerId = QStringLiteral("cus_linkedByRoleTest");
+        break;
     }
     return request;
 }

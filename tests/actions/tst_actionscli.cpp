@@ -62,6 +62,7 @@ private slots:
     void planChange_applied_exitZeroOneObjectAndAudited();
     void sameActionIdAgain_alreadyAppliedExitZeroNothingChanged();
     void memberAdd_byEmail_applied();
+    void billingLink_customerAndSubscription_applied();
     void malformedInput_exitTwoNothingWritten_data();
     void malformedInput_exitTwoNothingWritten();
     void refusedByData_exitThreeNothingWritten_data();
@@ -183,6 +184,23 @@ void TestActionsCli::memberAdd_byEmail_applied()
     QCOMPARE(object.value(QStringLiteral("after")).toObject().value(QStringLiteral("user_id")).toInteger(),
              Eve);
     QCOMPARE(m_fixture->role(Roomy, Eve), QStringLiteral("viewer"));
+}
+
+void TestActionsCli::billingLink_customerAndSubscription_applied()
+{
+    const CtlRun run =
+        ctl({QStringLiteral("billing-link"), QStringLiteral("--workspace"), QStringLiteral("1"),
+             QStringLiteral("--customer"), QStringLiteral("cus_FromCli"), QStringLiteral("--subscription"),
+             QStringLiteral("sub_FromCli"), QStringLiteral("--reason"), QStringLiteral("reconciliation")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    PARSE_ONLY_OBJECT(object, run);
+    QCOMPARE(object.value(QStringLiteral("action")).toString(), QStringLiteral("billing-link"));
+    const QJsonObject after = object.value(QStringLiteral("after")).toObject();
+    QCOMPARE(after.value(QStringLiteral("stripe_customer_id")).toString(), QStringLiteral("cus_FromCli"));
+    QCOMPARE(after.value(QStringLiteral("stripe_subscription_id")).toString(), QStringLiteral("sub_FromCli"));
+    QCOMPARE(
+        m_fixture->value(QStringLiteral("SELECT stripe_customer_id FROM workspaces WHERE id = 1")).toString(),
+        QStringLiteral("cus_FromCli"));
 }
 
 void TestActionsCli::malformedInput_exitTwoNothingWritten_data()

@@ -164,8 +164,13 @@ void TestRoles::statement_asGroup_serverAllowsOrRefuses_data()
         // What the trigger owns, and what no console action needs.
         {"version write", "UPDATE workspaces SET version = 99 WHERE id = 1", Denied, Denied, Denied},
         {"updated_at write", "UPDATE workspaces SET updated_at = now() WHERE id = 1", Denied, Denied, Denied},
+        // Stripe's view of the row: billing-sync, billing-link and the plan change through Stripe (0007).
         {"subscription status write", "UPDATE workspaces SET subscription_status = 'active' WHERE id = 1",
-         Denied, Denied, Denied},
+         Denied, Allowed, Allowed},
+        {"stripe ids write",
+         "UPDATE workspaces SET stripe_customer_id = 'cus_x', stripe_subscription_id = 'sub_x', "
+         "current_period_end = now() WHERE id = 1",
+         Denied, Allowed, Allowed},
         {"workspace delete", "DELETE FROM workspaces WHERE id = 1", Denied, Denied, Denied},
         {"user insert",
          "INSERT INTO users (provider, provider_user_id, primary_email) VALUES ('google', 'x', "

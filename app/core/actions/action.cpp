@@ -3,6 +3,7 @@
 #include "actions/action.h"
 
 #include <QCoreApplication>
+#include <QRegularExpression>
 
 namespace beacon::actions {
 
@@ -57,6 +58,10 @@ const QList<KindInfo> &kinds()
          true},
         {ActionKind::UserMerge, "user-merge", {QStringLiteral("beacon_admin")}, true},
         {ActionKind::ExportsPurge, "exports-purge", {QStringLiteral("beacon_admin")}, true},
+        {ActionKind::BillingLink,
+         "billing-link",
+         {QStringLiteral("beacon_finance"), QStringLiteral("beacon_admin")},
+         false},
     };
     return list;
 }
@@ -181,6 +186,12 @@ ActionText actionText(ActionKind kind)
                   "in batches."),
                 t("Type the number of exports that will be purged, %1, to confirm:"),
                 {QStringLiteral("exports"), auditLog}};
+    case ActionKind::BillingLink:
+        return {t("Link Stripe ids"),
+                t("Records the Stripe customer or subscription id that the workspace's row lost, as "
+                  "reconciliation found it. Refused when another workspace already has the id."),
+                t("Link workspace %1 to these Stripe ids?"),
+                {QStringLiteral("workspaces"), auditLog}};
     }
     return {};
 }
@@ -250,6 +261,26 @@ DbError validate(const ActionRequest &request)
         if (request.limit <= 0)
             return usage(tr("--limit must be a positive number."));
         return {};
+    case ActionKind::BillingLink: {
+        if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
+            return error;
+        if (DbError error =
+                need(!request.stripeCustomerId.isEmpty() || !request.stripeSubscriptionId.isEmpty(),
+                     QStringLiteral("--customer ID or --subscription ID")))
+            return error;
+        // Stripe's ids are a prefix and letters, digits and underscores; anything else is a typing slip.
+        static const QRegularExpression customer(QStringLiteral("^cus_[A-Za-z0-9_]+$"));
+        static const QRegularExpression subscription(QStringLiteral("^sub_[A-Za-z0-9_]+$"));
+        if (!request.stripeCustomerId.isEmpty() && !customer.match(request.stripeCustomerId).hasMatch())
+            return usage(tr("--customer takes a Stripe customer id such as cus_NffrFeUfNV2Hib, not \"%1\".")
+                             .arg(request.stripeCustomerId));
+        if (!request.stripeSubscriptionId.isEmpty() &&
+            !subscription.match(request.stripeSubscriptionId).hasMatch())
+            return usage(
+                tr("--subscription takes a Stripe subscription id such as sub_1MowQVLkdIwHu7ix, not \"%1\".")
+                    .arg(request.stripeSubscriptionId));
+        return {};
+    }
     }
     return {};
 }

@@ -24,6 +24,7 @@ enum class ActionKind {
     ReadOnly,
     UserMerge,
     ExportsPurge,
+    BillingLink,
 };
 
 // The name used on the command line and in the audit log, e.g. "plan-change".
@@ -80,6 +81,9 @@ struct ActionRequest {
     std::optional<bool> readOnly;
     int olderThanDays = -1;
     int limit = 1000;
+    // billing-link: the Stripe ids the workspace's row lost (either or both), as reconciliation found them.
+    QString stripeCustomerId;
+    QString stripeSubscriptionId;
 };
 
 // Malformed input (no reason, a missing option, an unknown role): refused before any database work, as

@@ -122,5 +122,6 @@ DbError runUserMerge(ActionContext &context);
 DbError runProjectDelete(ActionContext &context);
 DbError runFileDelete(ActionContext &context);
 DbError runExportsPurge(ActionContext &context);
+DbError runBillingLink(ActionContext &context);
 
 } // namespace beacon::actions

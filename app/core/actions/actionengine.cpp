@@ -218,6 +218,8 @@ DbError runBody(ActionContext &context)
         return runUserMerge(context);
     case ActionKind::ExportsPurge:
         return runExportsPurge(context);
+    case ActionKind::BillingLink:
+        return runBillingLink(context);
     }
     return DbError::make(ErrorKind::Internal, tr("Unknown action."));
 }

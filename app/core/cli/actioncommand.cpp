@@ -59,6 +59,9 @@ const QList<OptionInfo> &optionInfo()
         {ActionKind::ExportsPurge,
          {QStringLiteral("older-than"), QStringLiteral("limit")},
          QT_TRANSLATE_NOOP("beaconctl", "--older-than DAYS [--limit N]")},
+        {ActionKind::BillingLink,
+         {QStringLiteral("workspace"), QStringLiteral("customer"), QStringLiteral("subscription")},
+         QT_TRANSLATE_NOOP("beaconctl", "--workspace ID [--customer cus_...] [--subscription sub_...]")},
     };
     return list;
 }
@@ -150,6 +153,10 @@ QList<QCommandLineOption> actionOptions()
          QStringLiteral("days")},
         {QStringLiteral("limit"), tr("exports-purge: exports per batch (default 1000)."),
          QStringLiteral("n")},
+        {QStringLiteral("customer"), tr("billing-link: the Stripe customer id the row lost."),
+         QStringLiteral("id")},
+        {QStringLiteral("subscription"), tr("billing-link: the Stripe subscription id the row lost."),
+         QStringLiteral("id")},
     };
 }
 
@@ -229,6 +236,8 @@ DbError actionRequestFromOptions(ActionKind kind, const QCommandLineParser &pars
         return error;
     if (DbError error = parseCount(parser, QStringLiteral("limit"), 1, &request->limit))
         return error;
+    request->stripeCustomerId = parser.value(QStringLiteral("customer")).trimmed();
+    request->stripeSubscriptionId = parser.value(QStringLiteral("subscription")).trimmed();
     return actions::validate(*request);
 }
 
