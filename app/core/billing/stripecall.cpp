@@ -215,7 +215,11 @@ void StripeCall::onReplyFinished()
                  networkError == QNetworkReply::TimeoutError)
             error = stripeTransportError(StripeTransportFailure::TransferTimeout, m_whatWeWereDoing, host,
                                          transferMs, networkText);
-        else
+        else if (networkError == QNetworkReply::SslHandshakeFailedError) {
+            // A certificate does not become trusted by asking again.
+            fail(stripeTransportError(StripeTransportFailure::Tls, m_whatWeWereDoing, host, 0, networkText));
+            return;
+        } else
             error = stripeTransportError(StripeTransportFailure::Network, m_whatWeWereDoing, host, 0,
                                          networkText);
     } else {

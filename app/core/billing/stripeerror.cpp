@@ -137,6 +137,14 @@ DbError stripeTransportError(StripeTransportFailure failure, const QString &what
                         "is safe.")
                          .arg(host);
         break;
+    case StripeTransportFailure::Tls:
+        error.kind = ErrorKind::Unavailable;
+        error.message =
+            prefix + tr("the encrypted connection to %1 could not be set up, most often because its "
+                        "certificate could not be verified, so nothing was sent. Check the Stripe "
+                        "API address, and any proxy or firewall that inspects TLS.")
+                         .arg(host);
+        break;
     case StripeTransportFailure::ConnectTimeout:
         error.kind = ErrorKind::Unavailable;
         error.message = prefix + tr("no connection to Stripe at %1 could be made within %2 s. Check your "

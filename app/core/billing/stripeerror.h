@@ -28,6 +28,7 @@ DbError stripeErrorFromResponse(int httpStatus, const QByteArray &body, const QS
 // How a request ended without a usable answer from Stripe.
 enum class StripeTransportFailure {
     Network,         // refused, reset, host not found, TLS failure: the network's own words are in details
+    Tls,             // the TLS handshake failed, most often a certificate that could not be verified
     ConnectTimeout,  // no connection within the connect timeout
     TransferTimeout, // connected, but Stripe sent nothing for the transfer timeout
     BadResponse,     // a 2xx whose body is not the JSON Stripe sends
