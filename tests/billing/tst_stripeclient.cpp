@@ -98,6 +98,7 @@ private slots:
     void post_retryableFailure_retriedWithSameIdempotencyKey();
     void post_definiteRefusal_notRetried_data();
     void post_definiteRefusal_notRetried();
+    void idempotencyError_conflictWithoutRetry();
     void shouldRetryFalse_stopsRetryingA500();
     void shouldRetryTrue_retriesAStatusOtherwiseFinal();
     void retriesExhausted_lastErrorWithRequestId();
@@ -122,7 +123,7 @@ private:
 
 void TestStripeClient::initTestCase()
 {
-    QLoggingCategory::setFilterRules(QStringLiteral("beacon.stripe.debug=true"));
+    QLoggingCategory::setFilterRules(QStringLiteral("beacon.stripe.debug=true\nbeacon.stripe.info=true"));
     previousHandler = qInstallMessageHandler(captureMessage);
 }
 
@@ -316,6 +317,27 @@ void TestStripeClient::post_definiteRefusal_notRetried()
     QVERIFY(call->error().details.contains(QStringLiteral("req_once")));
 }
 
+void TestStripeClient::idempotencyError_conflictWithoutRetry()
+{
+    m_server->enqueue(Step::json(409,
+                                 errorJson("idempotency_error", "",
+                                           "Keys for idempotent requests can only be used with the same "
+                                           "parameters they were first used with."),
+                                 {{"Request-Id", "req_idem"}}));
+    m_server->enqueue(Step::json(200, R"({"id":"sub_1","object":"subscription"})"));
+    StripeCall *call =
+        makeClient()->post(QStringLiteral("/v1/subscriptions/sub_1"),
+                           {{QStringLiteral("proration_behavior"), QStringLiteral("none")}},
+                           QStringLiteral("action-7:stripe"), QStringLiteral("Changing the plan"));
+    QVERIFY(waitForFinished(call));
+    QCOMPARE(call->outcome(), StripeCall::Outcome::Failed);
+    QCOMPARE(m_server->requestCount(), 1);
+    QCOMPARE(call->error().kind, ErrorKind::Conflict);
+    QCOMPARE(call->error().exitCode(), 5);
+    QVERIFY(call->error().details.contains(QStringLiteral("type: idempotency_error")));
+    QVERIFY(call->error().details.contains(QStringLiteral("Request-Id: req_idem")));
+}
+
 void TestStripeClient::shouldRetryFalse_stopsRetryingA500()
 {
     m_server->enqueue(
@@ -413,8 +435,9 @@ void TestStripeClient::rateLimit_tenCallsAt20PerSecond_takeAtLeastTheMinimum()
     QVERIFY2(clock.elapsed() >= 450, qPrintable(QString::number(clock.elapsed())));
     const auto &requests = m_server->requests();
     QCOMPARE(requests.size(), 10);
-    // Arrival times carry the network's jitter, so only the span is checked, less a little for it.
-    QVERIFY2(requests.last().receivedAtMs - requests.first().receivedAtMs >= 430,
+    // Arrival times carry the network's jitter on a busy machine, so only the span is checked, less some
+    // allowance for it.
+    QVERIFY2(requests.last().receivedAtMs - requests.first().receivedAtMs >= 400,
              qPrintable(QString::number(requests.last().receivedAtMs - requests.first().receivedAtMs)));
 }
 
@@ -438,9 +461,9 @@ void TestStripeClient::transferTimeout_silentServer_unavailableWithWords()
 void TestStripeClient::slowAnswer_afterRequestSent_notAConnectTimeout()
 {
     StripeClientOptions options = fastOptions();
-    options.connectTimeout = std::chrono::milliseconds(200);
+    options.connectTimeout = std::chrono::milliseconds(400);
     options.maxRetries = 0;
-    m_server->enqueue(Step::json(200, customerJson).after(700));
+    m_server->enqueue(Step::json(200, customerJson).after(1200));
     StripeCall *call = makeClient(options)->get(QStringLiteral("/v1/customers/cus_1"));
     QVERIFY(waitForFinished(call));
     QVERIFY2(call->outcome() == StripeCall::Outcome::Succeeded, qPrintable(call->error().fullText()));

@@ -341,19 +341,24 @@ void TestStripePure::shouldRetry_data()
 {
     QTest::addColumn<int>("status");
     QTest::addColumn<int>("header"); // -1 absent, 0 false, 1 true
+    QTest::addColumn<QString>("type");
     QTest::addColumn<bool>("retry");
-    QTest::newRow("network error") << 0 << -1 << true;
-    QTest::newRow("409") << 409 << -1 << true;
-    QTest::newRow("429") << 429 << -1 << true;
-    QTest::newRow("500") << 500 << -1 << true;
-    QTest::newRow("503") << 503 << -1 << true;
-    QTest::newRow("500, header false") << 500 << 0 << false;
-    QTest::newRow("429, header false") << 429 << 0 << false;
-    QTest::newRow("423, header true") << 423 << 1 << true;
-    QTest::newRow("423") << 423 << -1 << false;
+    const QString none;
+    const QString idempotency = QStringLiteral("idempotency_error");
+    QTest::newRow("network error") << 0 << -1 << none << true;
+    QTest::newRow("409") << 409 << -1 << none << true;
+    QTest::newRow("429") << 429 << -1 << none << true;
+    QTest::newRow("500") << 500 << -1 << none << true;
+    QTest::newRow("503") << 503 << -1 << none << true;
+    QTest::newRow("500, header false") << 500 << 0 << none << false;
+    QTest::newRow("429, header false") << 429 << 0 << none << false;
+    QTest::newRow("423, header true") << 423 << 1 << none << true;
+    QTest::newRow("423") << 423 << -1 << none << false;
+    QTest::newRow("409 idempotency_error") << 409 << -1 << idempotency << false;
+    QTest::newRow("409 idempotency_error, header true") << 409 << 1 << idempotency << true;
     for (int status : {400, 401, 402, 403, 404}) {
-        QTest::addRow("%d", status) << status << -1 << false;
-        QTest::addRow("%d, header true", status) << status << 1 << false;
+        QTest::addRow("%d", status) << status << -1 << none << false;
+        QTest::addRow("%d, header true", status) << status << 1 << none << false;
     }
 }
 
@@ -361,10 +366,11 @@ void TestStripePure::shouldRetry()
 {
     QFETCH(int, status);
     QFETCH(int, header);
+    QFETCH(QString, type);
     QFETCH(bool, retry);
     const std::optional<bool> shouldRetryHeader =
         header < 0 ? std::nullopt : std::optional<bool>(header == 1);
-    QCOMPARE(shouldRetryStripe(status, shouldRetryHeader), retry);
+    QCOMPARE(shouldRetryStripe(status, shouldRetryHeader, type), retry);
 }
 
 void TestStripePure::backoff_growsExponentiallyWithinJitterAndCap()

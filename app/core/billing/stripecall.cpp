@@ -14,7 +14,9 @@
 
 #include <cmath>
 
-Q_LOGGING_CATEGORY(lcStripe, "beacon.stripe", QtInfoMsg)
+// Quiet unless asked for (QT_LOGGING_RULES="beacon.stripe.debug=true"): the errors themselves reach the
+// person through StripeCall::error().
+Q_LOGGING_CATEGORY(lcStripe, "beacon.stripe", QtWarningMsg)
 
 namespace beacon::billing {
 
@@ -226,7 +228,8 @@ void StripeCall::onReplyFinished()
         error = stripeErrorFromResponse(status, body, requestId, m_whatWeWereDoing);
     }
 
-    if (shouldRetryStripe(status, stripeShouldRetry) && m_retriesThisPage < options.maxRetries) {
+    const QString errorType = status ? StripeApiError::fromBody(body).type : QString();
+    if (shouldRetryStripe(status, stripeShouldRetry, errorType) && m_retriesThisPage < options.maxRetries) {
         qCInfo(lcStripe).noquote() << methodName(m_method) << m_path << "failed with"
                                    << (status ? QString::number(status) : networkText) << requestId
                                    << "- trying again";

@@ -5,12 +5,14 @@
 
 namespace beacon::billing {
 
-bool shouldRetryStripe(int httpStatus, std::optional<bool> stripeShouldRetry)
+bool shouldRetryStripe(int httpStatus, std::optional<bool> stripeShouldRetry, const QString &stripeErrorType)
 {
     if (httpStatus >= 400 && httpStatus <= 404)
         return false;
     if (stripeShouldRetry)
         return *stripeShouldRetry;
+    if (stripeErrorType == QLatin1String("idempotency_error"))
+        return false;
     return httpStatus == 0 || httpStatus == 409 || httpStatus == 429 || httpStatus >= 500;
 }
 

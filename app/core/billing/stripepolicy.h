@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QElapsedTimer>
+#include <QString>
 
 #include <chrono>
 #include <optional>
@@ -29,8 +30,10 @@ struct StripeClientOptions {
 // Whether an attempt that ended this way is tried again. httpStatus is 0 when no answer came (network error
 // or timeout); stripeShouldRetry is the Stripe-Should-Retry header when present. The header overrides the
 // status both ways, except that 400, 401, 402, 403 and 404 are never retried: those answers cannot change on
-// their own.
-bool shouldRetryStripe(int httpStatus, std::optional<bool> stripeShouldRetry);
+// their own. Without the header, an idempotency_error (a key reused with other parameters) is not retried
+// either: the same key and parameters would meet the same refusal.
+bool shouldRetryStripe(int httpStatus, std::optional<bool> stripeShouldRetry,
+                       const QString &stripeErrorType = {});
 
 // The wait before retry number retry (1 for the first retry), for a random draw jitter in [0, 1).
 std::chrono::milliseconds stripeBackoff(int retry, const StripeClientOptions &options, double jitter);
