@@ -104,6 +104,7 @@ private slots:
     void retriesExhausted_lastErrorWithRequestId();
     void list_pagesWithStartingAfterUntilHasMoreFalse();
     void list_hasMoreWithoutItems_failsInsteadOfLooping();
+    void list_cancelledAfterFirstPage_asksForNoMore();
     void rateLimit_tenCallsAt20PerSecond_takeAtLeastTheMinimum();
     void transferTimeout_silentServer_unavailableWithWords();
     void slowAnswer_afterRequestSent_notAConnectTimeout();
@@ -412,6 +413,21 @@ void TestStripeClient::list_hasMoreWithoutItems_failsInsteadOfLooping()
     QVERIFY(waitForFinished(call));
     QCOMPARE(call->outcome(), StripeCall::Outcome::Failed);
     QCOMPARE(call->error().kind, ErrorKind::Internal);
+    QCOMPARE(m_server->requestCount(), 1);
+}
+
+void TestStripeClient::list_cancelledAfterFirstPage_asksForNoMore()
+{
+    m_server->enqueue(Step::json(200, listPage({QStringLiteral("cus_a")}, true)));
+    m_server->enqueue(Step::json(200, listPage({QStringLiteral("cus_b")}, false)));
+    StripeCall *call = makeClient()->list(QStringLiteral("/v1/customers"));
+    connect(call, &StripeCall::pageReceived, call, &StripeCall::cancel);
+    QSignalSpy finished(call, &StripeCall::finished);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(call->outcome(), StripeCall::Outcome::Cancelled);
+    QCOMPARE(call->pages(), 1);
+    // Paging happens only before a call finishes, so one request now means the second page was never asked.
     QCOMPARE(m_server->requestCount(), 1);
 }
 

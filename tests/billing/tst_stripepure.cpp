@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <type_traits>
+
 Q_DECLARE_METATYPE(beacon::ErrorKind)
 
 using namespace beacon;
@@ -164,6 +166,15 @@ void TestStripePure::parseKey_invalid_refusedWithoutRepeatingText()
         QVERIFY(!error.details.contains(text.mid(8)));
     }
 }
+
+// The key can reach text only through redacted() or the explicitly named secretForTransport().
+static_assert(!std::is_convertible_v<StripeKey, QString>);
+static_assert(!std::is_constructible_v<QString, StripeKey>);
+static_assert(!std::is_convertible_v<StripeKey, QByteArray>);
+static_assert(!std::is_constructible_v<QByteArray, StripeKey>);
+static_assert(!std::is_convertible_v<StripeKey, QStringView>);
+static_assert(!std::is_convertible_v<StripeKey, const char *>);
+static_assert(!std::is_default_constructible_v<StripeKey>);
 
 void TestStripePure::redacted_showsOnlyModeAndLastFour()
 {

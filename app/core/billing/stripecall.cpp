@@ -12,7 +12,7 @@
 #include <QSslConfiguration>
 #endif
 
-#include <cmath>
+#include <algorithm>
 
 // Quiet unless asked for (QT_LOGGING_RULES="beacon.stripe.debug=true"): the errors themselves reach the
 // person through StripeCall::error().
