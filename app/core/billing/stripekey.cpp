@@ -140,7 +140,7 @@ std::optional<StripeKey> readStripeKeyFile(const QString &path, DbError *error)
     if (info.permissions() & openToOthers)
         return refuse(
             ErrorKind::Refused,
-            tr("The Stripe key file %1 can be read by other users of this computer, so the key is "
+            tr("The Stripe key file %1 can be read or changed by other users of this computer, so the key is "
                "not safe in it and it was not used. Run: chmod 600 %1 (and consider rolling the key "
                "in the Stripe Dashboard).")
                 .arg(path));
