@@ -11,6 +11,7 @@
 #include <QNetworkReply>
 #include <QSet>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <memory>
@@ -81,6 +82,8 @@ private slots:
     void upcoming_upgradeOrDowngrade_prorationSignAndAmount();
     void updateSubscription_createProrations_showInUpcomingInvoice();
     void responses_useTheFixturesFieldNames();
+    void http_pipelinedSplitAndClosingRequests_answeredInOrder();
+    void requests_recordedWithDecodedNamesAndHeaders();
 
 private:
     Answer send(const QString &method, const QString &path, const StripeParams &query = {},
@@ -559,8 +562,11 @@ void TestLocalStripeServer::fault_drop_noAnswerNothingApplied()
     QCOMPARE(dropped.status, 0);
     QCOMPARE(dropped.error, QNetworkReply::RemoteHostClosedError);
     QVERIFY(m_server->requestCount() >= 1);
-    for (const RecordedRequest &request : m_server->requests())
+    // Qt resends a request that got no byte back on its own; every attempt carried the same key.
+    for (const RecordedRequest &request : m_server->requests()) {
         QCOMPARE(request.status, 0);
+        QCOMPARE(request.header("idempotency-key"), QByteArray("drop:stripe"));
+    }
     QCOMPARE(m_server->store().mutationCount(), 0);
 }
 
@@ -758,6 +764,72 @@ void TestLocalStripeServer::responses_useTheFixturesFieldNames()
                             {{QStringLiteral("customer"), m_customer}})
                            .body,
                        fixture("invoice"), QStringLiteral("upcoming invoice"));
+}
+
+// HTTP/1.1 as clients other than Qt's may speak it: two requests in one write, a body split across writes,
+// and Connection: close, on one raw socket.
+void TestLocalStripeServer::http_pipelinedSplitAndClosingRequests_answeredInOrder()
+{
+    QTcpSocket socket;
+    socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(m_server->baseUrl().port()));
+    QVERIFY(socket.waitForConnected(5000));
+    const QByteArray auth = "Authorization: Bearer " + m_server->apiKey().toLatin1() + "\r\n";
+    const QByteArray getPrice =
+        "GET /v1/prices/" + m_basic.toLatin1() + " HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n";
+    const QByteArray getCustomer =
+        "GET /v1/customers/" + m_customer.toLatin1() + " HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n";
+    socket.write(getPrice + getCustomer);
+    const QByteArray body =
+        "items%5B0%5D%5Bid%5D=" + m_server->store().firstItemId(m_subscription).toLatin1() +
+        "&items%5B0%5D%5Bprice%5D=" + m_pro.toLatin1();
+    const QByteArray post = "POST /v1/subscriptions/" + m_subscription.toLatin1() +
+                            " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + auth +
+                            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+                            QByteArray::number(body.size()) + "\r\n\r\n";
+    socket.write(post + body.left(10));
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount(), 2, 5000);
+    socket.write(body.mid(10));
+    QByteArray received;
+    QSignalSpy closed(&socket, &QTcpSocket::disconnected);
+    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll(), closed.size() == 1), 5000);
+    received += socket.readAll();
+    QCOMPARE(received.count("HTTP/1.1 200 OK"), 3);
+    const qsizetype price = received.indexOf(m_basic.toLatin1());
+    const qsizetype customer = received.indexOf("\"object\":\"customer\"");
+    const qsizetype subscription = received.indexOf("\"object\":\"subscription\"");
+    QVERIFY(price >= 0 && customer > price && subscription > customer);
+    QVERIFY(received.contains("Connection: close"));
+    QCOMPARE(m_server->requestCount(), 3);
+    QCOMPARE(m_server->requests().at(2).form.size(), 2);
+    QCOMPARE(m_server->store().mutationCount(), 1);
+}
+
+void TestLocalStripeServer::requests_recordedWithDecodedNamesAndHeaders()
+{
+    QSignalSpy finished(m_server.get(), &LocalStripeServer::requestFinished);
+    const QString item = m_server->store().firstItemId(m_subscription);
+    send(QStringLiteral("POST"), QStringLiteral("/v1/subscriptions/") + m_subscription, {},
+         {{QStringLiteral("items[0][id]"), item},
+          {QStringLiteral("metadata[note]"), QStringLiteral("a & b = c")}},
+         {{"Idempotency-Key", "record:stripe"}});
+    send(QStringLiteral("GET"), QStringLiteral("/v1/customers"),
+         {{QStringLiteral("email"), QStringLiteral("a+b@x.test")}});
+    QCOMPARE(m_server->requestCount(), 2);
+    QCOMPARE(finished.size(), 2);
+    const RecordedRequest post = m_server->requests().at(0);
+    QCOMPARE(post.method, QStringLiteral("POST"));
+    QCOMPARE(post.path, QStringLiteral("/v1/subscriptions/") + m_subscription);
+    QCOMPARE(post.form.at(1), qMakePair(QStringLiteral("metadata[note]"), QStringLiteral("a & b = c")));
+    QCOMPARE(post.header("idempotency-key"), QByteArray("record:stripe"));
+    QCOMPARE(post.header("stripe-version"), QByteArray("2023-08-16"));
+    QCOMPARE(post.status, 200);
+    const RecordedRequest get = m_server->requests().at(1);
+    QCOMPARE(get.query, (StripeParams{{QStringLiteral("email"), QStringLiteral("a+b@x.test")}}));
+    QVERIFY(get.form.isEmpty());
+    QCOMPARE(m_server->store()
+                 .object(m_subscription)[QStringLiteral("metadata")][QStringLiteral("note")]
+                 .toString(),
+             QStringLiteral("a & b = c"));
 }
 
 QTEST_GUILESS_MAIN(TestLocalStripeServer)
