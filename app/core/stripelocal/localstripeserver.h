@@ -23,7 +23,7 @@ struct StripeFault {
         RateLimited,    // 429 rate_limit; Stripe-Should-Retry when shouldRetry is set
         ServerError,    // 500 api_error
         LockTimeout,    // 409 lock_timeout
-        Slow,           // answers normally after delayMs
+        Slow,           // waits delayMs, then applies and answers (applied even if the client has gone)
         DropConnection, // closes the connection without an answer; nothing is applied
         ApplyThenDrop, // applies the request (and keeps its idempotent result), then closes without an answer
     };
@@ -50,7 +50,13 @@ struct RecordedRequest {
 // A small Stripe-compatible HTTP/1.1 server on 127.0.0.1 for the tests and the demo: the endpoints the
 // console uses (see StripeStore), Stripe's authentication, idempotency and error objects, scripted faults,
 // and a record of every request. Plain HTTP on loopback only; Content-Length bodies, keep-alive, one request
-// at a time per connection. Qt Network only (the design card has no QHttpServer).
+// at a time per connection. Qt Network only (the design card has no QHttpServer). It lives on the thread that
+// made it, like any QObject; the store is not locked, so seed it on that thread.
+//
+// Idempotency as Stripe keeps it: a POST with an Idempotency-Key is answered once and its result replayed
+// (header Idempotent-Replayed: true) for the same key, method, path and form parameters (in any order); other
+// parameters under that key get 400 idempotency_error. A request refused in validation keeps no result. A key
+// still running (a slow fault) is not guarded against a second request with it.
 class LocalStripeServer : public QObject {
     Q_OBJECT
 
