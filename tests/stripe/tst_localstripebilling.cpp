@@ -313,7 +313,20 @@ void TestLocalStripeBilling::responses_useTheFixturesFieldNames()
     const QJsonObject invoice = invoices.body[QStringLiteral("data")][0].toObject();
     compareWithFixture(invoice, fixture("invoice"), QStringLiteral("invoice"));
     QVERIFY(!invoice[QStringLiteral("number")].toString().isEmpty());
-    QVERIFY(invoice[QStringLiteral("hosted_invoice_url")].toString().startsWith(QStringLiteral("https://")));
+    const QString hostedUrl = invoice[QStringLiteral("hosted_invoice_url")].toString();
+    QVERIFY2(hostedUrl.startsWith(m_server->baseUrl().toString() + QLatin1Char('/')), qPrintable(hostedUrl));
+
+    // The hosted page opens without a key, as Stripe's does, and is no API request.
+    const int requestsBefore = m_server->requestCount();
+    QNetworkReply *page = m_network->get(QNetworkRequest(QUrl(hostedUrl)));
+    QSignalSpy pageFinished(page, &QNetworkReply::finished);
+    QVERIFY(pageFinished.wait(15000));
+    QCOMPARE(page->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QVERIFY(
+        page->header(QNetworkRequest::ContentTypeHeader).toString().startsWith(QStringLiteral("text/html")));
+    QVERIFY(QString::fromUtf8(page->readAll()).contains(invoice[QStringLiteral("number")].toString()));
+    page->deleteLater();
+    QCOMPARE(m_server->requestCount(), requestsBefore);
     compareWithFixture(send(QStringLiteral("GET"), QStringLiteral("/v1/invoices/upcoming"),
                             {{QStringLiteral("customer"), m_customer}})
                            .body,

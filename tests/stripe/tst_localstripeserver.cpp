@@ -46,6 +46,7 @@ private slots:
     void fault_applyThenDrop_appliedOnceAndReplayedOnRetry();
     void http_pipelinedSplitAndClosingRequests_answeredInOrder();
     void requests_recordedWithDecodedNamesAndHeaders();
+    void http_chunkedBody_refused400AndClosed();
 };
 
 void TestLocalStripeServer::initTestCase()
@@ -414,6 +415,23 @@ void TestLocalStripeServer::requests_recordedWithDecodedNamesAndHeaders()
                  .object(m_subscription)[QStringLiteral("metadata")][QStringLiteral("note")]
                  .toString(),
              QStringLiteral("a & b = c"));
+}
+
+void TestLocalStripeServer::http_chunkedBody_refused400AndClosed()
+{
+    QTcpSocket socket;
+    socket.connectToHost(QStringLiteral("127.0.0.1"), quint16(m_server->baseUrl().port()));
+    QVERIFY(socket.waitForConnected(5000));
+    QSignalSpy closed(&socket, &QTcpSocket::disconnected);
+    socket.write("POST /v1/subscriptions/" + m_subscription.toLatin1() +
+                 " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nitems\r\n0\r\n\r\n");
+    QByteArray received;
+    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll(), closed.size() == 1), 5000);
+    received += socket.readAll();
+    QVERIFY2(received.startsWith("HTTP/1.1 400 "), received.constData());
+    QVERIFY(received.contains("Content-Length"));
+    QCOMPARE(m_server->requestCount(), 0);
+    QCOMPARE(m_server->store().mutationCount(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestLocalStripeServer)

@@ -15,6 +15,7 @@ namespace {
 
 constexpr qsizetype maxHeaderBytes = 64 * 1024;
 constexpr qsizetype maxBodyBytes = 1024 * 1024;
+constexpr char hostedInvoicePath[] = "/hosted_invoice";
 
 QByteArray randomAlphanumeric(int length)
 {
@@ -77,7 +78,10 @@ LocalStripeServer::~LocalStripeServer() = default;
 
 bool LocalStripeServer::listen(quint16 port)
 {
-    return m_server->listen(QHostAddress::LocalHost, port);
+    if (!m_server->listen(QHostAddress::LocalHost, port))
+        return false;
+    m_store.setHostedInvoiceBase(baseUrl().toString() + QLatin1String(hostedInvoicePath));
+    return true;
 }
 
 QString LocalStripeServer::errorString() const
@@ -146,16 +150,10 @@ std::optional<LocalStripeServer::Parsed> LocalStripeServer::takeRequest(QTcpSock
 {
     const qsizetype headerEnd = connection.buffer.indexOf("\r\n\r\n");
     const auto refuse = [&](int status, const QString &message) {
-        const StripeResponse response =
-            StripeStore::error(status, QStringLiteral("invalid_request_error"), message);
-        const QByteArray body = QJsonDocument(response.body).toJson(QJsonDocument::Compact);
-        socket->write("HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) +
-                      "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                      QByteArray::number(body.size()) + "\r\nRequest-Id: " + nextRequestId() + "\r\n\r\n" +
-                      body);
-        socket->disconnectFromHost();
         connection.buffer.clear();
         connection.busy = true; // nothing more is read from this connection
+        writeResponse(socket, StripeStore::error(status, QStringLiteral("invalid_request_error"), message),
+                      false);
         return std::nullopt;
     };
     if (headerEnd < 0) {
@@ -225,6 +223,13 @@ QByteArray LocalStripeServer::nextRequestId()
 
 void LocalStripeServer::process(QTcpSocket *socket, const Parsed &parsed)
 {
+    // The hosted invoice page stands in for Stripe's, on another host there: no key, and no API request.
+    const QString pagePrefix = QLatin1String(hostedInvoicePath) + QLatin1Char('/');
+    if (parsed.method == QLatin1String("GET") && parsed.target.startsWith(pagePrefix)) {
+        writeResponse(socket, m_store.hostedInvoicePage(parsed.target.mid(pagePrefix.size())),
+                      parsed.keepAlive);
+        return;
+    }
     RecordedRequest record;
     record.method = parsed.method;
     const qsizetype question = parsed.target.indexOf(QLatin1Char('?'));
@@ -357,22 +362,33 @@ std::optional<StripeFault> LocalStripeServer::takeFault(const QString &method, c
 void LocalStripeServer::answer(QTcpSocket *socket, int index, const StripeResponse &response, bool keepAlive,
                                bool replayed, const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
 {
-    const QByteArray body = QJsonDocument(response.body).toJson(QJsonDocument::Compact);
-    QByteArray head =
-        "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reasonPhrase(response.status) +
-        "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
-        "\r\nRequest-Id: " + nextRequestId() + "\r\nStripe-Version: 2023-08-16\r\n";
+    QList<QPair<QByteArray, QByteArray>> headers = extraHeaders;
     if (replayed)
-        head += "Idempotent-Replayed: true\r\n";
-    for (const auto &header : extraHeaders)
-        head += header.first + ": " + header.second + "\r\n";
-    head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-    socket->write(head + body);
+        headers.append(qMakePair(QByteArray("Idempotent-Replayed"), QByteArray("true")));
     if (index < m_requests.size()) { // clearRequests() may have run while a slow answer waited
         m_requests[index].status = response.status;
         m_requests[index].replayed = replayed;
-        emit requestFinished(index);
     }
+    if (index < m_requests.size())
+        emit requestFinished(index);
+    writeResponse(socket, response, keepAlive, headers);
+}
+
+void LocalStripeServer::writeResponse(QTcpSocket *socket, const StripeResponse &response, bool keepAlive,
+                                      const QList<QPair<QByteArray, QByteArray>> &headers)
+{
+    const bool page = !response.html.isEmpty();
+    const QByteArray body =
+        page ? response.html : QJsonDocument(response.body).toJson(QJsonDocument::Compact);
+    QByteArray head = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' +
+                      reasonPhrase(response.status) +
+                      "\r\nContent-Type: " + (page ? "text/html; charset=utf-8" : "application/json") +
+                      "\r\nContent-Length: " + QByteArray::number(body.size()) +
+                      "\r\nRequest-Id: " + nextRequestId() + "\r\nStripe-Version: 2023-08-16\r\n";
+    for (const auto &header : headers)
+        head += header.first + ": " + header.second + "\r\n";
+    head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    socket->write(head + body);
     if (!keepAlive) {
         socket->disconnectFromHost();
         return;

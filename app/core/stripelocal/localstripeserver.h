@@ -112,6 +112,8 @@ private:
     void process(QTcpSocket *socket, const Parsed &parsed);
     void answer(QTcpSocket *socket, int index, const StripeResponse &response, bool keepAlive, bool replayed,
                 const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
+    void writeResponse(QTcpSocket *socket, const StripeResponse &response, bool keepAlive,
+                       const QList<QPair<QByteArray, QByteArray>> &headers = {});
     void drop(QTcpSocket *socket, int index);
     // Idempotency and the store, for an authenticated request; `replayed` when the cached answer is given.
     StripeResponse execute(const RecordedRequest &record, bool *replayed);

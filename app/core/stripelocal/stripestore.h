@@ -26,6 +26,7 @@ struct StripeRequest {
 struct StripeResponse {
     int status = 200;
     QJsonObject body;
+    QByteArray html{}; // instead of body, for the hosted invoice page
 };
 
 struct PriceSeed {
@@ -99,6 +100,11 @@ public:
     QString addPaymentMethod(const PaymentMethodSeed &seed);
     QString addSubscription(const SubscriptionSeed &seed);
     QString addInvoice(const InvoiceSeed &seed);
+
+    // Where hosted_invoice_url points: the server sets its own page, `<base>/<invoice id>`.
+    void setHostedInvoiceBase(const QString &base) { m_hostedInvoiceBase = base; }
+    // The page a customer opens from hosted_invoice_url, in place of Stripe's (no API key needed).
+    StripeResponse hostedInvoicePage(const QString &invoiceId) const;
 
     // The current object as the API renders it; empty when the id is unknown.
     QJsonObject object(const QString &id) const;
@@ -185,6 +191,7 @@ private:
                                const QHash<int, qint64> &newQuantities, qint64 prorationDate) const;
 
     std::function<qint64()> m_clock;
+    QString m_hostedInvoiceBase = QStringLiteral("http://127.0.0.1/hosted_invoice");
     quint64 m_idCounter = 0;
     int m_mutations = 0;
     QHash<QString, Price> m_prices;

@@ -201,37 +201,60 @@ QJsonObject StripeStore::invoiceJson(const Invoice &invoice) const
     const QString linesUrl =
         draft ? QStringLiteral("/v1/invoices/upcoming/lines?customer=%1").arg(invoice.customerId)
               : QStringLiteral("/v1/invoices/%1/lines").arg(invoice.id);
-    QJsonObject result{
-        {QStringLiteral("object"), QStringLiteral("invoice")},
-        {QStringLiteral("amount_due"), invoice.amountDue},
-        {QStringLiteral("amount_paid"), invoice.amountPaid},
-        {QStringLiteral("amount_remaining"), invoice.amountDue - invoice.amountPaid},
-        {QStringLiteral("attempted"), invoice.status == QLatin1String("paid")},
-        {QStringLiteral("billing_reason"), invoice.billingReason},
-        {QStringLiteral("collection_method"), QStringLiteral("charge_automatically")},
-        {QStringLiteral("created"), invoice.created},
-        {QStringLiteral("currency"), QStringLiteral("usd")},
-        {QStringLiteral("customer"), invoice.customerId},
-        {QStringLiteral("customer_email"), stringOrNull(customer.email)},
-        {QStringLiteral("customer_name"), stringOrNull(customer.name)},
-        {QStringLiteral("hosted_invoice_url"),
-         draft ? null : QJsonValue(QStringLiteral("https://invoice.stripe.com/i/local/%1").arg(invoice.id))},
-        {QStringLiteral("lines"), listJson(linesUrl, lines, false)},
-        {QStringLiteral("livemode"), false},
-        {QStringLiteral("metadata"), QJsonObject()},
-        {QStringLiteral("next_payment_attempt"), draft ? QJsonValue(invoice.created) : null},
-        {QStringLiteral("number"), stringOrNull(invoice.number)},
-        {QStringLiteral("paid"), invoice.status == QLatin1String("paid")},
-        {QStringLiteral("period_end"), invoice.periodEnd},
-        {QStringLiteral("period_start"), invoice.periodStart},
-        {QStringLiteral("starting_balance"), draft ? customer.balance : 0},
-        {QStringLiteral("status"), invoice.status},
-        {QStringLiteral("subscription"), stringOrNull(invoice.subscriptionId)},
-        {QStringLiteral("subtotal"), subtotal},
-        {QStringLiteral("total"), subtotal}};
+    QJsonObject result{{QStringLiteral("object"), QStringLiteral("invoice")},
+                       {QStringLiteral("amount_due"), invoice.amountDue},
+                       {QStringLiteral("amount_paid"), invoice.amountPaid},
+                       {QStringLiteral("amount_remaining"), invoice.amountDue - invoice.amountPaid},
+                       {QStringLiteral("attempted"), invoice.status == QLatin1String("paid")},
+                       {QStringLiteral("billing_reason"), invoice.billingReason},
+                       {QStringLiteral("collection_method"), QStringLiteral("charge_automatically")},
+                       {QStringLiteral("created"), invoice.created},
+                       {QStringLiteral("currency"), QStringLiteral("usd")},
+                       {QStringLiteral("customer"), invoice.customerId},
+                       {QStringLiteral("customer_email"), stringOrNull(customer.email)},
+                       {QStringLiteral("customer_name"), stringOrNull(customer.name)},
+                       {QStringLiteral("hosted_invoice_url"),
+                        draft ? null : QJsonValue(m_hostedInvoiceBase + QLatin1Char('/') + invoice.id)},
+                       {QStringLiteral("lines"), listJson(linesUrl, lines, false)},
+                       {QStringLiteral("livemode"), false},
+                       {QStringLiteral("metadata"), QJsonObject()},
+                       {QStringLiteral("next_payment_attempt"), draft ? QJsonValue(invoice.created) : null},
+                       {QStringLiteral("number"), stringOrNull(invoice.number)},
+                       {QStringLiteral("paid"), invoice.status == QLatin1String("paid")},
+                       {QStringLiteral("period_end"), invoice.periodEnd},
+                       {QStringLiteral("period_start"), invoice.periodStart},
+                       {QStringLiteral("starting_balance"), draft ? customer.balance : 0},
+                       {QStringLiteral("status"), invoice.status},
+                       {QStringLiteral("subscription"), stringOrNull(invoice.subscriptionId)},
+                       {QStringLiteral("subtotal"), subtotal},
+                       {QStringLiteral("total"), subtotal}};
     if (!draft)
         result.insert(QStringLiteral("id"), invoice.id);
     return result;
+}
+
+StripeResponse StripeStore::hostedInvoicePage(const QString &invoiceId) const
+{
+    const auto found = m_invoices.constFind(invoiceId);
+    if (found == m_invoices.constEnd())
+        return {
+            404, {}, QByteArrayLiteral("<!DOCTYPE html><title>Invoice not found</title><p>No such invoice.")};
+    const auto money = [](qint64 cents) {
+        return QStringLiteral("$%1.%2").arg(cents / 100).arg(qAbs(cents % 100), 2, 10, QLatin1Char('0'));
+    };
+    QString lines;
+    for (const Line &line : found->lines)
+        lines += QStringLiteral("<tr><td>%1</td><td>%2</td></tr>")
+                     .arg(line.description.toHtmlEscaped(), money(line.amount));
+    const QString number = found->number.toHtmlEscaped();
+    const QString page =
+        QStringLiteral(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Invoice %1</title></head><body>"
+            "<h1>Invoice %1</h1><p>Local Stripe test server: no payment can be made here.</p>"
+            "<p>Status: %2. Amount due: %3. Amount paid: %4.</p><table>%5</table></body></html>")
+            .arg(number, found->status.toHtmlEscaped(), money(found->amountDue), money(found->amountPaid),
+                 lines);
+    return {200, {}, page.toUtf8()};
 }
 
 } // namespace beacon::stripelocal
