@@ -4,6 +4,7 @@
 #include "buildinfo.h"
 #include "check/anomalycheck.h"
 #include "cli/actioncommand.h"
+#include "cli/billingcommand.h"
 #include "db/database.h"
 #include "db/demoenvironment.h"
 #include "db/localuser.h"
@@ -53,6 +54,9 @@ const QList<Command> &commands()
         {QStringLiteral("check"),
          {QStringLiteral("workspace")},
          tr("Find data anomalies without changing anything [--workspace ID]; exits 3 when any are found.")},
+        {QStringLiteral("reconcile"), QStringList{QStringLiteral("workspace")} + stripeOptionNames(),
+         tr("Compare the workspaces with Stripe's customers and subscriptions [--workspace ID]; exits 3 "
+            "when they disagree.")},
     };
     static const QList<Command> withActions = [] {
         QList<Command> all = list;
@@ -335,6 +339,53 @@ int runCheck(const QCommandLineParser &parser, Reporter &reporter)
     return reporter.finish({}, anomalies.isEmpty() ? 0 : exitCodeFor(ErrorKind::Refused));
 }
 
+int runReconcile(const QCommandLineParser &parser, Reporter &reporter)
+{
+    std::optional<qint64> workspace;
+    if (parser.isSet(QStringLiteral("workspace"))) {
+        bool ok = false;
+        const qint64 id = parser.value(QStringLiteral("workspace")).toLongLong(&ok);
+        if (!ok || id <= 0)
+            return reporter.finish(
+                usageError(tr("--workspace must be a positive whole number (a workspace id).")));
+        workspace = id;
+    }
+    StripeAccess access;
+    if (DbError error = stripeAccessFrom(parser, &access))
+        return reporter.finish(error);
+    DbError error;
+    auto connection = connect(parser, reporter, &error);
+    if (!connection)
+        return reporter.finish(error);
+    if ((error = Migrator::checkVersion(connection->database())))
+        return reporter.finish(error);
+    const ReconcileReport report =
+        runReconciliation(connection->database(), access, workspace,
+                          [&reporter](const QString &line) { reporter.progress(line); });
+    if (report.error)
+        return reporter.finish(report.error);
+    QJsonArray findings;
+    for (const billing::Finding &finding : report.findings) {
+        findings.append(finding.toJson());
+        reporter.say(QStringLiteral("%1\tworkspace %2\tdatabase: %3\tstripe: %4\tfix: %5")
+                         .arg(billing::findingKindName(finding.kind))
+                         .arg(finding.workspaceId)
+                         .arg(finding.databaseValue, finding.stripeValue, finding.suggestedFix));
+    }
+    reporter.set(QStringLiteral("findings"), findings);
+    reporter.set(QStringLiteral("stripe_customers"), report.customers);
+    reporter.set(QStringLiteral("stripe_subscriptions"), report.subscriptions);
+    reporter.set(QStringLiteral("workspaces"), report.workspaces);
+    reporter.say(report.findings.isEmpty()
+                     ? tr("The database and Stripe agree (%1 customers, %2 subscriptions, %3 workspaces).")
+                           .arg(report.customers)
+                           .arg(report.subscriptions)
+                           .arg(report.workspaces)
+                 : report.findings.size() == 1 ? tr("1 disagreement found.")
+                                               : tr("%1 disagreements found.").arg(report.findings.size()));
+    return reporter.finish({}, report.findings.isEmpty() ? 0 : exitCodeFor(ErrorKind::Refused));
+}
+
 #ifdef Q_OS_UNIX
 // Blocks this thread until SIGINT or SIGTERM arrives; the demo has nothing else to do meanwhile.
 void waitForInterrupt()
@@ -403,7 +454,9 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
     };
     parser.addOptions(options);
     parser.addOptions(actionOptions());
-    parser.addPositionalArgument(QStringLiteral("command"), tr("migrate, seed, demo, check, or an action"));
+    parser.addOptions(stripeOptions());
+    parser.addPositionalArgument(QStringLiteral("command"),
+                                 tr("migrate, seed, demo, check, reconcile, or an action"));
 
     const bool json = arguments.contains(QStringLiteral("--json"));
     auto usage = [&](const QString &text) {
@@ -467,6 +520,8 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
         return runSeed(parser, reporter);
     if (name == QLatin1String("check"))
         return runCheck(parser, reporter);
+    if (name == QLatin1String("reconcile"))
+        return runReconcile(parser, reporter);
     return runDemo(parser, reporter);
 }
 

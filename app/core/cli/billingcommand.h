@@ -1,0 +1,47 @@
+#pragma once
+
+#include "billing/reconciliation.h"
+#include "billing/stripeendpoint.h"
+#include "billing/stripekey.h"
+#include "db/dberror.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QList>
+#include <QSqlDatabase>
+
+#include <functional>
+#include <optional>
+
+namespace beacon::cli {
+
+// beaconctl's options for Stripe. The key is never one of them: it comes from STRIPE_API_KEY or from a file
+// only its owner can read (--stripe-key-file), so that it never shows in `ps` or a shell history.
+QList<QCommandLineOption> stripeOptions();
+QStringList stripeOptionNames();
+
+struct StripeAccess {
+    std::optional<billing::StripeKey> key;
+    std::optional<billing::StripeEndpoint> endpoint;
+};
+// The key (--stripe-key-file, else STRIPE_API_KEY) and the API address (--stripe-api-base, else
+// BEACON_STRIPE_API_BASE, else Stripe's own), or a usage error that says how to give them.
+DbError stripeAccessFrom(const QCommandLineParser &parser, StripeAccess *access);
+
+struct ReconcileReport {
+    DbError error;
+    QList<billing::Finding> findings;
+    int customers = 0;     // read from Stripe
+    int subscriptions = 0; // read from Stripe
+    int workspaces = 0;    // read from the database
+};
+
+// Pages once through Stripe's customers and subscriptions (limit=100, within the client's rate limit),
+// reads the workspaces they name and those that name Stripe ids, and compares them. With `workspace`, only
+// that workspace's findings are kept (Stripe cannot be asked by metadata, so the paging is the same).
+// `progress` gets a line per page. Runs its own event loop until Stripe has answered.
+ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &access,
+                                  std::optional<qint64> workspace,
+                                  const std::function<void(const QString &line)> &progress);
+
+} // namespace beacon::cli
