@@ -178,6 +178,7 @@ void ActionForm::buildFields(const ActionRequest &prefill, QFormLayout *form)
                                        prefill.stripeSubscriptionId);
         addRow(tr("Stripe &subscription id:"), m_subscription);
         break;
+    case ActionKind::BillingSync: // not offered in the console until it reads Stripe itself
     case ActionKind::QuotaRepair:
         break;
     }

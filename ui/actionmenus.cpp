@@ -328,6 +328,7 @@ QList<models::PagedTableModel *> ActionMenus::modelsAffectedBy(ActionKind kind) 
     case ActionKind::ReadOnly:
     case ActionKind::QuotaRepair:
     case ActionKind::BillingLink:
+    case ActionKind::BillingSync:
         workspaceRows();
         break;
     case ActionKind::MemberAdd:

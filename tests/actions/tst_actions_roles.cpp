@@ -65,6 +65,10 @@ ActionRequest requestFor(ActionKind kind)
         request.workspaceId = Roomy;
         request.stripeCustomerId = QStringLiteral("cus_linkedByRoleTest");
         break;
+    case ActionKind::BillingSync:
+        // Needs a row that names a subscription: tst_actions_billing checks its roles.
+        request.workspaceId = Roomy;
+        break;
     }
     return request;
 }
@@ -173,6 +177,7 @@ void TestActionRoles::action_asGroupLogin_appliedOrDenied_data()
         {ActionKind::ProjectDelete, true, false, true}, {ActionKind::FileDelete, true, false, true},
         {ActionKind::QuotaRepair, true, false, true},   {ActionKind::ReadOnly, false, true, true},
         {ActionKind::UserMerge, false, false, true},    {ActionKind::ExportsPurge, false, false, true},
+        {ActionKind::BillingLink, false, true, true},
     };
     for (const auto &row : table) {
         const QByteArray name = actions::actionName(row.kind).toUtf8();

@@ -38,6 +38,7 @@ private slots:
     void reconcile_plantedDisagreements_listedExitThree();
     void reconcile_oneWorkspace_onlyItsFindings();
     void reconcile_afterBillingLink_lostIdGone();
+    void reconcile_afterBillingSync_statusDriftGone();
     void reconcile_noKey_saysHowToGiveOne();
     void reconcile_keyFileOthersCanRead_refused();
 
@@ -204,6 +205,27 @@ void TestReconcileCli::reconcile_afterBillingLink_lostIdGone()
     const QStringList kinds = findingKinds(run.json());
     QVERIFY2(!kinds.contains(QStringLiteral("3:lost_subscription_id")), qPrintable(kinds.join(u' ')));
     QVERIFY2(kinds.contains(QStringLiteral("3:status_drift")), qPrintable(kinds.join(u' ')));
+}
+
+void TestReconcileCli::reconcile_afterBillingSync_statusDriftGone()
+{
+    const Run sync =
+        ctl({QStringLiteral("--json"), QStringLiteral("billing-sync"), QStringLiteral("--workspace"),
+             QStringLiteral("2"), QStringLiteral("--reason"), QStringLiteral("past due in Stripe")});
+    QVERIFY2(sync.exitCode == 0, qPrintable(sync.out + sync.err));
+    const QJsonObject after = sync.json().value(QStringLiteral("after")).toObject();
+    QCOMPARE(after.value(QStringLiteral("subscription_status")).toString(), QStringLiteral("past_due"));
+    // The audit row says which Stripe answer it wrote.
+    QVERIFY(after.value(QStringLiteral("stripe_request_id")).toString().startsWith(QLatin1String("req_")));
+    const Run run = ctl({QStringLiteral("--json"), QStringLiteral("reconcile"), QStringLiteral("--workspace"),
+                         QStringLiteral("2")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    QVERIFY(findingKinds(run.json()).isEmpty());
+    // Again: Stripe and the row agree now, so there is nothing to write.
+    const Run again = ctl({QStringLiteral("billing-sync"), QStringLiteral("--workspace"), QStringLiteral("2"),
+                           QStringLiteral("--reason"), QStringLiteral("twice")});
+    QCOMPARE(again.exitCode, 3);
+    QVERIFY2(again.err.contains(QLatin1String("already agrees")), qPrintable(again.err));
 }
 
 void TestReconcileCli::reconcile_noKey_saysHowToGiveOne()

@@ -62,6 +62,10 @@ const QList<KindInfo> &kinds()
          "billing-link",
          {QStringLiteral("beacon_finance"), QStringLiteral("beacon_admin")},
          false},
+        {ActionKind::BillingSync,
+         "billing-sync",
+         {QStringLiteral("beacon_finance"), QStringLiteral("beacon_admin")},
+         false},
     };
     return list;
 }
@@ -192,6 +196,14 @@ ActionText actionText(ActionKind kind)
                   "reconciliation found it. Refused when another workspace already has the id."),
                 t("Link workspace %1 to these Stripe ids?"),
                 {QStringLiteral("workspaces"), auditLog}};
+    case ActionKind::BillingSync:
+        return {t("Sync billing from Stripe"),
+                t("Writes the subscription's status, current period end and plan, as Stripe has them, into "
+                  "the workspace's row. A plan with fewer seats than the workspace has members is refused; "
+                  "one with less storage than it uses needs \"allow over quota\", and then makes the "
+                  "workspace read-only."),
+                t("Write Stripe's view of the subscription into workspace %1?"),
+                {QStringLiteral("workspaces"), auditLog}};
     }
     return {};
 }
@@ -261,6 +273,9 @@ DbError validate(const ActionRequest &request)
         if (request.limit <= 0)
             return usage(tr("--limit must be a positive number."));
         return {};
+    case ActionKind::BillingSync:
+        // Stripe's view is read by the command, after these checks; the engine refuses to run without it.
+        return need(request.workspaceId.has_value(), QStringLiteral("--workspace ID"));
     case ActionKind::BillingLink: {
         if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
             return error;

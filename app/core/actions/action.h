@@ -25,6 +25,7 @@ enum class ActionKind {
     UserMerge,
     ExportsPurge,
     BillingLink,
+    BillingSync,
 };
 
 // The name used on the command line and in the audit log, e.g. "plan-change".
@@ -53,6 +54,16 @@ ActionText actionText(ActionKind kind);
 
 // The membership roles, strongest first.
 const QStringList &memberRoles();
+
+// A subscription as Stripe answered for it (billing-sync), read by the command just before the action runs:
+// never typed by a person.
+struct StripeSubscriptionState {
+    QString subscriptionId;
+    QString status;
+    std::optional<qint64> currentPeriodEnd; // Unix seconds
+    QString priceId;
+    QString requestId; // Stripe's Request-Id of the answer, recorded in the audit row
+};
 
 struct ActionRequest {
     ActionKind kind = ActionKind::QuotaRepair;
@@ -84,6 +95,8 @@ struct ActionRequest {
     // billing-link: the Stripe ids the workspace's row lost (either or both), as reconciliation found them.
     QString stripeCustomerId;
     QString stripeSubscriptionId;
+    // billing-sync: what Stripe holds for the subscription the row names.
+    std::optional<StripeSubscriptionState> stripeSubscription;
 };
 
 // Malformed input (no reason, a missing option, an unknown role): refused before any database work, as

@@ -123,5 +123,6 @@ DbError runProjectDelete(ActionContext &context);
 DbError runFileDelete(ActionContext &context);
 DbError runExportsPurge(ActionContext &context);
 DbError runBillingLink(ActionContext &context);
+DbError runBillingSync(ActionContext &context);
 
 } // namespace beacon::actions

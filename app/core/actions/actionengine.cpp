@@ -220,6 +220,8 @@ DbError runBody(ActionContext &context)
         return runExportsPurge(context);
     case ActionKind::BillingLink:
         return runBillingLink(context);
+    case ActionKind::BillingSync:
+        return runBillingSync(context);
     }
     return DbError::make(ErrorKind::Internal, tr("Unknown action."));
 }

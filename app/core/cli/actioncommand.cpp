@@ -59,6 +59,11 @@ const QList<OptionInfo> &optionInfo()
         {ActionKind::ExportsPurge,
          {QStringLiteral("older-than"), QStringLiteral("limit")},
          QT_TRANSLATE_NOOP("beaconctl", "--older-than DAYS [--limit N]")},
+        {ActionKind::BillingSync,
+         {QStringLiteral("workspace"), QStringLiteral("allow-over-quota"), QStringLiteral("stripe-key-file"),
+          QStringLiteral("stripe-api-base")},
+         QT_TRANSLATE_NOOP("beaconctl", "--workspace ID [--allow-over-quota] (Stripe key: STRIPE_API_KEY or "
+                                        "--stripe-key-file PATH)")},
         {ActionKind::BillingLink,
          {QStringLiteral("workspace"), QStringLiteral("customer"), QStringLiteral("subscription")},
          QT_TRANSLATE_NOOP("beaconctl", "--workspace ID [--customer cus_...] [--subscription sub_...]")},

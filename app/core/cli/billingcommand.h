@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actions/action.h"
 #include "billing/reconciliation.h"
 #include "billing/stripeendpoint.h"
 #include "billing/stripekey.h"
@@ -43,5 +44,11 @@ struct ReconcileReport {
 ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &access,
                                   std::optional<qint64> workspace,
                                   const std::function<void(const QString &line)> &progress);
+
+// billing-sync's look at Stripe, just before the action: the subscription the workspace's row names, as
+// Stripe answers for it now, into request->stripeSubscription. A row that names none is left to the action
+// to refuse in words.
+DbError readSubscriptionForSync(const QSqlDatabase &db, const StripeAccess &access,
+                                actions::ActionRequest *request);
 
 } // namespace beacon::cli

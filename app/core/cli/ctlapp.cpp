@@ -196,6 +196,17 @@ int runAction(actions::ActionKind kind, const QCommandLineParser &parser, Report
         reporter.set(QStringLiteral("outcome"), QStringLiteral("refused"));
         return reporter.finish(schema);
     }
+    if (kind == actions::ActionKind::BillingSync) {
+        // Stripe is asked just before the action, which then writes its answer under the workspace lock.
+        StripeAccess access;
+        if (!(error = stripeAccessFrom(parser, &access)))
+            error = readSubscriptionForSync(connection->database(), access, &request);
+        if (error) {
+            reporter.set(QStringLiteral("outcome"),
+                         error.kind == ErrorKind::Usage ? QStringLiteral("refused") : kindName(error.kind));
+            return reporter.finish(error);
+        }
+    }
     const ActionReport report = runActionCommand(connection->database(), request);
     for (auto field = report.fields.constBegin(); field != report.fields.constEnd(); ++field)
         reporter.set(field.key(), field.value());
