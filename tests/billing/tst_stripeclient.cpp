@@ -2,6 +2,7 @@
 // idempotency keys), which answers are retried and which never are, paging, the rate limit, timeouts, cancel,
 // and the errors a person and support see, none of which may contain the key.
 #include "scriptedhttpserver.h"
+#include "stripetestoptions.h"
 
 #include "billing/stripeclient.h"
 
@@ -54,13 +55,7 @@ QByteArray listPage(const QStringList &ids, bool hasMore)
 
 StripeClientOptions fastOptions()
 {
-    StripeClientOptions options;
-    options.initialBackoff = std::chrono::milliseconds(5);
-    options.maxBackoff = std::chrono::milliseconds(20);
-    options.requestsPerSecond = 1000;
-    options.connectTimeout = std::chrono::milliseconds(5000);
-    options.transferTimeout = std::chrono::milliseconds(5000);
-    return options;
+    return test::fastStripeOptions();
 }
 
 // Every message the client logs, at every level, to prove the key never reaches a log line.

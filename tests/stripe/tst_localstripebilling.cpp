@@ -11,16 +11,7 @@ using namespace beacon::stripelocal;
 using beacon::test::LocalStripeTest;
 using beacon::test::StripeAnswer;
 
-namespace {
-
-CustomerSeed customerWithEmail(const QString &email)
-{
-    CustomerSeed seed;
-    seed.email = email;
-    return seed;
-}
-
-} // namespace
+using beacon::test::customerWithEmail;
 
 class TestLocalStripeBilling : public LocalStripeTest {
     Q_OBJECT

@@ -12,16 +12,7 @@ using namespace beacon::stripelocal;
 using beacon::test::LocalStripeTest;
 using beacon::test::StripeAnswer;
 
-namespace {
-
-CustomerSeed customerWithEmail(const QString &email)
-{
-    CustomerSeed seed;
-    seed.email = email;
-    return seed;
-}
-
-} // namespace
+using beacon::test::customerWithEmail;
 
 class TestLocalStripeServer : public LocalStripeTest {
     Q_OBJECT

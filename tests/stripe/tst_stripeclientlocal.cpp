@@ -2,6 +2,7 @@
 // every scripted fault is met as the client's rules say, and every request the client sends is valid against
 // Stripe's published API description (checked after each test by the base class).
 #include "localstripetest.h"
+#include "stripetestoptions.h"
 
 #include "billing/reconciliation.h"
 #include "billing/stripeclient.h"
@@ -20,12 +21,7 @@ namespace {
 
 StripeClientOptions fastOptions()
 {
-    StripeClientOptions options;
-    options.initialBackoff = std::chrono::milliseconds(5);
-    options.maxBackoff = std::chrono::milliseconds(20);
-    options.requestsPerSecond = 1000;
-    options.transferTimeout = std::chrono::milliseconds(5000);
-    return options;
+    return test::fastStripeOptions();
 }
 
 bool waitForFinished(StripeCall *call, int timeoutMs = 15000)
@@ -168,9 +164,7 @@ void TestStripeClientLocal::updateSubscription_newPrice_appliedOnce()
 void TestStripeClientLocal::listCustomers_250_threePagesOfAHundred()
 {
     for (int i = 0; i < 249; ++i) {
-        stripelocal::CustomerSeed seed;
-        seed.email = QStringLiteral("c%1@example.test").arg(i);
-        m_server->store().addCustomer(seed);
+        m_server->store().addCustomer(test::customerWithEmail(QStringLiteral("c%1@example.test").arg(i)));
     }
     StripeClient *stripe = client();
     QVERIFY(stripe);

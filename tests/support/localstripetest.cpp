@@ -6,6 +6,13 @@
 
 namespace beacon::test {
 
+stripelocal::CustomerSeed customerWithEmail(const QString &email)
+{
+    stripelocal::CustomerSeed seed;
+    seed.email = email;
+    return seed;
+}
+
 using namespace stripelocal;
 
 QByteArray stripeFormEncode(const StripeParams &params)

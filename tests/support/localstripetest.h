@@ -22,6 +22,9 @@ struct StripeAnswer {
     QHash<QByteArray, QByteArray> headers; // lower-cased names
 };
 
+// A customer with only an e-mail address, for tests that need many.
+stripelocal::CustomerSeed customerWithEmail(const QString &email);
+
 // Stripe's form encoding of name/value pairs, names already in bracket form (`items[0][price]`).
 QByteArray stripeFormEncode(const StripeParams &params);
 

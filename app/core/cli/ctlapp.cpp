@@ -298,17 +298,24 @@ int runSeed(const QCommandLineParser &parser, Reporter &reporter)
     return reporter.finish({});
 }
 
+// check's and reconcile's --workspace: absent, or a positive id.
+DbError workspaceOption(const QCommandLineParser &parser, std::optional<qint64> *workspace)
+{
+    if (!parser.isSet(QStringLiteral("workspace")))
+        return {};
+    bool ok = false;
+    const qint64 id = parser.value(QStringLiteral("workspace")).toLongLong(&ok);
+    if (!ok || id <= 0)
+        return usageError(tr("--workspace must be a positive whole number (a workspace id)."));
+    *workspace = id;
+    return {};
+}
+
 int runCheck(const QCommandLineParser &parser, Reporter &reporter)
 {
     std::optional<qint64> workspace;
-    if (parser.isSet(QStringLiteral("workspace"))) {
-        bool ok = false;
-        const qint64 id = parser.value(QStringLiteral("workspace")).toLongLong(&ok);
-        if (!ok || id <= 0)
-            return reporter.finish(
-                usageError(tr("--workspace must be a positive whole number (a workspace id).")));
-        workspace = id;
-    }
+    if (DbError error = workspaceOption(parser, &workspace))
+        return reporter.finish(error);
     DbError error;
     auto connection = connect(parser, reporter, &error);
     if (!connection)
@@ -353,14 +360,8 @@ int runCheck(const QCommandLineParser &parser, Reporter &reporter)
 int runReconcile(const QCommandLineParser &parser, Reporter &reporter)
 {
     std::optional<qint64> workspace;
-    if (parser.isSet(QStringLiteral("workspace"))) {
-        bool ok = false;
-        const qint64 id = parser.value(QStringLiteral("workspace")).toLongLong(&ok);
-        if (!ok || id <= 0)
-            return reporter.finish(
-                usageError(tr("--workspace must be a positive whole number (a workspace id).")));
-        workspace = id;
-    }
+    if (DbError error = workspaceOption(parser, &workspace))
+        return reporter.finish(error);
     StripeAccess access;
     if (DbError error = stripeAccessFrom(parser, &access))
         return reporter.finish(error);
