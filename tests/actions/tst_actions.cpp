@@ -131,6 +131,8 @@ private slots:
     void sameActionIdTwice_appliedOnceAndFirstOutcomeReported();
     void sameActionIdAfterLaterChange_notAppliedAgain();
     void sameActionIdForOtherAction_usageErrorNothingWritten();
+    void sameActionIdOtherParameters_usageErrorNothingWritten_data();
+    void sameActionIdOtherParameters_usageErrorNothingWritten();
     void sameActionIdAfterRefusal_appliedOnceDataAllows();
     void staleExpectedVersion_conflictAndNothingWritten_data();
     void staleExpectedVersion_conflictAndNothingWritten();
@@ -460,6 +462,42 @@ void TestActionEngine::sameActionIdForOtherAction_usageErrorNothingWritten()
                                                        QStringLiteral("was already used for member-add"));
     QVERIFY2(problems.isEmpty(), qPrintable(problems));
     QCOMPARE(fixture.role(Roomy, Cy), QStringLiteral("member"));
+}
+
+void TestActionEngine::sameActionIdOtherParameters_usageErrorNothingWritten_data()
+{
+    QTest::addColumn<ActionRequest>("first");
+    QTest::addColumn<ActionRequest>("other");
+    const auto pair = [](const char *name, const ActionRequest &first, ActionRequest other) {
+        other.actionId = first.actionId;
+        QTest::newRow(name) << first << other;
+    };
+    pair("plan-change, another plan", planChange(Roomy, QStringLiteral("starter")),
+         planChange(Roomy, QStringLiteral("business")));
+    pair("plan-change, another workspace", planChange(Roomy, QStringLiteral("starter")),
+         planChange(Shared, QStringLiteral("starter")));
+    pair("member-role, another role", memberRole(Roomy, Cy, QStringLiteral("admin")),
+         memberRole(Roomy, Cy, QStringLiteral("viewer")));
+    pair("read-only, on then off", readOnly(Roomy, true), readOnly(Roomy, false));
+    pair("exports-purge, another limit", exportsPurge(30, 1000), exportsPurge(30, 2));
+}
+
+void TestActionEngine::sameActionIdOtherParameters_usageErrorNothingWritten()
+{
+    // As Stripe does with an idempotency key: the same id is a retry of the same request, never another one.
+    QFETCH(ActionRequest, first);
+    QFETCH(ActionRequest, other);
+    auto &fixture = *m_fixture;
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), first));
+    const QString problems =
+        test::runExpectingFailure(fixture, other, ErrorKind::Usage, QStringLiteral("with other parameters"));
+    QVERIFY2(problems.isEmpty(), qPrintable(problems));
+    // The same request again is still a retry, reported as already applied.
+    ActionRequest retry = first;
+    retry.reason = QStringLiteral("retried with other words");
+    const ActionResult again = actions::runAction(fixture.db(), retry);
+    QVERIFY_APPLIED(again);
+    QVERIFY(again.alreadyApplied);
 }
 
 void TestActionEngine::sameActionIdAfterRefusal_appliedOnceDataAllows()

@@ -208,6 +208,39 @@ ActionText actionText(ActionKind kind)
     return {};
 }
 
+QJsonObject requestParameters(const ActionRequest &request)
+{
+    QJsonObject parameters;
+    const auto id = [&parameters](const char *name, const std::optional<qint64> &value) {
+        if (value)
+            parameters.insert(QLatin1String(name), QString::number(*value));
+    };
+    const auto text = [&parameters](const char *name, const QString &value) {
+        if (!value.isEmpty())
+            parameters.insert(QLatin1String(name), value);
+    };
+    id("workspace", request.workspaceId);
+    id("user", request.userId);
+    text("user_email", request.userEmail.trimmed().toLower());
+    id("project", request.projectId);
+    id("file", request.fileId);
+    id("keep", request.keepUserId);
+    id("merge", request.mergeUserId);
+    text("plan", request.plan);
+    text("role", request.role);
+    if (request.allowOverQuota)
+        parameters.insert(QStringLiteral("allow_over_quota"), true);
+    if (request.readOnly)
+        parameters.insert(QStringLiteral("read_only"), *request.readOnly);
+    if (request.kind == ActionKind::ExportsPurge) {
+        parameters.insert(QStringLiteral("older_than_days"), request.olderThanDays);
+        parameters.insert(QStringLiteral("limit"), request.limit);
+    }
+    text("stripe_customer_id", request.stripeCustomerId);
+    text("stripe_subscription_id", request.stripeSubscriptionId);
+    return parameters;
+}
+
 QString ActionResult::outcome() const
 {
     if (!error)

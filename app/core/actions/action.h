@@ -99,6 +99,11 @@ struct ActionRequest {
     std::optional<StripeSubscriptionState> stripeSubscription;
 };
 
+// What the request asks the action to do, for the audit row: the target and the options, without the person,
+// the reason, the timeouts or what was read from Stripe. An action id used again must come with the same
+// parameters (as Stripe's idempotency keys must); otherwise the engine refuses it.
+QJsonObject requestParameters(const ActionRequest &request);
+
 // Malformed input (no reason, a missing option, an unknown role): refused before any database work, as
 // ErrorKind::Usage. Empty when the request is well formed.
 DbError validate(const ActionRequest &request);

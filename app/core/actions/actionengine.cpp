@@ -58,6 +58,15 @@ DbError readApplied(StatementRows *query, const ActionRequest &request, ActionRe
             ErrorKind::Usage,
             tr("The action id %1 was already used for %2; give each action its own id.")
                 .arg(request.actionId.toString(QUuid::WithoutBraces), query->value(0).toString()));
+    // Rows written before the parameters were recorded have none, and are taken as the same request.
+    const QJsonValue earlier = parseJson(query->value(4));
+    if (earlier.isObject() && earlier.toObject() != requestParameters(request))
+        return DbError::make(ErrorKind::Usage,
+                             tr("The action id %1 was already used for %2 with other parameters (%3); give "
+                                "each action its own "
+                                "id, and use the same id only to retry the same request.")
+                                 .arg(request.actionId.toString(QUuid::WithoutBraces),
+                                      query->value(0).toString(), jsonText(earlier.toObject())));
     result->alreadyApplied = true;
     result->before = parseJson(query->value(1));
     result->after = parseJson(query->value(2));
@@ -98,26 +107,18 @@ DbError beginAndFindApplied(StatementCache &statements, const ActionRequest &req
     return readApplied(query, request, result, found);
 }
 
-// What the audit row records as the client: which program and version acted, and from where; nothing
-// secret. The host is looked up once; it does not change while the program runs. A worker runs action
-// after action for the same program, so its last answer is kept.
+// What the audit row records as the client: which program and version acted, and from where, and what
+// the request asked (requestParameters(), which a reuse of the action id is checked against); nothing
+// secret. The host is looked up once; it does not change while the program runs.
 QString clientJson(const ActionRequest &request)
 {
     static const QString host = QSysInfo::machineHostName();
-    struct Last {
-        QString program;
-        bool dryRun = false;
-        QString json;
-    };
-    thread_local Last last;
-    if (last.json.isEmpty() || last.program != request.client || last.dryRun != request.dryRun) {
-        const QJsonObject client{{QStringLiteral("program"), request.client},
-                                 {QStringLiteral("version"), applicationVersion()},
-                                 {QStringLiteral("host"), host},
-                                 {QStringLiteral("dry_run"), request.dryRun}};
-        last = {request.client, request.dryRun, jsonText(client)};
-    }
-    return last.json;
+    const QJsonObject client{{QStringLiteral("program"), request.client},
+                             {QStringLiteral("version"), applicationVersion()},
+                             {QStringLiteral("host"), host},
+                             {QStringLiteral("dry_run"), request.dryRun},
+                             {QStringLiteral("request"), requestParameters(request)}};
+    return jsonText(client);
 }
 
 // The audit row; with `commit`, COMMIT goes in the same round trip, so that the rows the action locked are

@@ -32,8 +32,8 @@ QString timeoutsAndActionLock()
 
 QString appliedLookup()
 {
-    return QStringLiteral("SELECT action, before::text, after::text, reason FROM public.audit_log "
-                          "WHERE action_id = CAST($1 AS uuid)");
+    return QStringLiteral("SELECT action, before::text, after::text, reason, (client -> 'request')::text "
+                          "FROM public.audit_log WHERE action_id = CAST($1 AS uuid)");
 }
 
 QString workspaceLock()
