@@ -1,4 +1,5 @@
 #include "actionbench.h"
+#include "billingbench.h"
 #include "browsebench.h"
 #include "connectionbench.h"
 #include "stallmeter.h"
@@ -36,8 +37,9 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     const QCommandLineOption dbOption(QStringLiteral("db"), QStringLiteral("Database URI (required)."),
                                       QStringLiteral("uri"));
-    const QCommandLineOption onlyOption(
-        QStringLiteral("only"), QStringLiteral("browse, connections or actions."), QStringLiteral("group"));
+    const QCommandLineOption onlyOption(QStringLiteral("only"),
+                                        QStringLiteral("browse, connections, actions or billing."),
+                                        QStringLiteral("group"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print one JSON array."));
     QCommandLineOption probeOption(QStringLiteral("memory-probe"),
                                    QStringLiteral("Internal: one memory scenario in this process."),
@@ -62,13 +64,14 @@ int main(int argc, char **argv)
     }
     const QString only = parser.value(onlyOption);
     if (!only.isEmpty() && only != QLatin1String("browse") && only != QLatin1String("actions") &&
-        only != QLatin1String("connections")) {
-        err << "beacon-bench: --only takes browse, connections or actions." << Qt::endl;
+        only != QLatin1String("connections") && only != QLatin1String("billing")) {
+        err << "beacon-bench: --only takes browse, connections, actions or billing." << Qt::endl;
         return 2;
     }
     const bool browse = only.isEmpty() || only == QLatin1String("browse");
     const bool connections = only.isEmpty() || only == QLatin1String("connections");
     const bool actions = only.isEmpty() || only == QLatin1String("actions");
+    const bool billing = only.isEmpty() || only == QLatin1String("billing");
     // Before anything is measured: the browsing scenarios take minutes, and the actions need pgbench.
     QString pgbench;
     if (actions) {
@@ -104,6 +107,13 @@ int main(int argc, char **argv)
         }
     }
 
+    if (billing) {
+        if (const DbError error = bench::runBillingBench(*spec, &figures)) {
+            err << "beacon-bench: " << error.fullText() << Qt::endl;
+            return error.exitCode();
+        }
+    }
+
     if (parser.isSet(jsonOption)) {
         QJsonArray array;
         for (const auto &figure : std::as_const(figures))
@@ -129,7 +139,8 @@ int main(int argc, char **argv)
                .arg(QStringLiteral("target"), 8)
                .arg(QStringLiteral("bar"), 8);
     for (const auto &figure : std::as_const(figures)) {
-        // A rate (actions/s) must reach its bar; a cost (ms, MB) must stay under it.
+        // A rate (actions/s) must reach its bar; a cost (ms, MB) must stay under it. A row without a target
+        // ratio only informs.
         const QString bar = figure.target <= 0      ? QString()
                             : figure.higherIsBetter ? QStringLiteral("≥%1").arg(figure.target)
                                                     : QStringLiteral("≤%1").arg(figure.target);
@@ -139,7 +150,8 @@ int main(int argc, char **argv)
                    .arg(number(figure.baseline, 10))
                    .arg(figure.unit, -9)
                    .arg(number(figure.ratio(), 0) + QLatin1Char('x'), 8)
-                   .arg(QStringLiteral("≥%1x").arg(figure.targetRatio), 8)
+                   .arg(figure.targetRatio > 0 ? QStringLiteral("≥%1x").arg(figure.targetRatio) : QString(),
+                        8)
                    .arg(bar, 8);
     }
     out.flush();

@@ -3,9 +3,11 @@
 // private file, and every request it sends is valid against Stripe's API description.
 #include "testdatabase.h"
 
+#include "cli/billingcommand.h"
 #include "stripeapicheck.h"
 #include "stripelocal/localstripeserver.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -41,6 +43,7 @@ private slots:
     void reconcile_afterBillingSync_statusDriftGone();
     void reconcile_noKey_saysHowToGiveOne();
     void reconcile_keyFileOthersCanRead_refused();
+    void runReconciliation_clientOptions_paceItsRequests();
 
 private:
     // beaconctl runs while this process's event loop serves the Stripe server it talks to.
@@ -254,6 +257,30 @@ void TestReconcileCli::reconcile_keyFileOthersCanRead_refused()
     QVERIFY(key.setPermissions(QFile::ReadOwner | QFile::WriteOwner));
     run = ctl({QStringLiteral("reconcile"), QStringLiteral("--stripe-key-file"), key.fileName()}, false);
     QVERIFY2(run.exitCode == 3, qPrintable(run.out + run.err)); // the findings, read with the file's key
+}
+
+// beacon-bench raises the rate limit through StripeAccess::clientOptions; a limit that did not reach the
+// client would make its figures those of the default. Here a low one must space the two list requests.
+void TestReconcileCli::runReconciliation_clientOptions_paceItsRequests()
+{
+    DbError error;
+    cli::StripeAccess access;
+    access.key = billing::StripeKey::parse(m_server->apiKey(), &error);
+    access.endpoint = billing::StripeEndpoint::parse(m_server->baseUrl().toString(), &error);
+    QVERIFY2(access.key && access.endpoint, qPrintable(error.fullText()));
+    access.clientOptions.requestsPerSecond = 2; // 500 ms apart, where the default 20 allows 50 ms
+    QElapsedTimer clock;
+    clock.start();
+    QList<qint64> receivedAtMs;
+    connect(m_server.get(), &LocalStripeServer::requestReceived, this,
+            [&clock, &receivedAtMs](int) { receivedAtMs.append(clock.elapsed()); });
+    const cli::ReconcileReport report = cli::runReconciliation(m_database->db(), access, std::nullopt, {});
+    QVERIFY2(!report.error, qPrintable(report.error.fullText()));
+    QCOMPARE(report.customers, 5);
+    QCOMPARE(report.subscriptions, 3);
+    QCOMPARE(receivedAtMs.size(), 2); // one page of customers, one of subscriptions
+    QVERIFY2(receivedAtMs.at(1) - receivedAtMs.at(0) >= 450,
+             qPrintable(QStringLiteral("%1 ms apart").arg(receivedAtMs.at(1) - receivedAtMs.at(0))));
 }
 
 QTEST_GUILESS_MAIN(TestReconcileCli)

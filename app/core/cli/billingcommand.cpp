@@ -128,7 +128,7 @@ ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &ac
                                   const std::function<void(const QString &line)> &progress)
 {
     ReconcileReport report;
-    billing::StripeClient stripe(*access.key, *access.endpoint);
+    billing::StripeClient stripe(*access.key, *access.endpoint, access.clientOptions);
     const billing::StripeParams page{{QStringLiteral("limit"), 100}};
     QJsonArray customers;
     if ((report.error = listAll(stripe, QStringLiteral("/v1/customers"), page,

@@ -4,6 +4,7 @@
 #include "billing/reconciliation.h"
 #include "billing/stripeendpoint.h"
 #include "billing/stripekey.h"
+#include "billing/stripepolicy.h"
 #include "db/dberror.h"
 
 #include <QCommandLineOption>
@@ -24,6 +25,8 @@ QStringList stripeOptionNames();
 struct StripeAccess {
     std::optional<billing::StripeKey> key;
     std::optional<billing::StripeEndpoint> endpoint;
+    // beaconctl keeps the defaults; beacon-bench raises the rate limit to see the cost without it.
+    billing::StripeClientOptions clientOptions;
 };
 // The key (--stripe-key-file, else STRIPE_API_KEY) and the API address (--stripe-api-base, else
 // BEACON_STRIPE_API_BASE, else Stripe's own), or a usage error that says how to give them.
