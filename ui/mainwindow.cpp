@@ -13,6 +13,8 @@
 #include "quickopendialog.h"
 #include "secretstore.h"
 #include "settings/settingsfile.h"
+#include "stripelocal/demostripe.h"
+#include "stripelocal/localstripeserver.h"
 #include "tablepage.h"
 #include "usagesummarymodel.h"
 #include "usagesummarypage.h"
@@ -208,6 +210,8 @@ void MainWindow::buildUi()
     m_statusDatabase = statusLabel("statusDatabase");
     m_statusRole = statusLabel("statusRole");
     m_statusSchema = statusLabel("statusSchema");
+    m_statusStripe = statusLabel("statusStripe");
+    m_statusStripe->hide(); // until a Stripe is configured: today only the demo's
     m_statusServer->setText(tr("Not connected"));
 }
 
@@ -321,8 +325,39 @@ void MainWindow::startDemo()
                 emit failed(error);
                 return;
             }
+            startDemoStripe();
             connectTo(m_demo->connectionSpec(), tr("Demo"), false);
         });
+}
+
+void MainWindow::startDemoStripe()
+{
+    if (m_demoStripe)
+        return;
+    auto *server = new stripelocal::LocalStripeServer(this);
+    if (!server->listen()) {
+        // The database works without it; only billing is missing, and the label says why.
+        m_statusStripe->setText(tr("Stripe: the local test server could not start"));
+        m_statusStripe->setToolTip(server->errorString());
+        m_statusStripe->show();
+        delete server;
+        return;
+    }
+    stripelocal::fillDemoStripe(m_demo->billing(), server->store());
+    m_demoStripe = server;
+    m_statusStripe->setText(tr("Stripe: local test server"));
+    m_statusStripe->setToolTip(server->baseUrl().toString());
+    m_statusStripe->show();
+}
+
+cli::StripeAccess MainWindow::stripeAccess() const
+{
+    cli::StripeAccess access;
+    if (!m_demoStripe)
+        return access;
+    access.key = billing::StripeKey::parse(m_demoStripe->apiKey());
+    access.endpoint = billing::StripeEndpoint::parse(m_demoStripe->baseUrl().toString());
+    return access;
 }
 
 void MainWindow::stopDemo()

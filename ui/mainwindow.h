@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cli/billingcommand.h"
 #include "db/connectionbudget.h"
 #include "db/database.h"
 #include "profiles/connectionprofile.h"
@@ -17,6 +18,9 @@ class QStackedWidget;
 
 namespace beacon {
 class DemoEnvironment;
+}
+namespace beacon::stripelocal {
+class LocalStripeServer;
 }
 
 namespace beacon::ui {
@@ -43,7 +47,8 @@ public:
     void openQuickOpen();
     // Connects on a worker thread; the window stays responsive and shows progress meanwhile.
     void connectTo(const ConnectionSpec &spec, const QString &label, bool production);
-    // Starts the private demo database on a worker thread, then connects to it.
+    // Starts the private demo database on a worker thread, then the demo's local Stripe test server (on this
+    // thread: it is asynchronous) filled to match it, then connects to the database.
     void startDemo();
     // Blocking: waits for a demo start still under way, then stops the demo server. Call after the event
     // loop has ended.
@@ -54,6 +59,9 @@ public:
     ConnectionBudget *connectionBudget() const { return m_budget; }
     // The admin actions on the tables and detail panes.
     ActionMenus *actionMenus() const { return m_actionMenus; }
+    // The Stripe that billing views and actions call: the demo's local test server once the demo is up
+    // (both key and endpoint set), else neither set.
+    cli::StripeAccess stripeAccess() const;
 
 signals:
     // The window is shown and connected: used by --exit-when-ready.
@@ -67,6 +75,8 @@ private:
     void hideBusy();
     void showProblem(const DbError &error);
     void showAbout();
+    // Starts the demo's local Stripe once the demo database is up and its billing has been read.
+    void startDemoStripe();
     // Makes `budget` the window's connections for this session.
     void adoptSession(const SessionProbe &session, const QString &label, bool production,
                       ConnectionBudget *budget);
@@ -74,6 +84,8 @@ private:
     ProfileStore *m_profiles;
     SecretStore *m_secrets;
     std::unique_ptr<DemoEnvironment> m_demo;
+    // Kept across reopening the demo, so that what the finance workflow changed in it stays.
+    stripelocal::LocalStripeServer *m_demoStripe = nullptr;
     bool m_hasSession = false;
     ConnectionSpec m_sessionSpec;
     ConnectionBudget *m_budget = nullptr;
@@ -99,6 +111,7 @@ private:
     QLabel *m_statusDatabase = nullptr;
     QLabel *m_statusRole = nullptr;
     QLabel *m_statusSchema = nullptr;
+    QLabel *m_statusStripe = nullptr;
 };
 
 } // namespace beacon::ui

@@ -21,6 +21,7 @@ private slots:
     void init() { startServer(); }
     void cleanup() { checkRecordedRequestsAndStop(); }
 
+    void seed_givenIds_keptAndServedUnderThem();
     void expand_customerAndPaymentMethod_embedsObjects();
     void expand_notExpandable_refused400();
     void subscriptions_filteredByCustomerAndStatus();
@@ -44,6 +45,35 @@ void TestLocalStripeBilling::initTestCase()
     m_fixtures =
         QJsonDocument::fromJson(fixtures.readAll()).object().value(QStringLiteral("resources")).toObject();
     QVERIFY(m_fixtures.contains(QStringLiteral("subscription")));
+}
+
+void TestLocalStripeBilling::seed_givenIds_keptAndServedUnderThem()
+{
+    // The demo's Stripe holds the ids its database names (plans.stripe_price_id, the workspaces' columns).
+    StripeStore &store = m_server->store();
+    PriceSeed price;
+    price.productName = QStringLiteral("Beacon Team");
+    price.unitAmount = 2900;
+    price.id = QStringLiteral("price_beacon_team_monthly");
+    QCOMPARE(store.addPrice(price), price.id);
+    CustomerSeed customer = customerWithEmail(QStringLiteral("owner@given.test"));
+    customer.id = QStringLiteral("cus_0000ab12345678");
+    QCOMPARE(store.addCustomer(customer), customer.id);
+    SubscriptionSeed subscription;
+    subscription.customerId = customer.id;
+    subscription.priceId = price.id;
+    subscription.id = QStringLiteral("sub_0000ab1234567890abcdef01");
+    QCOMPARE(store.addSubscription(subscription), subscription.id);
+
+    const StripeAnswer answer =
+        send(QStringLiteral("GET"), QStringLiteral("/v1/subscriptions/") + subscription.id);
+    QCOMPARE(answer.status, 200);
+    QCOMPARE(answer.body[QStringLiteral("id")].toString(), subscription.id);
+    QCOMPARE(answer.body[QStringLiteral("customer")].toString(), customer.id);
+    const QJsonObject item =
+        answer.body[QStringLiteral("items")][QStringLiteral("data")].toArray().first().toObject();
+    QCOMPARE(item[QStringLiteral("price")][QStringLiteral("id")].toString(), price.id);
+    QCOMPARE(item[QStringLiteral("price")][QStringLiteral("unit_amount")].toInteger(), 2900);
 }
 
 void TestLocalStripeBilling::expand_customerAndPaymentMethod_embedsObjects()

@@ -2,10 +2,15 @@
 // unknown schema is announced with both versions, and the executable answers --version without a display.
 #include "testdatabase.h"
 
+#include "billing/stripecall.h"
+#include "billing/stripeclient.h"
+#include "db/localcluster.h"
 #include "db/migrator.h"
 #include "mainwindow.h"
 #include "secretstore.h"
 
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QLabel>
 #include <QProcess>
 #include <QSignalSpy>
@@ -24,6 +29,7 @@ private slots:
     void connectTo_unknownSchemaVersion_bannerNamesBothVersions();
     void connectTo_financeLogin_statusBarShowsLoginAndGroup();
     void connectTo_serverDown_showsProblemAndEmitsFailed();
+    void startDemo_databaseUp_statusBarSaysLocalStripeAndItsAccessReadsTheDemo();
     void executable_version_printsVersionWithoutDisplay();
     void executable_exitWhenReady_connectsThenExitsZero();
     void executable_exitWhenReady_serverDown_exitsOneWithMessage();
@@ -130,6 +136,60 @@ void TestMainWindow::connectTo_serverDown_showsProblemAndEmitsFailed()
     QVERIFY2(problem->text().contains(QLatin1String("No database server answered")),
              qPrintable(problem->text()));
     QVERIFY(!window.hasSession());
+}
+
+void TestMainWindow::startDemo_databaseUp_statusBarSaysLocalStripeAndItsAccessReadsTheDemo()
+{
+    QTemporaryDir parent(QDir::tempPath() + QStringLiteral("/bwdemo-XXXXXX"));
+    QVERIFY(parent.isValid());
+    // As root the demo's server runs as postgres, which must be able to walk into the folder.
+    QFile::setPermissions(parent.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                             QFileDevice::ExeOwner | QFileDevice::ExeGroup |
+                                             QFileDevice::ExeOther);
+    const QString folder = parent.path() + QStringLiteral("/demo");
+    qputenv("BEACON_DEMO_DIR", folder.toLocal8Bit());
+    // Whatever fails below, no server may outlive the test.
+    auto cleanUp = qScopeGuard([&] {
+        qunsetenv("BEACON_DEMO_DIR");
+        LocalCluster(folder, {}).stop();
+    });
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("demo.ini")));
+    ui::MemorySecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    auto *stripeLabel = window.findChild<QLabel *>(QStringLiteral("statusStripe"));
+    QVERIFY(stripeLabel);
+    QVERIFY(!stripeLabel->isVisible());
+    QVERIFY(!window.stripeAccess().key && !window.stripeAccess().endpoint);
+
+    QSignalSpy failed(&window, &ui::MainWindow::failed);
+    window.startDemo();
+    // The first run seeds the `small` data set: seconds to a minute on a busy machine.
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession() || !failed.isEmpty(), 300000);
+    QVERIFY(failed.isEmpty());
+    QVERIFY(stripeLabel->isVisible());
+    QCOMPARE(stripeLabel->text(), QStringLiteral("Stripe: local test server"));
+
+    // What a Billing tab will use reaches the demo's Stripe, filled with the demo's subscriptions.
+    const cli::StripeAccess access = window.stripeAccess();
+    QVERIFY(access.key && access.endpoint);
+    QVERIFY(access.key->isTest());
+    billing::StripeClient stripe(*access.key, *access.endpoint);
+    billing::StripeCall *call =
+        stripe.list(QStringLiteral("/v1/subscriptions"),
+                    {{QStringLiteral("limit"), 100}, {QStringLiteral("status"), QStringLiteral("all")}},
+                    QStringLiteral("Reading the demo's subscriptions"));
+    QTRY_VERIFY_WITH_TIMEOUT(call->isFinished(), 60000);
+    QVERIFY2(!call->error(), qPrintable(call->error().fullText()));
+    QVERIFY2(call->items().size() > 100, "every paying workspace of the demo must have its subscription");
+    for (const QJsonValue &subscription : call->items())
+        QVERIFY(!subscription.toObject()
+                     .value(QStringLiteral("metadata"))
+                     .toObject()
+                     .value(QStringLiteral("workspace_id"))
+                     .toString()
+                     .isEmpty());
+    window.stopDemo();
 }
 
 void TestMainWindow::executable_version_printsVersionWithoutDisplay()

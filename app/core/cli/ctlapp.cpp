@@ -10,10 +10,13 @@
 #include "db/localuser.h"
 #include "db/migrator.h"
 #include "seed/seeder.h"
+#include "stripelocal/demostripe.h"
+#include "stripelocal/localstripeserver.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -24,6 +27,8 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <unistd.h>
+
+#include <thread>
 #endif
 
 namespace beacon::cli {
@@ -399,23 +404,27 @@ int runReconcile(const QCommandLineParser &parser, Reporter &reporter)
 }
 
 #ifdef Q_OS_UNIX
-// Blocks this thread until SIGINT or SIGTERM arrives; the demo has nothing else to do meanwhile.
-void waitForInterrupt()
+// Quits `loop` when SIGINT or SIGTERM arrives. The signals are blocked in every thread (runDemo blocks them
+// before any thread starts), so this thread's sigwait is the one that takes them, and the main thread keeps
+// running its event loop for the local Stripe server meanwhile.
+std::thread quitOnInterrupt(QEventLoop *loop)
 {
-    sigset_t stopSignals;
-    sigemptyset(&stopSignals);
-    sigaddset(&stopSignals, SIGINT);
-    sigaddset(&stopSignals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
-    int received = 0;
-    sigwait(&stopSignals, &received);
+    return std::thread([loop] {
+        sigset_t stopSignals;
+        sigemptyset(&stopSignals);
+        sigaddset(&stopSignals, SIGINT);
+        sigaddset(&stopSignals, SIGTERM);
+        int received = 0;
+        sigwait(&stopSignals, &received);
+        QMetaObject::invokeMethod(loop, &QEventLoop::quit, Qt::QueuedConnection);
+    });
 }
 #endif
 
 int runDemo(const QCommandLineParser &, Reporter &reporter)
 {
 #ifdef Q_OS_UNIX
-    // Block the stopSignals before anything starts threads, so that sigwait below is the one that sees them.
+    // Block the stopSignals before anything starts threads, so that only quitOnInterrupt's sigwait sees them.
     sigset_t stopSignals;
     sigemptyset(&stopSignals);
     sigaddset(&stopSignals, SIGINT);
@@ -428,16 +437,49 @@ int runDemo(const QCommandLineParser &, Reporter &reporter)
         demo.stop();
         return reporter.finish(error);
     }
+    stripelocal::LocalStripeServer stripe;
+    if (!stripe.listen()) {
+        demo.stop();
+        return reporter.finish(DbError::make(
+            ErrorKind::Unavailable,
+            tr("The demo's local Stripe server could not listen on 127.0.0.1. The details say why; stop the "
+               "program that holds the loopback ports, or try again."),
+            stripe.errorString()));
+    }
+    const stripelocal::DemoStripeSummary filled = stripelocal::fillDemoStripe(demo.billing(), stripe.store());
     const QString uri = demo.connectionSpec().displayUri();
+    const QString stripeBase = stripe.baseUrl().toString();
     reporter.set(QStringLiteral("uri"), uri);
     reporter.set(QStringLiteral("folder"), demo.folder());
-    // The URI is printed on its own line first so that scripts can read it before the demo is stopped.
+    reporter.set(QStringLiteral("stripe_api_base"), stripeBase);
+    // Printing the key is deliberate: it is a test key made afresh for this process's loopback server, which
+    // holds nothing but demo data and dies with the process. A script needs it to use the same demo; we
+    // still never write it to a file or a log ourselves.
+    reporter.set(QStringLiteral("stripe_api_key"), stripe.apiKey());
+    // The URI is printed on its own line first so that scripts can read it before the demo is stopped; the
+    // Stripe lines follow in the shape a shell can export.
     reporter.say(uri);
+    reporter.say(QStringLiteral("BEACON_STRIPE_API_BASE=%1").arg(stripeBase));
+    reporter.say(QStringLiteral("STRIPE_API_KEY=%1").arg(stripe.apiKey()));
     reporter.progress(tr("Demo database running in %1. Press Ctrl+C to stop it.").arg(demo.folder()));
+    reporter.progress(
+        tr("Local Stripe test server at %1: %2 customers, %3 subscriptions, %4 invoices; planted "
+           "for reconciliation: a lost subscription id (workspace %5), two customers for one "
+           "workspace (%6), a status mismatch (%7).")
+            .arg(stripeBase)
+            .arg(filled.customers)
+            .arg(filled.subscriptions)
+            .arg(filled.invoices)
+            .arg(filled.lostSubscriptionWorkspace)
+            .arg(filled.duplicateCustomerWorkspace)
+            .arg(filled.statusDriftWorkspace));
     if (reporter.finish({}) != 0)
         return 1;
 #ifdef Q_OS_UNIX
-    waitForInterrupt();
+    QEventLoop loop;
+    std::thread waiter = quitOnInterrupt(&loop);
+    loop.exec();
+    waiter.join();
 #endif
     reporter.progress(tr("Stopping the demo database…"));
     demo.stop();

@@ -3,6 +3,7 @@
 #include "db/database.h"
 #include "db/migrator.h"
 #include "seed/seeder.h"
+#include "stripelocal/demostripe.h"
 
 #include <QCoreApplication>
 #include <QSqlQuery>
@@ -123,8 +124,12 @@ DbError DemoEnvironment::start(const Progress &progress)
                  say(tr("Sample data: %1 (%2%)").arg(step).arg(percent));
              })))
             return error;
+        // Here and only here, so that restarting the demo does not lose one more id each time.
+        if ((error = stripelocal::plantLostSubscriptionId(connection->database())))
+            return error;
     }
-    return {};
+    say(tr("Reading the demo's billing for its local Stripe…"));
+    return stripelocal::readDemoBilling(connection->database(), &m_billing);
 }
 
 void DemoEnvironment::stop()

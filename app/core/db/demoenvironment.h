@@ -3,6 +3,7 @@
 #include "db/connectionspec.h"
 #include "db/dberror.h"
 #include "db/localcluster.h"
+#include "stripelocal/demostripe.h"
 
 #include <QPointer>
 #include <QString>
@@ -14,7 +15,8 @@
 namespace beacon {
 
 // The demo: a private PostgreSQL server in the user's data folder, migrated and seeded with `small` on the
-// first run. start() blocks; the GUI uses startInBackground().
+// first run, which also plants the lost subscription id of the demo's Stripe (see stripelocal/demostripe.h).
+// start() blocks; the GUI uses startInBackground().
 class DemoEnvironment {
 public:
     static constexpr auto DatabaseName = "beacon_demo";
@@ -38,10 +40,14 @@ public:
     void stop();
     ConnectionSpec connectionSpec() const;
     QString folder() const { return m_cluster->folder(); }
+    // The demo database's billing as start() last read it, for filling the demo's local Stripe
+    // (stripelocal::fillDemoStripe) on the thread its server lives on. Empty until start() succeeds.
+    const stripelocal::DemoBilling &billing() const { return m_billing; }
 
 private:
     std::unique_ptr<LocalCluster> m_cluster;
     QPointer<QThread> m_starting;
+    stripelocal::DemoBilling m_billing;
 };
 
 } // namespace beacon

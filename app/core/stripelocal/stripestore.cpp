@@ -67,7 +67,7 @@ QString StripeStore::addPrice(const PriceSeed &seed)
     product.name = seed.productName;
     product.created = now();
     Price price;
-    price.id = nextId(QStringLiteral("price"));
+    price.id = seed.id.isEmpty() ? nextId(QStringLiteral("price")) : seed.id;
     price.productId = product.id;
     price.currency = seed.currency;
     price.interval = seed.interval;
@@ -84,7 +84,7 @@ QString StripeStore::addPrice(const PriceSeed &seed)
 QString StripeStore::addCustomer(const CustomerSeed &seed)
 {
     Customer customer;
-    customer.id = nextId(QStringLiteral("cus"));
+    customer.id = seed.id.isEmpty() ? nextId(QStringLiteral("cus")) : seed.id;
     customer.email = seed.email;
     customer.name = seed.name;
     customer.balance = seed.balance;
@@ -116,7 +116,7 @@ QString StripeStore::addPaymentMethod(const PaymentMethodSeed &seed)
 QString StripeStore::addSubscription(const SubscriptionSeed &seed)
 {
     Subscription subscription;
-    subscription.id = nextId(QStringLiteral("sub"));
+    subscription.id = seed.id.isEmpty() ? nextId(QStringLiteral("sub")) : seed.id;
     subscription.customerId = seed.customerId;
     subscription.status = seed.status;
     subscription.created = now();

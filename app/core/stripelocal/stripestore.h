@@ -36,6 +36,7 @@ struct PriceSeed {
     QString interval = QStringLiteral("month");
     QString nickname;
     QString lookupKey;
+    QString id{}; // empty: the store makes one (the demo gives the ids its database's plans name)
 };
 
 struct CustomerSeed {
@@ -44,6 +45,7 @@ struct CustomerSeed {
     qint64 balance = 0;
     bool delinquent = false;
     QMap<QString, QString> metadata; // the console's link is metadata["workspace_id"]
+    QString id{};                    // empty: the store makes one
 };
 
 struct PaymentMethodSeed {
@@ -65,6 +67,7 @@ struct SubscriptionSeed {
     bool cancelAtPeriodEnd = false;
     std::optional<qint64> trialEnd;
     QMap<QString, QString> metadata;
+    QString id{}; // empty: the store makes one
 };
 
 struct InvoiceSeed {
