@@ -350,9 +350,9 @@ void MainWindow::startDemoStripe()
     m_statusStripe->show();
 }
 
-cli::StripeAccess MainWindow::stripeAccess() const
+billing::StripeAccess MainWindow::stripeAccess() const
 {
-    cli::StripeAccess access;
+    billing::StripeAccess access;
     if (!m_demoStripe)
         return access;
     access.key = billing::StripeKey::parse(m_demoStripe->apiKey());

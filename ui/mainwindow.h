@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cli/billingcommand.h"
+#include "billing/stripeaccess.h"
 #include "db/connectionbudget.h"
 #include "db/database.h"
 #include "profiles/connectionprofile.h"
@@ -61,7 +61,7 @@ public:
     ActionMenus *actionMenus() const { return m_actionMenus; }
     // The Stripe that billing views and actions call: the demo's local test server once the demo is up
     // (both key and endpoint set), else neither set.
-    cli::StripeAccess stripeAccess() const;
+    billing::StripeAccess stripeAccess() const;
 
 signals:
     // The window is shown and connected: used by --exit-when-ready.

@@ -171,7 +171,7 @@ void TestMainWindow::startDemo_databaseUp_statusBarSaysLocalStripeAndItsAccessRe
     QCOMPARE(stripeLabel->text(), QStringLiteral("Stripe: local test server"));
 
     // What a Billing tab will use reaches the demo's Stripe, filled with the demo's subscriptions.
-    const cli::StripeAccess access = window.stripeAccess();
+    const billing::StripeAccess access = window.stripeAccess();
     QVERIFY(access.key && access.endpoint);
     QVERIFY(access.key->isTest());
     billing::StripeClient stripe(*access.key, *access.endpoint);

@@ -2,6 +2,7 @@
 
 #include "actions/action.h"
 #include "billing/reconciliation.h"
+#include "billing/stripeaccess.h"
 #include "billing/stripeendpoint.h"
 #include "billing/stripekey.h"
 #include "billing/stripepolicy.h"
@@ -22,12 +23,7 @@ namespace beacon::cli {
 QList<QCommandLineOption> stripeOptions();
 QStringList stripeOptionNames();
 
-struct StripeAccess {
-    std::optional<billing::StripeKey> key;
-    std::optional<billing::StripeEndpoint> endpoint;
-    // beaconctl keeps the defaults; beacon-bench raises the rate limit to see the cost without it.
-    billing::StripeClientOptions clientOptions;
-};
+using billing::StripeAccess;
 // The key (--stripe-key-file, else STRIPE_API_KEY) and the API address (--stripe-api-base, else
 // BEACON_STRIPE_API_BASE, else Stripe's own), or a usage error that says how to give them.
 DbError stripeAccessFrom(const QCommandLineParser &parser, StripeAccess *access);
