@@ -28,6 +28,15 @@
 
 namespace beacon::bench {
 
+double percentile(QList<double> values, double fraction)
+{
+    if (values.isEmpty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const auto rank = qsizetype(std::ceil(fraction * double(values.size())));
+    return values.at(std::clamp<qsizetype>(rank - 1, 0, values.size() - 1));
+}
+
 namespace {
 
 constexpr int Clients = 8;
@@ -89,16 +98,6 @@ QString tr(const char *text)
 double elapsedMs(const QElapsedTimer &timer)
 {
     return double(timer.nsecsElapsed()) / 1e6;
-}
-
-// The nearest-rank percentile: the smallest value with at least `fraction` of the values at or below it.
-double percentile(QList<double> values, double fraction)
-{
-    if (values.isEmpty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const auto rank = qsizetype(std::ceil(fraction * double(values.size())));
-    return values.at(std::clamp<qsizetype>(rank - 1, 0, values.size() - 1));
 }
 
 // One membership the bench switches between member and admin. Never an owner or a viewer: the action then

@@ -7,7 +7,6 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QEventLoop>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -153,27 +152,13 @@ DbError reconcileOnce(const QSqlDatabase &db, const stripelocal::LocalStripeServ
     return {};
 }
 
-// The nearest-rank percentile, as the action bench reports its latencies.
-double percentile(QList<double> values, double fraction)
-{
-    if (values.isEmpty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const auto rank = qsizetype(std::ceil(fraction * double(values.size())));
-    return values.at(std::clamp<qsizetype>(rank - 1, 0, values.size() - 1));
-}
-
 // One call from its start to its finished() signal, in milliseconds.
 DbError timeCall(billing::StripeCall *call, double *ms)
 {
     QElapsedTimer timer;
     timer.start();
-    QEventLoop loop;
-    QObject::connect(call, &billing::StripeCall::finished, &loop, &QEventLoop::quit);
-    if (!call->isFinished())
-        loop.exec();
+    const DbError error = cli::finishCall(call);
     *ms = double(timer.nsecsElapsed()) / 1e6;
-    const DbError error = call->error();
     call->deleteLater();
     return error;
 }

@@ -28,6 +28,9 @@ struct Figure {
     }
 };
 
+// The nearest-rank percentile: the smallest value with at least `fraction` of the values at or below it.
+double percentile(QList<double> values, double fraction);
+
 // Runs the event loop until `condition` holds; false after `timeoutMs`.
 bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 120000);
 

@@ -57,9 +57,18 @@ DbError stripeAccessFrom(const QCommandLineParser &parser, StripeAccess *access)
     return access->endpoint ? DbError() : error;
 }
 
+DbError finishCall(billing::StripeCall *call)
+{
+    QEventLoop loop;
+    QObject::connect(call, &billing::StripeCall::finished, &loop, &QEventLoop::quit);
+    if (!call->isFinished())
+        loop.exec();
+    return call->error();
+}
+
 namespace {
 
-// Runs a list call to its end in a local event loop: beaconctl has nothing else to do meanwhile.
+// Runs a list call to its end, with a progress line per page.
 DbError listAll(billing::StripeClient &stripe, const QString &path, const billing::StripeParams &params,
                 const QString &what, const std::function<void(const QString &)> &progress, QJsonArray *items)
 {
@@ -69,11 +78,7 @@ DbError listAll(billing::StripeClient &stripe, const QString &path, const billin
                          if (progress)
                              progress(tr("%1: page %2, %3 so far").arg(what).arg(page).arg(soFar));
                      });
-    QEventLoop loop;
-    QObject::connect(call, &billing::StripeCall::finished, &loop, &QEventLoop::quit);
-    if (!call->isFinished())
-        loop.exec();
-    const DbError error = call->error();
+    const DbError error = finishCall(call);
     *items = call->items();
     call->deleteLater();
     return error;
@@ -95,11 +100,7 @@ DbError readSubscriptionForSync(const QSqlDatabase &db, const StripeAccess &acce
     billing::StripeClient stripe(*access.key, *access.endpoint);
     billing::StripeCall *call = stripe.get(QStringLiteral("/v1/subscriptions/") + subscriptionId, {},
                                            tr("Reading subscription %1 from Stripe").arg(subscriptionId));
-    QEventLoop loop;
-    QObject::connect(call, &billing::StripeCall::finished, &loop, &QEventLoop::quit);
-    if (!call->isFinished())
-        loop.exec();
-    if (call->error()) {
+    if (finishCall(call)) {
         if (call->httpStatus() != 404)
             return call->error();
         DbError gone = call->error();

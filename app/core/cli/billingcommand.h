@@ -3,6 +3,7 @@
 #include "actions/action.h"
 #include "billing/reconciliation.h"
 #include "billing/stripeaccess.h"
+#include "billing/stripecall.h"
 #include "billing/stripeendpoint.h"
 #include "billing/stripekey.h"
 #include "billing/stripepolicy.h"
@@ -43,6 +44,10 @@ struct ReconcileReport {
 ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &access,
                                   std::optional<qint64> workspace,
                                   const std::function<void(const QString &line)> &progress);
+
+// Runs a local event loop until `call` has finished, and returns its error. For beaconctl and beacon-bench,
+// which have nothing else to do meanwhile; never for the console's GUI thread.
+DbError finishCall(billing::StripeCall *call);
 
 // billing-sync's look at Stripe, just before the action: the subscription the workspace's row names, as
 // Stripe answers for it now, into request->stripeSubscription. A row that names none is left to the action
