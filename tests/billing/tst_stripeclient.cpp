@@ -70,11 +70,7 @@ void captureMessage(QtMsgType type, const QMessageLogContext &context, const QSt
 
 bool waitForFinished(StripeCall *call, int timeoutMs = 15000)
 {
-    QElapsedTimer clock;
-    clock.start();
-    while (!call->isFinished() && clock.elapsed() < timeoutMs)
-        QTest::qWait(5);
-    return call->isFinished();
+    return QTest::qWaitFor([call] { return call->isFinished(); }, timeoutMs);
 }
 
 } // namespace
