@@ -42,6 +42,8 @@ private slots:
     void reconcile_afterBillingLink_lostIdGone();
     void reconcile_afterBillingSync_statusDriftGone();
     void reconcile_noKey_saysHowToGiveOne();
+    void billingShow_finance_customerSubscriptionInvoicesAndDisagreement();
+    void billingShow_supportLogin_statusAndPlanOnly();
     void reconcile_keyFileOthersCanRead_refused();
     void runReconciliation_clientOptions_paceItsRequests();
 
@@ -97,6 +99,17 @@ void TestReconcileCli::init()
     const QString pastDueSubscription = subscriptionFor(pastDue, "2", QStringLiteral("past_due"));
     const QString lost = customerFor("3");
     m_lostSubscription = subscriptionFor(lost, "3", QStringLiteral("active"));
+    PaymentMethodSeed card;
+    card.customerId = pastDue;
+    card.brand = QStringLiteral("visa");
+    card.last4 = QStringLiteral("4242");
+    store.addPaymentMethod(card);
+    InvoiceSeed invoice;
+    invoice.customerId = pastDue;
+    invoice.subscriptionId = pastDueSubscription;
+    invoice.status = QStringLiteral("open");
+    invoice.amountDue = 2900;
+    store.addInvoice(invoice);
     const QString raced = customerFor("4");
     customerFor("4");
     QSqlQuery query(m_database->db());
@@ -229,6 +242,54 @@ void TestReconcileCli::reconcile_afterBillingSync_statusDriftGone()
                            QStringLiteral("--reason"), QStringLiteral("twice")});
     QCOMPARE(again.exitCode, 3);
     QVERIFY2(again.err.contains(QLatin1String("already agrees")), qPrintable(again.err));
+}
+
+void TestReconcileCli::billingShow_finance_customerSubscriptionInvoicesAndDisagreement()
+{
+    const Run run = ctl({QStringLiteral("--json"), QStringLiteral("billing"), QStringLiteral("show"),
+                         QStringLiteral("--workspace"), QStringLiteral("2")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    const QJsonObject billing = run.json().value(QStringLiteral("billing")).toObject();
+    QVERIFY(!billing.value(QStringLiteral("restricted")).toBool());
+    const QJsonObject customer = billing.value(QStringLiteral("customer")).toObject();
+    QCOMPARE(customer.value(QStringLiteral("card_last4")).toString(), QStringLiteral("4242"));
+    const QJsonObject subscription = billing.value(QStringLiteral("subscription")).toObject();
+    QCOMPARE(subscription.value(QStringLiteral("status")).toString(), QStringLiteral("past_due"));
+    QCOMPARE(subscription.value(QStringLiteral("plan")).toString(), QStringLiteral("team"));
+    const QJsonArray invoices = billing.value(QStringLiteral("invoices")).toArray();
+    QCOMPARE(invoices.size(), 1);
+    QCOMPARE(invoices.first()[QStringLiteral("amount_due")].toInt(), 2900);
+    QVERIFY(billing.contains(QStringLiteral("upcoming_invoice")));
+    // Stripe says past due, the row says active: shown side by side.
+    const QJsonArray disagreements = billing.value(QStringLiteral("disagreements")).toArray();
+    QCOMPARE(disagreements.size(), 1);
+    QCOMPARE(disagreements.first()[QStringLiteral("kind")].toString(), QStringLiteral("status_drift"));
+    QCOMPARE(disagreements.first()[QStringLiteral("database")].toString(), QStringLiteral("active"));
+    QCOMPARE(disagreements.first()[QStringLiteral("stripe")].toString(), QStringLiteral("past_due"));
+}
+
+void TestReconcileCli::billingShow_supportLogin_statusAndPlanOnly()
+{
+    const QString support = m_database->createLogin(QStringLiteral("beacon_support"));
+    QVERIFY(!support.isEmpty());
+    const int requestsBefore = m_server->requestCount();
+    // The last --db wins: this run connects as the support login.
+    const Run run = ctl({QStringLiteral("--json"), QStringLiteral("--db"),
+                         m_database->spec(support).displayUri(), QStringLiteral("billing"),
+                         QStringLiteral("show"), QStringLiteral("--workspace"), QStringLiteral("2")});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    const QJsonObject billing = run.json().value(QStringLiteral("billing")).toObject();
+    QVERIFY(billing.value(QStringLiteral("restricted")).toBool());
+    QVERIFY(!billing.contains(QStringLiteral("customer")));
+    QVERIFY(!billing.contains(QStringLiteral("invoices")));
+    QVERIFY(!billing.contains(QStringLiteral("upcoming_invoice")));
+    const QJsonObject subscription = billing.value(QStringLiteral("subscription")).toObject();
+    QCOMPARE(subscription.keys(),
+             (QStringList{QStringLiteral("id"), QStringLiteral("plan"), QStringLiteral("status")}));
+    QCOMPARE(subscription.value(QStringLiteral("status")).toString(), QStringLiteral("past_due"));
+    // Only the subscription was asked of Stripe: no customer, invoice or payment details left the server.
+    QCOMPARE(m_server->requestCount(), requestsBefore + 1);
+    QVERIFY(m_server->requests().last().path.startsWith(QLatin1String("/v1/subscriptions/")));
 }
 
 void TestReconcileCli::reconcile_noKey_saysHowToGiveOne()

@@ -5,6 +5,7 @@
 #include "check/anomalycheck.h"
 #include "cli/actioncommand.h"
 #include "cli/billingcommand.h"
+#include "cli/billingshow.h"
 #include "db/database.h"
 #include "db/demoenvironment.h"
 #include "db/localuser.h"
@@ -59,6 +60,9 @@ const QList<Command> &commands()
         {QStringLiteral("check"),
          {QStringLiteral("workspace")},
          tr("Find data anomalies without changing anything [--workspace ID]; exits 3 when any are found.")},
+        {QStringLiteral("billing"), QStringList{QStringLiteral("workspace")} + stripeOptionNames(),
+         tr("billing show --workspace ID: the workspace's billing as Stripe sees it, and where it "
+            "disagrees.")},
         {QStringLiteral("reconcile"), QStringList{QStringLiteral("workspace")} + stripeOptionNames(),
          tr("Compare the workspaces with Stripe's customers and subscriptions [--workspace ID]; exits 3 "
             "when they disagree.")},
@@ -362,6 +366,31 @@ int runCheck(const QCommandLineParser &parser, Reporter &reporter)
     return reporter.finish({}, anomalies.isEmpty() ? 0 : exitCodeFor(ErrorKind::Refused));
 }
 
+int runBillingShow(const QCommandLineParser &parser, Reporter &reporter)
+{
+    std::optional<qint64> workspace;
+    if (DbError error = workspaceOption(parser, &workspace))
+        return reporter.finish(error);
+    if (!workspace)
+        return reporter.finish(usageError(tr("billing show needs --workspace ID.")));
+    StripeAccess access;
+    if (DbError error = stripeAccessFrom(parser, &access))
+        return reporter.finish(error);
+    DbError error;
+    auto connection = connect(parser, reporter, &error);
+    if (!connection)
+        return reporter.finish(error);
+    if ((error = Migrator::checkVersion(connection->database())))
+        return reporter.finish(error);
+    const BillingShowReport report = showBilling(connection->database(), access, *workspace);
+    if (report.error)
+        return reporter.finish(report.error);
+    for (const QString &line : report.lines)
+        reporter.say(line);
+    reporter.set(QStringLiteral("billing"), report.billing);
+    return reporter.finish({});
+}
+
 int runReconcile(const QCommandLineParser &parser, Reporter &reporter)
 {
     std::optional<qint64> workspace;
@@ -546,7 +575,12 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
     const QStringList positional = parser.positionalArguments();
     if (positional.isEmpty())
         return usage(tr("No command given."));
-    if (positional.size() > 1)
+    // "billing show" is the one command of two words.
+    const bool billingShow = positional.first() == QLatin1String("billing") && positional.size() == 2 &&
+                             positional.at(1) == QLatin1String("show");
+    if (positional.first() == QLatin1String("billing") && !billingShow)
+        return usage(tr("Say \"billing show --workspace ID\"."));
+    if (positional.size() > 1 && !billingShow)
         return usage(tr("Unexpected argument \"%1\".").arg(positional.at(1)));
     const QString name = positional.first();
     const auto command = std::find_if(commands().begin(), commands().end(),
@@ -576,6 +610,8 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
         return runCheck(parser, reporter);
     if (name == QLatin1String("reconcile"))
         return runReconcile(parser, reporter);
+    if (name == QLatin1String("billing"))
+        return runBillingShow(parser, reporter);
     return runDemo(parser, reporter);
 }
 
