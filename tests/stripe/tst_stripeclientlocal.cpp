@@ -53,6 +53,8 @@ private slots:
 
 private:
     StripeClient *client(const StripeClientOptions &options = fastOptions());
+    // The base subscription's one item moved to the Business price: the body of a plan change.
+    billing::StripeParams moveToBusiness() const;
     std::unique_ptr<StripeClient> m_client;
 };
 
@@ -78,6 +80,13 @@ StripeClient *TestStripeClientLocal::client(const StripeClientOptions &options)
     }
     m_client = std::make_unique<StripeClient>(*key, *endpoint, options);
     return m_client.get();
+}
+
+billing::StripeParams TestStripeClientLocal::moveToBusiness() const
+{
+    const QString item = m_server->store().firstItemId(m_subscription);
+    return {{QStringLiteral("items"),
+             QVariantList{QVariantMap{{QStringLiteral("id"), item}, {QStringLiteral("price"), m_pro}}}}};
 }
 
 void TestStripeClientLocal::customer_expandedPaymentMethod_read()
@@ -144,15 +153,12 @@ void TestStripeClientLocal::updateSubscription_newPrice_appliedOnce()
 {
     StripeClient *stripe = client();
     QVERIFY(stripe);
-    const QString item = m_server->store().firstItemId(m_subscription);
     const int mutations = m_server->store().mutationCount();
-    StripeCall *call = stripe->post(
-        QStringLiteral("/v1/subscriptions/") + m_subscription,
-        {{QStringLiteral("items"),
-          QVariantList{QVariantMap{{QStringLiteral("id"), item}, {QStringLiteral("price"), m_pro}}}},
-         {QStringLiteral("proration_behavior"), QStringLiteral("create_prorations")},
-         {QStringLiteral("proration_date"), prorationDate}},
-        QStringLiteral("plan-change-0b6f3b2e-stripe"));
+    billing::StripeParams params = moveToBusiness();
+    params.insert(QStringLiteral("proration_behavior"), QStringLiteral("create_prorations"));
+    params.insert(QStringLiteral("proration_date"), prorationDate);
+    StripeCall *call = stripe->post(QStringLiteral("/v1/subscriptions/") + m_subscription, params,
+                                    QStringLiteral("plan-change-0b6f3b2e-stripe"));
     QVERIFY(waitForFinished(call));
     QVERIFY2(call->error().kind == ErrorKind::None, qPrintable(call->error().fullText()));
     QCOMPARE(subscriptionFromJson(call->object()).priceId, m_pro);
@@ -273,13 +279,9 @@ void TestStripeClientLocal::fault_applyThenDrop_retryReplaysAndStripeChangesOnce
     m_server->addFault(fault);
     StripeClient *stripe = client();
     QVERIFY(stripe);
-    const QString item = m_server->store().firstItemId(m_subscription);
     const int mutations = m_server->store().mutationCount();
-    StripeCall *call = stripe->post(
-        QStringLiteral("/v1/subscriptions/") + m_subscription,
-        {{QStringLiteral("items"),
-          QVariantList{QVariantMap{{QStringLiteral("id"), item}, {QStringLiteral("price"), m_pro}}}}},
-        QStringLiteral("plan-change-crash-stripe"));
+    StripeCall *call = stripe->post(QStringLiteral("/v1/subscriptions/") + m_subscription, moveToBusiness(),
+                                    QStringLiteral("plan-change-crash-stripe"));
     QVERIFY(waitForFinished(call));
     QVERIFY2(call->error().kind == ErrorKind::None, qPrintable(call->error().fullText()));
     QCOMPARE(m_server->store().mutationCount(), mutations + 1);

@@ -12,8 +12,8 @@ class QNetworkAccessManager;
 
 namespace beacon::billing {
 
-// The version of Stripe's API that the console is written against (../shared/stripe/spec3.json): every
-// request pins it, so that an account upgrade on Stripe's side cannot change the answers under us.
+// The version of Stripe's API that the console is written against (tests/stripe/stripe-api-subset.json):
+// every request pins it, so that an account upgrade on Stripe's side cannot change the answers under us.
 inline constexpr char stripeApiVersion[] = "2023-08-16";
 
 // An asynchronous Stripe API client. It lives on the thread that creates it, has no thread of its own and

@@ -158,6 +158,17 @@ std::unique_ptr<Connection> connect(const QCommandLineParser &parser, Reporter &
     return Connection::open(spec, QStringLiteral("ctl"), error);
 }
 
+// A connection to a database whose schema this build knows; otherwise null and the reason in *error. Schema
+// drift would make every statement's meaning uncertain, so these commands refuse before they start.
+std::unique_ptr<Connection> connectToKnownSchema(const QCommandLineParser &parser, Reporter &reporter,
+                                                 DbError *error)
+{
+    auto connection = connect(parser, reporter, error);
+    if (connection && (*error = Migrator::checkVersion(connection->database())))
+        return nullptr;
+    return connection;
+}
+
 // Who is acting: --actor, or else the login name of the person running beaconctl.
 QString actorFrom(const QCommandLineParser &parser)
 {
@@ -267,10 +278,8 @@ int runSeed(const QCommandLineParser &parser, Reporter &reporter)
             return reporter.finish(usageError(tr("--seed must be a whole number from 0 to 4294967295.")));
     }
     DbError error;
-    auto connection = connect(parser, reporter, &error);
+    auto connection = connectToKnownSchema(parser, reporter, &error);
     if (!connection)
-        return reporter.finish(error);
-    if ((error = Migrator::checkVersion(connection->database())))
         return reporter.finish(error);
     QElapsedTimer timer;
     timer.start();
@@ -307,7 +316,7 @@ int runSeed(const QCommandLineParser &parser, Reporter &reporter)
     return reporter.finish({});
 }
 
-// check's and reconcile's --workspace: absent, or a positive id.
+// check's, reconcile's and billing show's --workspace: absent, or a positive id.
 DbError workspaceOption(const QCommandLineParser &parser, std::optional<qint64> *workspace)
 {
     if (!parser.isSet(QStringLiteral("workspace")))
@@ -326,10 +335,8 @@ int runCheck(const QCommandLineParser &parser, Reporter &reporter)
     if (DbError error = workspaceOption(parser, &workspace))
         return reporter.finish(error);
     DbError error;
-    auto connection = connect(parser, reporter, &error);
+    auto connection = connectToKnownSchema(parser, reporter, &error);
     if (!connection)
-        return reporter.finish(error);
-    if ((error = Migrator::checkVersion(connection->database())))
         return reporter.finish(error);
     if (workspace) {
         QSqlQuery query(connection->database());
@@ -377,10 +384,8 @@ int runBillingShow(const QCommandLineParser &parser, Reporter &reporter)
     if (DbError error = stripeAccessFrom(parser, &access))
         return reporter.finish(error);
     DbError error;
-    auto connection = connect(parser, reporter, &error);
+    auto connection = connectToKnownSchema(parser, reporter, &error);
     if (!connection)
-        return reporter.finish(error);
-    if ((error = Migrator::checkVersion(connection->database())))
         return reporter.finish(error);
     const BillingShowReport report = showBilling(connection->database(), access, *workspace);
     if (report.error)
@@ -400,10 +405,8 @@ int runReconcile(const QCommandLineParser &parser, Reporter &reporter)
     if (DbError error = stripeAccessFrom(parser, &access))
         return reporter.finish(error);
     DbError error;
-    auto connection = connect(parser, reporter, &error);
+    auto connection = connectToKnownSchema(parser, reporter, &error);
     if (!connection)
-        return reporter.finish(error);
-    if ((error = Migrator::checkVersion(connection->database())))
         return reporter.finish(error);
     const ReconcileReport report =
         runReconciliation(connection->database(), access, workspace,
