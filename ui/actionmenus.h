@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actions/action.h"
+#include "billing/stripeaccess.h"
 #include "db/connectionbudget.h"
 #include "db/database.h"
 
@@ -57,6 +58,15 @@ public:
     QList<QAction *> actions() const;
     // Why `kind` is switched off now, in words; empty when it may run.
     QString whyDisabled(actions::ActionKind kind) const;
+    // Where the dialogs get the Stripe that plan-change and billing-sync reach: asked when a dialog opens, so
+    // that a key read or a local server started later is used from then on.
+    void setStripeProvider(std::function<std::optional<billing::StripeAccess>()> provider)
+    {
+        m_stripe = std::move(provider);
+    }
+    // Opens the dialog of `kind` with its fields filled from `prefill` (nothing when the action is switched
+    // off); the menus' entries and other pages (reconciliation's fixes) come through here.
+    void open(actions::ActionKind kind, actions::ActionRequest prefill);
 
 signals:
     // A dialog was opened (for tests, and to find it).
@@ -76,7 +86,6 @@ private:
     void buildDetailActions();
     void buildUserActions();
     void buildFileAndExportActions();
-    void open(actions::ActionKind kind, actions::ActionRequest prefill);
     void finished(ActionDialog *dialog, const actions::ActionResult &result);
     QList<models::PagedTableModel *> modelsAffectedBy(actions::ActionKind kind) const;
     void updateEnabled();
@@ -89,6 +98,7 @@ private:
     QString m_groupRole;
     QString m_login;
     QString m_changesOff;
+    std::function<std::optional<billing::StripeAccess>()> m_stripe;
 };
 
 } // namespace beacon::ui
