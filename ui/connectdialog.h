@@ -1,7 +1,9 @@
 #pragma once
 
+#include "billing/sessionstripe.h"
 #include "db/database.h"
 #include "profiles/connectionprofile.h"
+#include "stripeprofilegroup.h"
 
 #include <QDialog>
 
@@ -43,7 +45,10 @@ public:
     ConnectionBudget *takeConnections();
     // Answers of abandoned attempts (Stop trying, or a newer Connect) that came back and were dropped.
     int droppedAnswers() const;
+    // The profile as typed; its Stripe part (whether it keeps a key, and the address) as of the last Connect.
     ConnectionProfile profile() const;
+    // The accepted session's Stripe: the profile's key (typed, or from the keychain) and address, checked.
+    const billing::SessionStripe &stripe() const { return m_stripe; }
     bool demoRequested() const { return m_demoRequested; }
     void selectProfile(const QString &name);
 
@@ -65,6 +70,9 @@ private:
     SecretStore *m_secrets;
     models::ConnectionProfileModel *m_model = nullptr;
     SessionProbe m_session;
+    billing::SessionStripe m_stripe;
+    // The Stripe group as it was when Connect was pressed, kept for when the connection succeeds.
+    std::optional<StripeProfileGroup::Entry> m_connectingStripe;
     ConnectionBudget *m_connections = nullptr;
     DbRequester *m_probes = nullptr;
     bool m_busy = false;
@@ -80,6 +88,7 @@ private:
     QCheckBox *m_remember = nullptr;
     QComboBox *m_sslMode = nullptr;
     QCheckBox *m_production = nullptr;
+    StripeProfileGroup *m_stripeGroup = nullptr;
     InlineMessage *m_error = nullptr;
     QProgressBar *m_busyIndicator = nullptr;
     QPushButton *m_connectButton = nullptr;
