@@ -342,9 +342,21 @@ void ConnectDialog::finishConnecting(const SessionProbe &probe)
         // Likewise the Stripe key: written when the profile keeps one in hand; a saved key the keychain
         // did not hand over is left where it is.
         if (m_connectingStripe->key)
-            m_secrets->write(entered.stripeKeySecretKey(),
-                             QString::fromLatin1(m_connectingStripe->key->secretForTransport()), {},
-                             SecretStore::Kind::StripeKey);
+            m_secrets->write(
+                entered.stripeKeySecretKey(),
+                QString::fromLatin1(m_connectingStripe->key->secretForTransport()),
+                [profiles = m_profiles, name = entered.name](const QString &error) {
+                    // As the keychain's problem says: next time the profile has no key, rather than one the
+                    // keychain cannot find. The profile store outlives the secret store, which calls back
+                    // only while it lives.
+                    if (error.isEmpty())
+                        return;
+                    if (auto saved = profiles->profile(name); saved && saved->hasStripeKey) {
+                        saved->hasStripeKey = false;
+                        profiles->save(*saved);
+                    }
+                },
+                SecretStore::Kind::StripeKey);
         else if (!entered.hasStripeKey && previous && previous->hasStripeKey)
             m_secrets->remove(entered.stripeKeySecretKey(), {}, SecretStore::Kind::StripeKey);
     }

@@ -30,10 +30,11 @@ namespace beacon::ui {
 class SecretStore;
 class InlineMessage;
 
-// Picks or edits a saved profile and connects with it, showing any failure inline with words and copyable
-// details. The attempt runs on the detail lane of a ConnectionBudget made for the typed connection, so the
-// window that accepts the session takes over its connection: one login, not the dialog's and then the
-// window's. Accepted once connected; or closed with demoRequested() for the demo.
+// Picks or edits a saved profile, with its Stripe key and address (StripeProfileGroup), and connects with it,
+// showing any failure inline with words and copyable details. The attempt runs on the detail lane of a
+// ConnectionBudget made for the typed connection, so the window that accepts the session takes over its
+// connection: one login, not the dialog's and then the window's. Accepted once connected; or closed with
+// demoRequested() for the demo.
 class ConnectDialog : public QDialog {
     Q_OBJECT
 public:

@@ -60,6 +60,7 @@ private slots:
     void connect_invalidStripeFields_refusedInlineBeforeConnecting_data();
     void connect_invalidStripeFields_refusedInlineBeforeConnecting();
     void deleteProfile_withStripeKey_removesItFromKeychain();
+    void connect_stripeKeyKeychainUnavailable_toldNotSavedSessionStillUsesIt();
 
 private:
     ui::ConnectDialog *openDialog(ui::MainWindow &window);
@@ -661,6 +662,36 @@ void TestConnectDialog::deleteProfile_withStripeKey_removesItFromKeychain()
     QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("deleteProfileButton")), Qt::LeftButton);
     QVERIFY(!profiles.profile(profile.name));
     QTRY_VERIFY(!secrets.contains(profile.stripeKeySecretKey()));
+}
+
+void TestConnectDialog::connect_stripeKeyKeychainUnavailable_toldNotSavedSessionStillUsesIt()
+{
+    test::TestDatabase database(QStringLiteral("ui_stripenokeychain"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    secrets.failWith(NoSecretService);
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    ui::ConnectDialog *dialog = openDialog(window);
+    QVERIFY(dialog);
+    fill(dialog, database.spec(), QStringLiteral("No keychain"), {}, false, false);
+    fillStripe(dialog, TestKey);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+
+    auto *problem = window.findChild<QLabel *>(QStringLiteral("problemBanner"));
+    QTRY_VERIFY(problem->isVisible());
+    QVERIFY2(problem->text().contains(QLatin1String("Stripe key could not be saved")) &&
+                 problem->text().contains(QLatin1String("this session only")),
+             qPrintable(problem->text()));
+    QVERIFY(!problem->text().contains(QStringLiteral("51DialogKey")));
+    QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusStripe"))->text(),
+             QStringLiteral("Stripe test mode"));
+    QVERIFY(window.stripeAccess().key);
+    QTRY_VERIFY2(!profiles.profile(QStringLiteral("No keychain"))->hasStripeKey,
+                 "the profile does not claim a key the keychain does not hold");
+    QVERIFY(!settingsOnDisk(profiles).contains("51DialogKey"));
 }
 
 QTEST_MAIN(TestConnectDialog)
