@@ -43,6 +43,7 @@ private slots:
     void cancel_slowStripe_stopsAndSaysSo();
     void openInvoice_selectedRow_opensItsHostedPage();
     void noStripe_showTab_saysNotSetUpAndAsksNothing();
+    void endingSubscription_noUpcomingInvoice_restShown();
 
 private:
     // A detail pane on `budget`, shown, with the local Stripe and the Members tab in front.
@@ -55,6 +56,8 @@ private:
     test::StripeApiCheck m_check;
     std::unique_ptr<test::TestDatabase> m_database;
     std::unique_ptr<LocalStripeServer> m_server;
+    QString m_price;
+    QString m_agreeingCustomer;
     QString m_pastDueSubscription;
     QStringList m_invoices; // workspace 2's, oldest first
 };
@@ -80,7 +83,8 @@ void TestBillingTab::init()
     PriceSeed team;
     team.productName = QStringLiteral("Team");
     team.unitAmount = 2900;
-    const QString price = store.addPrice(team);
+    m_price = store.addPrice(team);
+    const QString &price = m_price;
     const auto customerFor = [&store](const char *workspace, const char *email) {
         CustomerSeed seed;
         seed.email = QString::fromLatin1(email);
@@ -100,6 +104,7 @@ void TestBillingTab::init()
         return store.addSubscription(seed);
     };
     const QString agreeing = customerFor("1", "one@example.test");
+    m_agreeingCustomer = agreeing;
     const QString agreeingSubscription = subscriptionFor(agreeing, "1", QStringLiteral("active"));
     // Past due in Stripe, active in the row: the planted disagreement.
     const QString pastDue = customerFor("2", "billing@two.test");
@@ -421,6 +426,36 @@ void TestBillingTab::noStripe_showTab_saysNotSetUpAndAsksNothing()
              qPrintable(notice->text()));
     QVERIFY(!field(*pane, "billingProblem")->isVisible());
     QCOMPARE(m_server->requestCount(), 0);
+}
+
+void TestBillingTab::endingSubscription_noUpcomingInvoice_restShown()
+{
+    // Stripe has no upcoming invoice for a subscription that ends with its period (it answers 404); the
+    // rest of the billing is still shown.
+    SubscriptionSeed ending;
+    ending.customerId = m_agreeingCustomer;
+    ending.priceId = m_price;
+    ending.currentPeriodStart = periodStart;
+    ending.currentPeriodEnd = periodEnd;
+    ending.cancelAtPeriodEnd = true;
+    ending.metadata.insert(QStringLiteral("workspace_id"), QStringLiteral("1"));
+    const QString subscription = m_server->store().addSubscription(ending);
+    QSqlQuery query(m_database->db());
+    query.prepare(QStringLiteral("UPDATE public.workspaces SET stripe_subscription_id = :s WHERE id = 1"));
+    query.bindValue(QStringLiteral(":s"), subscription);
+    QVERIFY_SQL(query, exec());
+
+    auto pane = makePane(m_database->connections());
+    pane->showWorkspace(qint64(Agreeing));
+    showBillingTab(*pane);
+    QTRY_VERIFY_WITH_TIMEOUT(field(*pane, "billingSubscriptionCancels")->isVisible(), 10000);
+    QCOMPARE(field(*pane, "billingSubscriptionCancels")->text(), QStringLiteral("Yes"));
+    QVERIFY(!field(*pane, "billingUpcomingAmount")->isVisible());
+    QVERIFY(!field(*pane, "billingProblem")->isVisible());
+    QVERIFY(
+        std::any_of(m_server->requests().begin(), m_server->requests().end(), [](const RecordedRequest &r) {
+            return r.path == QLatin1String("/v1/invoices/upcoming") && r.status == 404;
+        }));
 }
 
 QTEST_MAIN(TestBillingTab)

@@ -152,7 +152,10 @@ WorkspaceBillingReport buildBillingReport(const BillingDatabaseSide &database,
                                              when(invoice.value(QStringLiteral("created")))));
             }
             report.billing.insert(QStringLiteral("invoices"), list);
-            if (!subscription.isEmpty()) {
+            // A canceled subscription has no upcoming invoice: Stripe answers 404, and the report says none.
+            if (!subscription.isEmpty() && stripe.upcoming.isEmpty()) {
+                report.lines.append(tr("Upcoming invoice: none"));
+            } else if (!subscription.isEmpty()) {
                 const QJsonObject &next = stripe.upcoming;
                 report.billing.insert(
                     QStringLiteral("upcoming_invoice"),

@@ -128,7 +128,7 @@ void WorkspaceBillingLoader::askInvoices()
                  {QStringLiteral("subscription"),
                   m_stripe.subscription.value(QStringLiteral("id")).toString()}},
                 tr("Reading the upcoming invoice"),
-                [this](StripeCall *call) { m_stripe.upcoming = call->object(); }, false);
+                [this](StripeCall *call) { m_stripe.upcoming = call->object(); }, true);
     }
     if (m_calls.isEmpty())
         finish({});

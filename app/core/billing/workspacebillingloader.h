@@ -22,7 +22,8 @@ class StripeClient;
 // so that what they show cannot drift.
 //
 // A customer or subscription that Stripe does not know (404) is not a failure: the report shows the row's id
-// against Stripe's nothing, as a disagreement. Any other failure ends the load with the report's error.
+// against Stripe's nothing, as a disagreement. Nor is a 404 for the upcoming invoice, which a canceled
+// subscription does not have. Any other failure ends the load with the report's error.
 class WorkspaceBillingLoader : public QObject {
     Q_OBJECT
 public:
