@@ -71,6 +71,7 @@ private slots:
     void errorMapping_data();
     void errorMapping();
     void transportErrors_sayWhatHappenedWithTimeout();
+    void failedRead_saysNothingChangedNotActionId();
     void formatStripeAmount_currencysOwnDecimals_data();
     void formatStripeAmount_currencysOwnDecimals();
     void openableInvoiceUrl_httpsOrLoopbackOnly_data();
@@ -513,6 +514,26 @@ void TestStripePure::transportErrors_sayWhatHappenedWithTimeout()
                                                  QStringLiteral("api.stripe.com"), 2500, QString());
     QVERIFY2(connect.message.contains(QStringLiteral("within 2.5 s")), qPrintable(connect.message));
     QCOMPARE(connect.exitCode(), 7);
+}
+
+void TestStripePure::failedRead_saysNothingChangedNotActionId()
+{
+    const QByteArray body = R"({"error": {"type": "api_error", "message": "boom"}})";
+    const DbError change = stripeErrorFromResponse(500, body, QStringLiteral("req_1"), QString());
+    QVERIFY2(change.message.contains(QStringLiteral("action id")), qPrintable(change.message));
+    const DbError read = stripeErrorFromResponse(500, body, QStringLiteral("req_1"), QString(),
+                                                 StripeRequestEffect::ReadsOnly);
+    QCOMPARE(read.kind, ErrorKind::Unavailable);
+    QVERIFY2(read.message.contains(QStringLiteral("Nothing was changed")), qPrintable(read.message));
+    QVERIFY2(!read.message.contains(QStringLiteral("action id")), qPrintable(read.message));
+    for (const StripeTransportFailure failure :
+         {StripeTransportFailure::Network, StripeTransportFailure::TransferTimeout}) {
+        const DbError transport =
+            stripeTransportError(failure, QString(), QStringLiteral("api.stripe.com"), 30000,
+                                 QStringLiteral("x"), {}, StripeRequestEffect::ReadsOnly);
+        QCOMPARE(transport.kind, ErrorKind::Unavailable);
+        QVERIFY2(!transport.message.contains(QStringLiteral("action id")), qPrintable(transport.message));
+    }
 }
 
 void TestStripePure::formatStripeAmount_currencysOwnDecimals_data()

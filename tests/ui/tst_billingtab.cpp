@@ -343,6 +343,8 @@ void TestBillingTab::stripeFails_inlineErrorWithRequestId_retrySucceeds()
     auto *problem = field(*pane, "billingProblem");
     QTRY_VERIFY_WITH_TIMEOUT(problem->isVisible(), 10000);
     QVERIFY2(problem->text().contains(QLatin1String("Retry")), qPrintable(problem->text()));
+    // A read changed nothing, and says so rather than pointing at an action id.
+    QVERIFY2(!problem->text().contains(QLatin1String("action id")), qPrintable(problem->text()));
     QVERIFY2(field(*pane, "billingProblemDetails")->text().contains(QLatin1String("req_")),
              qPrintable(field(*pane, "billingProblemDetails")->text()));
     QVERIFY(!field(*pane, "billingSubscriptionStatus")->isVisible());
