@@ -402,9 +402,13 @@ void BillingTab::fillComparison(const billing::WorkspaceBillingReport &report)
         }
         disagreeing += disagrees ? 1 : 0;
     }
-    m_comparisonBox->setTitle(disagreeing == 0
-                                  ? tr("Database and Stripe: they agree")
-                                  : tr("Database and Stripe: %n disagreement(s)", "", disagreeing));
+    // Spelled out: the console ships no translation files that would turn "%n …(s)" into words.
+    if (disagreeing == 0)
+        m_comparisonBox->setTitle(tr("Database and Stripe: they agree"));
+    else if (disagreeing == 1)
+        m_comparisonBox->setTitle(tr("Database and Stripe: 1 disagreement"));
+    else
+        m_comparisonBox->setTitle(tr("Database and Stripe: %1 disagreements").arg(disagreeing));
     m_comparison->resizeColumnsToContents();
     m_comparison->setMinimumHeight(m_comparison->horizontalHeader()->height() +
                                    m_comparison->rowCount() *

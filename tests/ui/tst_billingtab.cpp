@@ -272,6 +272,12 @@ void TestBillingTab::finance_showTab_customerSubscriptionInvoicesAndDisagreement
     QVERIFY(!table->item(statusRow, 3)->icon().isNull());
     QCOMPARE(table->item(statusRow, 2)->data(Qt::AccessibleTextRole).toString(),
              QStringLiteral("Status disagrees: the database has active, Stripe has past_due."));
+    QCOMPARE(pane->billing()
+                 ->findChild<QTableWidget *>(QStringLiteral("billingComparison"))
+                 ->parentWidget()
+                 ->property("title")
+                 .toString(),
+             QStringLiteral("Database and Stripe: 1 disagreement"));
     QCOMPARE(comparison(*pane, QStringLiteral("Plan")),
              (QStringList{QStringLiteral("team"), QStringLiteral("team"), QStringLiteral("Agrees")}));
     QCOMPARE(comparison(*pane, QStringLiteral("Subscription id")).value(2), QStringLiteral("Agrees"));
