@@ -1,6 +1,7 @@
 #include "actionmenus.h"
 
 #include "actiondialog.h"
+#include "billingtab.h"
 #include "detailpane.h"
 #include "pagedtablemodel.h"
 #include "tablepage.h"
@@ -298,6 +299,11 @@ void ActionMenus::finished(ActionDialog *dialog, const ActionResult &result)
             else
                 model->reload();
         }
+        // Stripe's side of the workspace moved too: the Billing tab shows the new plan and invoice.
+        if (m_pages.workspaceDetail &&
+            (result.kind == ActionKind::PlanChange || result.kind == ActionKind::BillingSync ||
+             result.kind == ActionKind::BillingLink))
+            m_pages.workspaceDetail->billing()->refresh();
     }
     if (!dialog->isVisible()) {
         m_window->statusBar()->showMessage(tr("%1 — %2: %3")

@@ -253,6 +253,12 @@ void BillingTab::loadIfShown()
     reload();
 }
 
+void BillingTab::refresh()
+{
+    m_shownFor.reset();
+    loadIfShown();
+}
+
 void BillingTab::reload()
 {
     m_settle.stop();

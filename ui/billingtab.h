@@ -50,6 +50,9 @@ public:
 
     // Asks again for the workspace shown (Retry).
     void reload();
+    // The workspace's billing changed (a plan change or a billing fix was applied): read again now when on
+    // screen, else when next shown.
+    void refresh();
     billing::WorkspaceBillingLoader *loader() const { return m_loader; }
 
 protected:

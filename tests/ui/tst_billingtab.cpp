@@ -38,6 +38,7 @@ private slots:
     void hiddenTab_selectWorkspace_asksStripeNothingUntilShown();
     void finance_showTab_customerSubscriptionInvoicesAndDisagreementMarked();
     void visibleTab_otherWorkspace_reloadedForIt();
+    void refresh_afterStripeChanged_showsItsNewState();
     void supportLogin_showTab_statusAndPlanOnlyAndOnlyTheSubscriptionAsked();
     void stripeFails_inlineErrorWithRequestId_retrySucceeds();
     void cancel_slowStripe_stopsAndSaysSo();
@@ -58,6 +59,7 @@ private:
     std::unique_ptr<LocalStripeServer> m_server;
     QString m_price;
     QString m_agreeingCustomer;
+    QString m_agreeingSubscription;
     QString m_pastDueSubscription;
     QStringList m_invoices; // workspace 2's, oldest first
 };
@@ -106,6 +108,7 @@ void TestBillingTab::init()
     const QString agreeing = customerFor("1", "one@example.test");
     m_agreeingCustomer = agreeing;
     const QString agreeingSubscription = subscriptionFor(agreeing, "1", QStringLiteral("active"));
+    m_agreeingSubscription = agreeingSubscription;
     // Past due in Stripe, active in the row: the planted disagreement.
     const QString pastDue = customerFor("2", "billing@two.test");
     m_pastDueSubscription = subscriptionFor(pastDue, "2", QStringLiteral("past_due"));
@@ -299,6 +302,23 @@ void TestBillingTab::visibleTab_otherWorkspace_reloadedForIt()
     QCOMPARE(field(*pane, "billingCustomerEmail")->text(), QStringLiteral("one@example.test"));
     QCOMPARE(comparison(*pane, QStringLiteral("Status")).value(2), QStringLiteral("Agrees"));
     QCOMPARE(pane->billing()->findChild<QTableWidget *>(QStringLiteral("billingInvoices"))->rowCount(), 0);
+}
+
+// After an action changed the workspace's billing (ActionMenus calls refresh()), the tab on screen reads it
+// again rather than keep the old state.
+void TestBillingTab::refresh_afterStripeChanged_showsItsNewState()
+{
+    auto pane = makePane(m_database->connections());
+    pane->showWorkspace(qint64(Agreeing));
+    showBillingTab(*pane);
+    QTRY_COMPARE_WITH_TIMEOUT(field(*pane, "billingSubscriptionStatus")->text(), QStringLiteral("active"),
+                              10000);
+    const int asked = m_server->requestCount();
+    QVERIFY(m_server->store().setSubscriptionStatus(m_agreeingSubscription, QStringLiteral("past_due")));
+    pane->billing()->refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(m_server->requestCount() > asked, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(field(*pane, "billingSubscriptionStatus")->text(), QStringLiteral("past_due"),
+                              10000);
 }
 
 void TestBillingTab::supportLogin_showTab_statusAndPlanOnlyAndOnlyTheSubscriptionAsked()
