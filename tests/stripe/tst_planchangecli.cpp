@@ -5,11 +5,11 @@
 // refused in words.
 #include "testdatabase.h"
 
+#include "payingworkspace.h"
 #include "stripeapicheck.h"
 #include "stripelocal/localstripeserver.h"
 
 #include <QJsonDocument>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QSqlQuery>
 #include <QUuid>
@@ -67,42 +67,10 @@ void TestPlanChangeCli::init()
     QVERIFY_TESTDB(*m_database);
     m_server = std::make_unique<LocalStripeServer>();
     QVERIFY(m_server->listen());
-    StripeStore &store = m_server->store();
-    store.setClock([] { return PeriodStart + 5 * 86400; });
-    // The plans' own price ids, as the demo's server has them.
-    store.addPrice({QStringLiteral("Team"),
-                    2900,
-                    QStringLiteral("usd"),
-                    QStringLiteral("month"),
-                    {},
-                    {},
-                    QStringLiteral("price_beacon_team_monthly")});
-    store.addPrice({QStringLiteral("Business"),
-                    9900,
-                    QStringLiteral("usd"),
-                    QStringLiteral("month"),
-                    {},
-                    {},
-                    QStringLiteral("price_beacon_business_monthly")});
-    CustomerSeed customer;
-    customer.email = QStringLiteral("billing@example.test");
-    customer.metadata.insert(QStringLiteral("workspace_id"), QStringLiteral("1"));
-    SubscriptionSeed subscription;
-    subscription.customerId = store.addCustomer(customer);
-    subscription.priceId = QStringLiteral("price_beacon_team_monthly");
-    subscription.currentPeriodStart = PeriodStart;
-    subscription.currentPeriodEnd = PeriodEnd;
-    subscription.metadata = customer.metadata;
-    m_subscription = store.addSubscription(subscription);
-    QSqlQuery query(m_database->db());
-    query.prepare(QStringLiteral(
-        "INSERT INTO public.workspaces (id, name, slug, plan, stripe_customer_id, stripe_subscription_id, "
-        "subscription_status, current_period_end) VALUES (1, 'One', 'one', 'team', :customer, :subscription, "
-        "'active', to_timestamp(CAST(:end AS bigint)))"));
-    query.bindValue(QStringLiteral(":customer"), subscription.customerId);
-    query.bindValue(QStringLiteral(":subscription"), m_subscription);
-    query.bindValue(QStringLiteral(":end"), PeriodEnd);
-    QVERIFY_SQL(query, exec());
+    m_server->store().setClock([] { return PeriodStart + 5 * 86400; });
+    m_subscription =
+        test::seedPayingTeamWorkspace(m_server->store(), m_database->db(), PeriodStart, PeriodEnd);
+    QVERIFY(!m_subscription.isEmpty());
 }
 
 void TestPlanChangeCli::cleanup()
@@ -127,24 +95,13 @@ Run TestPlanChangeCli::ctl(const QStringList &arguments, bool withKey)
     if (withKey)
         environment.insert(QStringLiteral("STRIPE_API_KEY"), m_server->apiKey());
     environment.insert(QStringLiteral("BEACON_STRIPE_API_BASE"), m_server->baseUrl().toString());
-    QProcess process;
-    process.setProcessEnvironment(environment);
-    process.start(qEnvironmentVariable("BEACONCTL"),
-                  QStringList{QStringLiteral("--db"), m_database->spec().displayUri(),
-                              QStringLiteral("plan-change"), QStringLiteral("--workspace"),
-                              QStringLiteral("1"), QStringLiteral("--reason"),
-                              QStringLiteral("T-42 upgrade")} +
-                      arguments);
-    Run run;
-    if (!process.waitForStarted(10000))
-        return run;
-    // Not waitForFinished(): the server answering beaconctl lives on this thread's event loop.
-    if (!QTest::qWaitFor([&process] { return process.state() == QProcess::NotRunning; }, 120000))
-        process.kill();
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = QString::fromUtf8(process.readAllStandardOutput());
-    run.err = QString::fromUtf8(process.readAllStandardError());
-    return run;
+    const test::CtlRun run = test::runCtlServingEvents(
+        QStringList{QStringLiteral("--db"), m_database->spec().displayUri(), QStringLiteral("plan-change"),
+                    QStringLiteral("--workspace"), QStringLiteral("1"), QStringLiteral("--reason"),
+                    QStringLiteral("T-42 upgrade")} +
+            arguments,
+        environment);
+    return {run.exitCode, run.out, run.err};
 }
 
 QVariant TestPlanChangeCli::value(const QString &sql)

@@ -5,6 +5,7 @@
 #include "testdatabase.h"
 
 #include "actiondialog.h"
+#include "payingworkspace.h"
 #include "stripeapicheck.h"
 #include "stripelocal/localstripeserver.h"
 
@@ -63,38 +64,8 @@ void TestActionDialogStripe::init()
     QVERIFY_TESTDB(*m_database);
     m_server = std::make_unique<stripelocal::LocalStripeServer>();
     QVERIFY(m_server->listen());
-    stripelocal::StripeStore &store = m_server->store();
-    store.addPrice({QStringLiteral("Team"),
-                    2900,
-                    QStringLiteral("usd"),
-                    QStringLiteral("month"),
-                    {},
-                    {},
-                    QStringLiteral("price_beacon_team_monthly")});
-    store.addPrice({QStringLiteral("Business"),
-                    9900,
-                    QStringLiteral("usd"),
-                    QStringLiteral("month"),
-                    {},
-                    {},
-                    QStringLiteral("price_beacon_business_monthly")});
-    stripelocal::CustomerSeed customer;
-    customer.email = QStringLiteral("billing@example.test");
-    stripelocal::SubscriptionSeed subscription;
-    subscription.customerId = store.addCustomer(customer);
-    subscription.priceId = QStringLiteral("price_beacon_team_monthly");
-    subscription.currentPeriodStart = PeriodStart;
-    subscription.currentPeriodEnd = PeriodEnd;
-    const QString id = store.addSubscription(subscription);
-    QSqlQuery query(m_database->db());
-    query.prepare(QStringLiteral(
-        "INSERT INTO public.workspaces (id, name, slug, plan, stripe_customer_id, stripe_subscription_id, "
-        "subscription_status, current_period_end) VALUES (1, 'One', 'one', 'team', :customer, :subscription, "
-        "'active', to_timestamp(CAST(:end AS bigint)))"));
-    query.bindValue(QStringLiteral(":customer"), subscription.customerId);
-    query.bindValue(QStringLiteral(":subscription"), id);
-    query.bindValue(QStringLiteral(":end"), PeriodEnd);
-    QVERIFY_SQL(query, exec());
+    QVERIFY(!test::seedPayingTeamWorkspace(m_server->store(), m_database->db(), PeriodStart, PeriodEnd)
+                 .isEmpty());
     m_budget = std::make_unique<ConnectionBudget>(m_database->spec());
 }
 
