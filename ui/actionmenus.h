@@ -57,6 +57,9 @@ public:
     QList<QAction *> actions() const;
     // Why `kind` is switched off now, in words; empty when it may run.
     QString whyDisabled(actions::ActionKind kind) const;
+    // Opens the action's dialog filled from `prefill`, as the menus do, for other places that know what to
+    // fix (reconciliation's findings). Nothing happens when whyDisabled(kind) says why not.
+    void open(actions::ActionKind kind, actions::ActionRequest prefill);
 
 signals:
     // A dialog was opened (for tests, and to find it).
@@ -76,7 +79,6 @@ private:
     void buildDetailActions();
     void buildUserActions();
     void buildFileAndExportActions();
-    void open(actions::ActionKind kind, actions::ActionRequest prefill);
     void finished(ActionDialog *dialog, const actions::ActionResult &result);
     QList<models::PagedTableModel *> modelsAffectedBy(actions::ActionKind kind) const;
     void updateEnabled();

@@ -30,6 +30,7 @@ class InlineMessage;
 class ActionMenus;
 class AuditDiffView;
 class DetailPane;
+class ReconciliationPage;
 class TablePage;
 class UsageSummaryPage;
 class UserDetailPane;
@@ -80,6 +81,9 @@ private:
     // Makes `budget` the window's connections for this session.
     void adoptSession(const SessionProbe &session, const QString &label, bool production,
                       ConnectionBudget *budget);
+    // The Reconciliation entry is switched off, with the reason as its tooltip, for logins that may not use
+    // it.
+    void updateReconciliationEntry();
 
     ProfileStore *m_profiles;
     SecretStore *m_secrets;
@@ -106,6 +110,7 @@ private:
     UserDetailPane *m_userDetailPane = nullptr;
     AuditDiffView *m_auditDiff = nullptr;
     UsageSummaryPage *m_usageSummary = nullptr;
+    ReconciliationPage *m_reconciliation = nullptr;
     ActionMenus *m_actionMenus = nullptr;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusDatabase = nullptr;
