@@ -4,7 +4,6 @@
 #include "billing/stripeclient.h"
 #include "db/dbworker.h"
 
-
 namespace beacon::billing {
 
 namespace {
