@@ -1,6 +1,7 @@
 #include "actionrunner.h"
 
 #include "actions/actionengine.h"
+#include "billing/billedaction.h"
 
 namespace beacon::models {
 
@@ -39,6 +40,11 @@ void ActionRunner::setConnection(ConnectionBudget *budget)
     m_previewPending = false;
 }
 
+void ActionRunner::setStripe(const std::optional<billing::StripeAccess> &stripe)
+{
+    m_stripe = stripe;
+}
+
 void ActionRunner::run(const ActionRequest &request)
 {
     ++m_running;
@@ -50,9 +56,9 @@ void ActionRunner::run(const ActionRequest &request)
     // safe one, and the engine reports "unavailable" for it to be made.
     m_applies->run<Outcome>(
         m_applies->latest(),
-        [request](const QSqlDatabase &db, Outcome &outcome) {
+        [request, stripe = m_stripe](const QSqlDatabase &db, Outcome &outcome) {
             outcome.ran = true;
-            outcome.result = actions::runActionInBatches(db, request);
+            outcome.result = billing::runBilledAction(db, request, stripe);
             return outcome.result.error;
         },
         [this, request](Outcome outcome, const DbError &error) {
@@ -73,7 +79,7 @@ void ActionRunner::preview(const ActionRequest &request)
     };
     m_previews->run<Reply>(
         m_previews->supersede(),
-        [request](const QSqlDatabase &db, Reply &reply) {
+        [request, stripe = m_stripe](const QSqlDatabase &db, Reply &reply) {
             reply.ran = true;
             ActionPreview &preview = reply.preview;
             if (DbError error = actions::readActionTarget(db, request, &preview.target)) {
@@ -85,7 +91,7 @@ void ActionRunner::preview(const ActionRequest &request)
             dryRun.dryRun = true;
             if (!dryRun.expectVersion && preview.target.workspaceFound)
                 dryRun.expectVersion = preview.target.workspaceVersion;
-            preview.result = actions::runAction(db, dryRun);
+            preview.result = billing::runBilledAction(db, dryRun, stripe);
             return preview.result.error;
         },
         [this, request](Reply reply, const DbError &error) {

@@ -2,12 +2,15 @@
 
 #include "actions/action.h"
 #include "actions/actiontarget.h"
+#include "billing/stripeaccess.h"
 #include "db/connectionbudget.h"
 #include "db/dberror.h"
 
 #include <QJsonObject>
 #include <QObject>
 #include <QString>
+
+#include <optional>
 
 namespace beacon::models {
 
@@ -33,6 +36,9 @@ public:
 
     // The connections of the window this runner works for; the Actions lane opens with the first job.
     void setConnection(ConnectionBudget *budget);
+    // The Stripe that actions reach where they must (billing::runBilledAction): plan-change on a workspace
+    // billed there, billing-sync. Without one, those are refused with words. Its calls wait on the worker.
+    void setStripe(const std::optional<billing::StripeAccess> &stripe);
     // Runs the request as given (dryRun included) and reports it with finished(). An exports-purge that is
     // not a dry run runs batch after batch, as beaconctl does, with the same derived action ids.
     void run(const actions::ActionRequest &request);
@@ -54,6 +60,7 @@ private:
     // Previews supersede each other; applied actions never do, so they have requests of their own.
     DbRequester *m_previews;
     DbRequester *m_applies;
+    std::optional<billing::StripeAccess> m_stripe;
     bool m_previewPending = false;
     int m_running = 0;
 };

@@ -54,7 +54,7 @@ QString ActionDialog::outcomeTitle(const ActionResult &result)
 }
 
 ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, ConnectionBudget *budget,
-                           QWidget *parent)
+                           QWidget *parent, const std::optional<billing::StripeAccess> &stripe)
     : QDialog(parent)
     , m_kind(kind)
     , m_actionId(QUuid::createUuid())
@@ -63,6 +63,7 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, Connec
     , m_runner(new models::ActionRunner(this))
     , m_previewPause(new QTimer(this))
 {
+    m_runner->setStripe(stripe);
     setObjectName(QStringLiteral("actionDialog"));
     setWindowTitle(tr("%1 — Beacon Admin").arg(actionTitle(kind)));
     resize(640, 600);
@@ -324,7 +325,16 @@ void ActionDialog::apply()
     m_form->setFieldsEnabled(false);
     showBusy(tr("Applying… The window stays usable; you may close this dialog, and the outcome will be "
                 "reported."));
-    m_runner->run(request());
+    ActionRequest applied = request();
+    // A change through Stripe is prorated from the moment its preview showed, so that what was shown is what
+    // is charged; the first apply fixes it, so that pressing Apply again repeats the very same request.
+    if (m_kind == ActionKind::PlanChange && !m_prorationDate && m_preview) {
+        const QJsonValue date = m_preview->result.preview.value(QStringLiteral("proration_date"));
+        if (date.isDouble())
+            m_prorationDate = qint64(date.toDouble());
+    }
+    applied.prorationDate = m_prorationDate;
+    m_runner->run(applied);
     updateButtons();
 }
 

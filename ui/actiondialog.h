@@ -33,9 +33,11 @@ class ActionOutcomeView;
 class ActionDialog : public QDialog {
     Q_OBJECT
 public:
-    // `prefill` names the action's target as selected, and the actor.
+    // `prefill` names the action's target as selected, and the actor. `stripe` is what plan-change and
+    // billing-sync reach where the workspace is billed through Stripe; without it they are refused in words.
     ActionDialog(actions::ActionKind kind, const actions::ActionRequest &prefill, ConnectionBudget *budget,
-                 QWidget *parent = nullptr);
+                 QWidget *parent = nullptr,
+                 const std::optional<billing::StripeAccess> &stripe = std::nullopt);
     ~ActionDialog() override;
 
     actions::ActionKind kind() const { return m_kind; }
@@ -91,6 +93,7 @@ private:
     quint64 m_fieldsRevision = 0;
     quint64 m_previewRevision = 0;
     std::optional<qint64> m_seenVersion;
+    std::optional<qint64> m_prorationDate;
     std::optional<models::ActionPreview> m_preview;
     std::optional<actions::ActionResult> m_outcome;
 

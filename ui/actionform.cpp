@@ -113,6 +113,19 @@ void ActionForm::buildFields(const ActionRequest &prefill, QFormLayout *form)
         connect(m_overQuota, &QCheckBox::toggled, this, &ActionForm::edited);
         form->addRow(QString(), m_overQuota);
         m_fields.append(m_overQuota);
+        // Only a workspace billed through Stripe is prorated; the preview says which this one is.
+        m_proration = new QComboBox(this);
+        m_proration->setObjectName(QStringLiteral("prorationCombo"));
+        m_proration->addItem(tr("Prorate on the next invoice"), QStringLiteral("create"));
+        m_proration->addItem(tr("Invoice the proration now"), QStringLiteral("always-invoice"));
+        m_proration->addItem(tr("No proration: the new price from the next period"), QStringLiteral("none"));
+        m_proration->setCurrentIndex(
+            std::max(0, m_proration->findData(prefill.proration.isEmpty() ? QStringLiteral("create")
+                                                                          : prefill.proration)));
+        m_proration->setToolTip(tr("How Stripe charges or credits the rest of the current period: "
+                                   "--proration create, always-invoice or none in beaconctl."));
+        connect(m_proration, &QComboBox::currentIndexChanged, this, &ActionForm::edited);
+        addRow(tr("Pr&oration (Stripe):"), m_proration);
         break;
     case ActionKind::ReadOnly:
         m_readOnly = new QComboBox(this);
@@ -215,6 +228,8 @@ void ActionForm::fillRequest(ActionRequest *request) const
         request->plan = m_plan->currentText();
     if (m_overQuota)
         request->allowOverQuota = m_overQuota->isChecked();
+    if (m_proration)
+        request->proration = m_proration->currentData().toString();
     if (m_readOnly)
         request->readOnly = m_readOnly->currentData().toBool();
     if (m_role)

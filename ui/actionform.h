@@ -61,6 +61,7 @@ private:
     QLineEdit *m_merge = nullptr;
     QComboBox *m_plan = nullptr;
     QCheckBox *m_overQuota = nullptr;
+    QComboBox *m_proration = nullptr;
     QComboBox *m_readOnly = nullptr;
     QComboBox *m_role = nullptr;
     QSpinBox *m_days = nullptr;

@@ -266,7 +266,7 @@ void ActionMenus::open(ActionKind kind, ActionRequest prefill)
     prefill.actor = consoleUser();
     if (prefill.actor.isEmpty())
         prefill.actor = m_login;
-    auto *dialog = new ActionDialog(kind, prefill, m_budget, m_window);
+    auto *dialog = new ActionDialog(kind, prefill, m_budget, m_window, m_stripe ? m_stripe() : std::nullopt);
     // Closing the dialog does not stop an action under way: the dialog stays (hidden) until its outcome
     // arrives, so that the tables are still read again and the outcome is still reported.
     connect(dialog, &QDialog::finished, dialog, [dialog] {

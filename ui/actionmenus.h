@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actions/action.h"
+#include "billing/stripeaccess.h"
 #include "db/connectionbudget.h"
 #include "db/database.h"
 
@@ -57,8 +58,14 @@ public:
     QList<QAction *> actions() const;
     // Why `kind` is switched off now, in words; empty when it may run.
     QString whyDisabled(actions::ActionKind kind) const;
-    // Opens the action's dialog filled from `prefill`, as the menus do, for other places that know what to
-    // fix (reconciliation's findings). Nothing happens when whyDisabled(kind) says why not.
+    // Where the dialogs get the Stripe that plan-change and billing-sync reach: asked when a dialog opens, so
+    // that a key read or a local server started later is used from then on.
+    void setStripeProvider(std::function<std::optional<billing::StripeAccess>()> provider)
+    {
+        m_stripe = std::move(provider);
+    }
+    // Opens the dialog of `kind` with its fields filled from `prefill` (nothing when the action is switched
+    // off); the menus' entries and other pages (reconciliation's fixes) come through here.
     void open(actions::ActionKind kind, actions::ActionRequest prefill);
 
 signals:
@@ -91,6 +98,7 @@ private:
     QString m_groupRole;
     QString m_login;
     QString m_changesOff;
+    std::function<std::optional<billing::StripeAccess>()> m_stripe;
 };
 
 } // namespace beacon::ui

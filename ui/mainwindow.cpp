@@ -163,6 +163,12 @@ void MainWindow::buildUi()
                                            .workspaceViews = {subscriptions, quotas},
                                            .workspaceDetail = m_detailPane,
                                            .userDetail = m_userDetailPane});
+    m_actionMenus->setStripeProvider([this]() -> std::optional<billing::StripeAccess> {
+        const billing::StripeAccess access = stripeAccess();
+        if (!access.key || !access.endpoint)
+            return std::nullopt;
+        return access;
+    });
     const QList<std::pair<QString, QWidget *>> pages = {
         {tr("Workspaces"), split(Qt::Vertical, workspaces, m_detailPane)},
         {tr("Users"), split(Qt::Vertical, users, m_userDetailPane)},

@@ -208,6 +208,22 @@ ActionText actionText(ActionKind kind)
     return {};
 }
 
+const QStringList &prorationChoices()
+{
+    static const QStringList choices{QStringLiteral("create"), QStringLiteral("none"),
+                                     QStringLiteral("always-invoice")};
+    return choices;
+}
+
+QString stripeProrationBehavior(const QString &proration)
+{
+    if (proration == QLatin1String("none"))
+        return QStringLiteral("none");
+    if (proration == QLatin1String("always-invoice"))
+        return QStringLiteral("always_invoice");
+    return QStringLiteral("create_prorations");
+}
+
 QJsonObject requestParameters(const ActionRequest &request)
 {
     QJsonObject parameters;
@@ -238,6 +254,10 @@ QJsonObject requestParameters(const ActionRequest &request)
     }
     text("stripe_customer_id", request.stripeCustomerId);
     text("stripe_subscription_id", request.stripeSubscriptionId);
+    if (request.kind == ActionKind::PlanChange) {
+        parameters.insert(QStringLiteral("proration"), request.proration);
+        id("proration_date", request.prorationDate);
+    }
     return parameters;
 }
 
@@ -268,6 +288,11 @@ DbError validate(const ActionRequest &request)
     case ActionKind::PlanChange:
         if (DbError error = need(request.workspaceId.has_value(), QStringLiteral("--workspace ID")))
             return error;
+        if (!prorationChoices().contains(request.proration))
+            return usage(
+                tr("--proration must be one of %1.").arg(prorationChoices().join(QStringLiteral(", "))));
+        if (request.prorationDate && *request.prorationDate <= 0)
+            return usage(tr("--proration-date must be a moment in Unix seconds, as the preview shows it."));
         return need(!request.plan.trimmed().isEmpty(), QStringLiteral("--plan CODE"));
     case ActionKind::MemberAdd:
     case ActionKind::MemberRole:

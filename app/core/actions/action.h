@@ -97,7 +97,17 @@ struct ActionRequest {
     QString stripeSubscriptionId;
     // billing-sync: what Stripe holds for the subscription the row names.
     std::optional<StripeSubscriptionState> stripeSubscription;
+    // plan-change on a workspace that pays through Stripe: how the change is prorated ("create", "none" or
+    // "always-invoice", Stripe's create_prorations, none and always_invoice), and the moment it is prorated
+    // from (Unix seconds): the one the preview showed, so that the charge applied is the charge previewed.
+    // Without one, the run picks the moment it starts and records it with its first phase.
+    QString proration = QStringLiteral("create");
+    std::optional<qint64> prorationDate;
 };
+
+// The proration choices of plan-change, as given on the command line, and Stripe's name for each.
+const QStringList &prorationChoices();
+QString stripeProrationBehavior(const QString &proration);
 
 // What the request asks the action to do, for the audit row: the target and the options, without the person,
 // the reason, the timeouts or what was read from Stripe. An action id used again must come with the same

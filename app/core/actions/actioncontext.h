@@ -111,6 +111,32 @@ DbError refuse(const QString &message);
 // How many members the workspace has (its row locked already by the caller).
 DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members);
 
+// plan-change's checks on the locked workspace, the same wherever the change is billed: the plan exists and
+// is another, the members fit it, and the storage fits it (or --allow-over-quota).
+struct PlanChangeChecks {
+    QJsonObject workspace;   // the locked row
+    QJsonObject currentPlan; // public.plans rows
+    QJsonObject newPlan;
+    qint64 members = 0;
+    bool overQuota = false;
+};
+DbError checkPlanChange(ActionContext &context, PlanChangeChecks *checks);
+QJsonObject planChangePreview(const PlanChangeChecks &checks, bool readOnlyAfter);
+QString planChangeSummary(const PlanChangeChecks &checks); // "from team to business (4 members of 100, …)"
+
+// Where a plan change is billed (actions_planbilling.cpp). A workspace that names a Stripe subscription and
+// moves between two plans with a Stripe price changes in Stripe first, in phases
+// (billing/stripeplanchange.h); one without a subscription changes in the database alone. Every other case
+// is refused with words: a subscription that is not active or trialing, a move from a subscription to a plan
+// Stripe does not bill (free, enterprise), and a row whose plan and subscription disagree.
+enum class PlanBilling { DatabaseOnly, ThroughStripe };
+DbError decidePlanBilling(const PlanChangeChecks &checks, PlanBilling *billing);
+// The phases of a plan change through Stripe that run in the database: the first checks on the locked row and
+// hands on what the Stripe phases need; the last writes what Stripe answered, under the lock again, with the
+// audit row.
+DbError runPlanChangeStripeCheck(ActionContext &context);
+DbError runPlanChangeStripeApply(ActionContext &context);
+
 // The actions, one function each (actions_*.cpp).
 DbError runPlanChange(ActionContext &context);
 DbError runReadOnly(ActionContext &context);

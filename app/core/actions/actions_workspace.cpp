@@ -22,20 +22,24 @@ static QString bytes(qint64 value)
     return QLocale().formattedDataSize(value, 1, QLocale::DataSizeTraditionalFormat);
 }
 
-DbError runPlanChange(ActionContext &context)
+DbError checkPlanChange(ActionContext &context, PlanChangeChecks *checks)
 {
     const ActionRequest &request = context.request();
     const qint64 id = *request.workspaceId;
-    QJsonObject workspace;
-    if (DbError error = context.lockWorkspace(id, &workspace))
+    if (DbError error = context.lockWorkspace(id, &checks->workspace))
         return error;
-    QJsonValue plan;
-    bool found = false;
-    if (DbError error =
-            context.json(QStringLiteral("SELECT to_jsonb(p) FROM public.plans AS p WHERE p.code = $1"),
-                         {request.plan}, tr("Reading the plan"), &plan, &found))
+    const QJsonObject &workspace = checks->workspace;
+    QJsonValue plans;
+    if (DbError error = context.json(
+            QStringLiteral("SELECT jsonb_build_object('new', (SELECT to_jsonb(p) FROM public.plans AS p "
+                           "WHERE p.code = $1), 'current', (SELECT to_jsonb(p) FROM public.plans AS p "
+                           "WHERE p.code = $2))"),
+            {request.plan, workspace.value(QStringLiteral("plan")).toString()}, tr("Reading the plans"),
+            &plans))
         return error;
-    if (!found) {
+    checks->newPlan = plans.toObject().value(QStringLiteral("new")).toObject();
+    checks->currentPlan = plans.toObject().value(QStringLiteral("current")).toObject();
+    if (checks->newPlan.isEmpty()) {
         StatementRows *codes = nullptr;
         if (DbError error = context.row(
                 codes,
@@ -46,14 +50,14 @@ DbError runPlanChange(ActionContext &context)
         return refuse(
             tr("There is no plan \"%1\". The plans are: %2.").arg(request.plan, codes->value(0).toString()));
     }
-    const QJsonObject newPlan = plan.toObject();
+    const QJsonObject &newPlan = checks->newPlan;
     if (workspace.value(QStringLiteral("plan")).toString() == request.plan)
         return refuse(
             tr("Workspace %1 is already on the %2 plan; nothing to change.").arg(id).arg(request.plan));
 
-    qint64 members = 0;
-    if (DbError error = memberCount(context, id, &members))
+    if (DbError error = memberCount(context, id, &checks->members))
         return error;
+    const qint64 members = checks->members;
     const qint64 maxMembers = integer(newPlan, "max_members");
     if (members > maxMembers)
         return refuse(
@@ -66,14 +70,61 @@ DbError runPlanChange(ActionContext &context)
                 .arg(members - maxMembers));
     const qint64 used = integer(workspace, "storage_used_bytes");
     const qint64 quota = integer(newPlan, "storage_quota_bytes");
-    const bool overQuota = used > quota;
-    if (overQuota && !request.allowOverQuota)
+    checks->overQuota = used > quota;
+    if (checks->overQuota && !request.allowOverQuota)
         return refuse(
             tr("Workspace %1 stores %2, more than the %3 plan's %4. Free space first, or change the "
                "plan anyway with --allow-over-quota, which also makes the workspace read-only.")
                 .arg(id)
                 .arg(bytes(used), request.plan, bytes(quota)));
+    return {};
+}
 
+QJsonObject planChangePreview(const PlanChangeChecks &checks, bool readOnlyAfter)
+{
+    return {
+        {QStringLiteral("members_before"), checks.members},
+        {QStringLiteral("members_after"), checks.members},
+        {QStringLiteral("new_limits"),
+         QJsonObject{{QStringLiteral("max_members"), integer(checks.newPlan, "max_members")},
+                     {QStringLiteral("storage_quota_bytes"), integer(checks.newPlan, "storage_quota_bytes")},
+                     {QStringLiteral("ai_monthly_tokens"),
+                      checks.newPlan.value(QStringLiteral("ai_monthly_tokens"))}}},
+        {QStringLiteral("read_only_after"), readOnlyAfter}};
+}
+
+QString planChangeSummary(const PlanChangeChecks &checks)
+{
+    const QJsonObject &workspace = checks.workspace;
+    return tr("from %1 to %2 (%3 members of %4, %5 of %6)%7")
+        .arg(workspace.value(QStringLiteral("plan")).toString(),
+             checks.newPlan.value(QStringLiteral("code")).toString())
+        .arg(checks.members)
+        .arg(integer(checks.newPlan, "max_members"))
+        .arg(bytes(integer(workspace, "storage_used_bytes")),
+             bytes(integer(checks.newPlan, "storage_quota_bytes")),
+             checks.overQuota ? tr("; over its quota, so it is now read-only") : QString());
+}
+
+DbError runPlanChange(ActionContext &context)
+{
+    const ActionRequest &request = context.request();
+    const qint64 id = *request.workspaceId;
+    PlanChangeChecks checks;
+    if (DbError error = checkPlanChange(context, &checks))
+        return error;
+    PlanBilling billing = PlanBilling::DatabaseOnly;
+    if (DbError error = decidePlanBilling(checks, &billing))
+        return error;
+    if (billing == PlanBilling::ThroughStripe)
+        return refuse(
+            tr("Workspace %1 pays through Stripe (subscription %2), so its plan changes in Stripe first, or "
+               "the customer would go on paying the old price. Run it with a Stripe key: in beaconctl "
+               "STRIPE_API_KEY or --stripe-key-file; in the console, the connection's Stripe key.")
+                .arg(QString::number(id),
+                     checks.workspace.value(QStringLiteral("stripe_subscription_id")).toString()));
+    const QJsonObject &workspace = checks.workspace;
+    const bool overQuota = checks.overQuota;
     QJsonValue after;
     if (DbError error =
             context.json(QStringLiteral("UPDATE public.workspaces SET plan = $1, read_only = read_only OR "
@@ -88,21 +139,16 @@ DbError runPlanChange(ActionContext &context)
     context.workspaceId = id;
     context.before = workspace;
     context.after = after;
-    context.preview = {
-        {QStringLiteral("members_before"), members},
-        {QStringLiteral("members_after"), members},
-        {QStringLiteral("new_limits"), QJsonObject{{QStringLiteral("max_members"), maxMembers},
-                                                   {QStringLiteral("storage_quota_bytes"), quota},
-                                                   {QStringLiteral("ai_monthly_tokens"),
-                                                    newPlan.value(QStringLiteral("ai_monthly_tokens"))}}},
-        {QStringLiteral("read_only_after"), after.toObject().value(QStringLiteral("read_only"))}};
-    context.message = tr("Workspace %1 moved from %2 to %3 (%4 members of %5, %6 of %7)%8.")
-                          .arg(id)
-                          .arg(workspace.value(QStringLiteral("plan")).toString(), request.plan)
-                          .arg(members)
-                          .arg(maxMembers)
-                          .arg(bytes(used), bytes(quota),
-                               overQuota ? tr("; over its quota, so it is now read-only") : QString());
+    context.preview = planChangePreview(checks, after.toObject().value(QStringLiteral("read_only")).toBool());
+    context.preview.insert(QStringLiteral("billing"), QStringLiteral("none"));
+    // A workspace without a subscription pays nothing through Stripe, whatever its plan: say so, so that a
+    // move to a paid plan is seen for what it is (a grant), not mistaken for a sale.
+    const bool paidPlan = !checks.newPlan.value(QStringLiteral("stripe_price_id")).toString().isEmpty();
+    context.message =
+        tr("Workspace %1 moved %2.").arg(QString::number(id), planChangeSummary(checks)) +
+        (paidPlan ? QLatin1Char(' ') + tr("Stripe bills nothing for it: the workspace has no subscription "
+                                          "(subscriptions begin at the customer's checkout).")
+                  : QString());
     return {};
 }
 

@@ -1,6 +1,7 @@
 #include "cli/actioncommand.h"
 
 #include "actions/actionengine.h"
+#include "billing/billedaction.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -32,8 +33,14 @@ const QList<OptionInfo> &optionInfo()
 {
     static const QList<OptionInfo> list = {
         {ActionKind::PlanChange,
-         {QStringLiteral("workspace"), QStringLiteral("plan"), QStringLiteral("allow-over-quota")},
-         QT_TRANSLATE_NOOP("beaconctl", "--workspace ID --plan CODE [--allow-over-quota]")},
+         {QStringLiteral("workspace"), QStringLiteral("plan"), QStringLiteral("allow-over-quota"),
+          QStringLiteral("proration"), QStringLiteral("proration-date"), QStringLiteral("stripe-key-file"),
+          QStringLiteral("stripe-api-base")},
+         QT_TRANSLATE_NOOP("beaconctl",
+                           "--workspace ID --plan CODE [--allow-over-quota] [--proration "
+                           "create|none|always-invoice] [--proration-date UNIX-SECONDS] (a "
+                           "workspace billed through Stripe: STRIPE_API_KEY or --stripe-key-file "
+                           "PATH)")},
         {ActionKind::MemberAdd,
          {QStringLiteral("workspace"), QStringLiteral("user"), QStringLiteral("role")},
          QT_TRANSLATE_NOOP("beaconctl", "--workspace ID --user ID-or-EMAIL --role ROLE")},
@@ -143,6 +150,11 @@ QList<QCommandLineOption> actionOptions()
         {QStringLiteral("plan"), tr("plan-change: the new plan's code."), QStringLiteral("code")},
         {QStringLiteral("allow-over-quota"),
          tr("plan-change: go ahead over the quota, making it read-only.")},
+        {QStringLiteral("proration"),
+         tr("plan-change through Stripe: create (default), none or always-invoice."), QStringLiteral("how")},
+        {QStringLiteral("proration-date"),
+         tr("plan-change through Stripe: prorate from this moment (Unix seconds), the one --dry-run showed."),
+         QStringLiteral("seconds")},
         {QStringLiteral("user"), tr("member actions: the user's id (member-add: or e-mail)."),
          QStringLiteral("user")},
         {QStringLiteral("role"), tr("member-add, member-role: owner, admin, member or viewer."),
@@ -233,6 +245,10 @@ DbError actionRequestFromOptions(ActionKind kind, const QCommandLineParser &pars
     request->plan = parser.value(QStringLiteral("plan")).trimmed();
     request->role = parser.value(QStringLiteral("role")).trimmed();
     request->allowOverQuota = parser.isSet(QStringLiteral("allow-over-quota"));
+    if (parser.isSet(QStringLiteral("proration")))
+        request->proration = parser.value(QStringLiteral("proration")).trimmed();
+    if (DbError error = parseId(parser, QStringLiteral("proration-date"), &request->prorationDate))
+        return error;
     if (parser.isSet(QStringLiteral("on")) && parser.isSet(QStringLiteral("off")))
         return usage(tr("Give --on or --off, not both."));
     if (parser.isSet(QStringLiteral("on")) || parser.isSet(QStringLiteral("off")))
@@ -246,9 +262,10 @@ DbError actionRequestFromOptions(ActionKind kind, const QCommandLineParser &pars
     return actions::validate(*request);
 }
 
-ActionReport runActionCommand(const QSqlDatabase &db, const ActionRequest &request)
+ActionReport runActionCommand(const QSqlDatabase &db, const ActionRequest &request,
+                              const std::optional<billing::StripeAccess> &stripe)
 {
-    const actions::ActionResult result = actions::runActionInBatches(db, request);
+    const actions::ActionResult result = billing::runBilledAction(db, request, stripe);
     ActionReport report;
     report.fields = fieldsOf(result);
     report.text = result.error ? QString() : result.message;

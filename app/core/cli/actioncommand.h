@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actions/action.h"
+#include "billing/stripeaccess.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -30,6 +31,7 @@ struct ActionReport {
     QString text;
     DbError error;
 };
-ActionReport runActionCommand(const QSqlDatabase &db, const actions::ActionRequest &request);
+ActionReport runActionCommand(const QSqlDatabase &db, const actions::ActionRequest &request,
+                              const std::optional<billing::StripeAccess> &stripe);
 
 } // namespace beacon::cli

@@ -1,12 +1,10 @@
 #include "cli/billingcommand.h"
 
 #include "billing/stripeclient.h"
+#include "billing/stripewait.h"
 
 #include <QCoreApplication>
 #include <QEventLoop>
-#include <QJsonArray>
-#include <QSqlError>
-#include <QSqlQuery>
 
 namespace beacon::cli {
 
@@ -58,49 +56,7 @@ DbError stripeAccessFrom(const QCommandLineParser &parser, StripeAccess *access)
 
 DbError finishCall(billing::StripeCall *call)
 {
-    QEventLoop loop;
-    QObject::connect(call, &billing::StripeCall::finished, &loop, &QEventLoop::quit);
-    if (!call->isFinished())
-        loop.exec();
-    return call->error();
-}
-
-DbError readSubscriptionForSync(const QSqlDatabase &db, const StripeAccess &access,
-                                actions::ActionRequest *request)
-{
-    QSqlQuery query(db);
-    query.prepare(QStringLiteral("SELECT stripe_subscription_id FROM public.workspaces WHERE id = :id"));
-    query.bindValue(QStringLiteral(":id"), *request->workspaceId);
-    if (!query.exec())
-        return DbError::fromSql(query.lastError(), tr("Reading the workspace's subscription id"));
-    if (!query.next() || query.value(0).isNull())
-        return {};
-    const QString subscriptionId = query.value(0).toString();
-    billing::StripeClient stripe(*access.key, *access.endpoint);
-    billing::StripeCall *call = stripe.get(QStringLiteral("/v1/subscriptions/") + subscriptionId, {},
-                                           tr("Reading subscription %1 from Stripe").arg(subscriptionId));
-    if (finishCall(call)) {
-        if (call->httpStatus() != 404)
-            return call->error();
-        DbError gone = call->error();
-        gone.message =
-            tr("Stripe does not know subscription %1, which workspace %2 names. Check that the key "
-               "is for the right account and mode (test or live); if the id is wrong, link the right "
-               "one with billing-link.")
-                .arg(subscriptionId)
-                .arg(*request->workspaceId);
-        return gone;
-    }
-    const billing::StripeSubscription subscription = billing::subscriptionFromJson(call->object());
-    actions::StripeSubscriptionState state;
-    state.subscriptionId = subscription.id;
-    state.status = subscription.status;
-    if (subscription.currentPeriodEnd.isValid())
-        state.currentPeriodEnd = subscription.currentPeriodEnd.toSecsSinceEpoch();
-    state.priceId = subscription.priceId;
-    state.requestId = call->requestId();
-    request->stripeSubscription = state;
-    return {};
+    return billing::waitForCall(call);
 }
 
 ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &access,

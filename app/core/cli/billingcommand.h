@@ -45,10 +45,4 @@ ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &ac
 // which have nothing else to do meanwhile; never for the console's GUI thread.
 DbError finishCall(billing::StripeCall *call);
 
-// billing-sync's look at Stripe, just before the action: the subscription the workspace's row names, as
-// Stripe answers for it now, into request->stripeSubscription. A row that names none is left to the action
-// to refuse in words.
-DbError readSubscriptionForSync(const QSqlDatabase &db, const StripeAccess &access,
-                                actions::ActionRequest *request);
-
 } // namespace beacon::cli

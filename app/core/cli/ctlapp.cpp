@@ -216,18 +216,20 @@ int runAction(actions::ActionKind kind, const QCommandLineParser &parser, Report
         reporter.set(QStringLiteral("outcome"), QStringLiteral("refused"));
         return reporter.finish(schema);
     }
-    if (kind == actions::ActionKind::BillingSync) {
-        // Stripe is asked just before the action, which then writes its answer under the workspace lock.
+    // billing-sync always asks Stripe; plan-change asks it when the workspace is billed there, and is refused
+    // with words without a key (stripe left empty). Either way a key given wrongly is an error now.
+    std::optional<StripeAccess> stripe;
+    const bool needsStripe = kind == actions::ActionKind::BillingSync;
+    if (needsStripe || parser.isSet(QStringLiteral("stripe-key-file")) ||
+        qEnvironmentVariableIsSet("STRIPE_API_KEY")) {
         StripeAccess access;
-        if (!(error = stripeAccessFrom(parser, &access)))
-            error = readSubscriptionForSync(connection->database(), access, &request);
-        if (error) {
-            reporter.set(QStringLiteral("outcome"),
-                         error.kind == ErrorKind::Usage ? QStringLiteral("refused") : kindName(error.kind));
+        if ((error = stripeAccessFrom(parser, &access))) {
+            reporter.set(QStringLiteral("outcome"), QStringLiteral("refused"));
             return reporter.finish(error);
         }
+        stripe = access;
     }
-    const ActionReport report = runActionCommand(connection->database(), request);
+    const ActionReport report = runActionCommand(connection->database(), request, stripe);
     for (auto field = report.fields.constBegin(); field != report.fields.constEnd(); ++field)
         reporter.set(field.key(), field.value());
     if (!report.text.isEmpty())
