@@ -375,9 +375,9 @@ std::optional<ReconciliationPage::Fix> ReconciliationPage::fixFor(int row, QStri
         fix.prefill.stripeSubscriptionId = finding.linkSubscriptionId;
         break;
     case billing::FixAction::Sync:
-        // The console's dialog cannot read Stripe's subscription for billing-sync yet.
-        *whyNot = tr("Syncing from Stripe is not in the console yet: run %1.").arg(finding.suggestedFix);
-        return std::nullopt;
+        // The action reads Stripe's subscription itself, on the worker, just before it writes it.
+        fix.kind = ActionKind::BillingSync;
+        break;
     case billing::FixAction::None:
         *whyNot = finding.suggestedFix;
         return std::nullopt;

@@ -1,8 +1,8 @@
 // The Reconciliation page, offscreen against a real database seeded as the demo seeds it and the local
 // Stripe server filled as the demo fills it: it lists the three planted disagreements with its progress,
 // Cancel stops the paging, a support login cannot open it, a lost subscription id is fixed through the
-// billing-link dialog with one audit row and is gone from the next run, and a Stripe fault is an inline error
-// whose Retry works.
+// billing-link dialog and a status drift through billing-sync, each with one audit row and gone from the next
+// run, and a Stripe fault is an inline error whose Retry works.
 #include "testdatabase.h"
 
 #include "actiondialog.h"
@@ -47,9 +47,14 @@ private slots:
     void noStripe_pageSaysSo_runSwitchedOff();
     void supportLogin_entrySwitchedOffWithReason_cannotRun();
     void fixLostSubscription_billingLinkPrefilled_appliedOnceAudited_goneOnRerun();
+    void fixStatusDrift_billingSyncReadsStripe_writesItsStatusOnceAudited();
 
 private:
     billing::StripeAccess access() const;
+    // A window logged in as finance, on the Reconciliation page, reconciled with the local Stripe.
+    std::unique_ptr<ui::MainWindow> financeWindow(ProfileStore *profiles, ui::SecretStore *secrets);
+    // Selects the finding `key` ("workspace:kind"), presses Enter and returns the dialog it opened.
+    ui::ActionDialog *fix(ui::MainWindow *window, const QString &key);
     // A page of its own, logged in as a superuser of the test database.
     std::unique_ptr<ReconciliationPage> makePage();
     // Presses Run and waits for the run to end.
@@ -131,6 +136,52 @@ bool TestReconciliationPage::runAndWait(ReconciliationPage *page)
     QSignalSpy busy(page->model(), &ReconciliationModel::busyChanged);
     QTest::mouseClick(run, Qt::LeftButton);
     return QTest::qWaitFor([&] { return busy.size() >= 2 && !page->model()->isBusy(); }, 30000);
+}
+
+std::unique_ptr<ui::MainWindow> TestReconciliationPage::financeWindow(ProfileStore *profiles,
+                                                                      ui::SecretStore *secrets)
+{
+    const QString login = m_database->createLogin(QStringLiteral("beacon_finance"));
+    auto window = std::make_unique<ui::MainWindow>(profiles, secrets);
+    window->resize(1200, 800);
+    window->show();
+    window->connectTo(m_database->spec(login), QStringLiteral("Finance"), false);
+    if (!QTest::qWaitFor([&] { return window->hasSession(); }, 15000))
+        return nullptr;
+    // The window's own Stripe is the demo's; here it is the test's server, for the page and the dialogs.
+    auto *page = window->findChild<ReconciliationPage *>(QStringLiteral("reconciliationPage"));
+    auto *navigation = window->findChild<QListWidget *>(QStringLiteral("navigation"));
+    if (!page || !navigation)
+        return nullptr;
+    page->setStripe(access());
+    window->actionMenus()->setStripeProvider([this] { return std::optional(access()); });
+    const QList<QListWidgetItem *> entries =
+        navigation->findItems(QStringLiteral("Reconciliation"), Qt::MatchExactly);
+    if (entries.size() != 1 || !(entries.first()->flags() & Qt::ItemIsEnabled))
+        return nullptr;
+    navigation->setCurrentItem(entries.first());
+    if (!page->isVisible() || !runAndWait(page))
+        return nullptr;
+    return window;
+}
+
+ui::ActionDialog *TestReconciliationPage::fix(ui::MainWindow *window, const QString &key)
+{
+    auto *page = window->findChild<ReconciliationPage *>(QStringLiteral("reconciliationPage"));
+    const qsizetype row = findings(page->model()).indexOf(key);
+    if (row < 0)
+        return nullptr;
+    QPointer<ui::ActionDialog> dialog;
+    const auto connection = connect(window->actionMenus(), &ui::ActionMenus::dialogOpened, this,
+                                    [&dialog](ui::ActionDialog *opened) { dialog = opened; });
+    auto *view = page->findChild<QTableView *>(QStringLiteral("findingsTable"));
+    view->selectRow(int(row));
+    if (!page->findChild<QPushButton *>(QStringLiteral("fixButton"))->isEnabled())
+        return nullptr;
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_Return);
+    disconnect(connection);
+    return dialog.data();
 }
 
 QStringList TestReconciliationPage::findings(const ReconciliationModel *model)
@@ -341,39 +392,19 @@ void TestReconciliationPage::supportLogin_entrySwitchedOffWithReason_cannotRun()
 
 void TestReconciliationPage::fixLostSubscription_billingLinkPrefilled_appliedOnceAudited_goneOnRerun()
 {
-    const QString login = m_database->createLogin(QStringLiteral("beacon_finance"));
     ProfileStore profiles(m_folder.filePath(QStringLiteral("finance.ini")));
     ui::MemorySecretStore secrets;
-    ui::MainWindow window(&profiles, &secrets);
-    window.resize(1200, 800);
-    window.show();
-    window.connectTo(m_database->spec(login), QStringLiteral("Finance"), false);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
-    auto *page = window.findChild<ReconciliationPage *>(QStringLiteral("reconciliationPage"));
-    auto *navigation = window.findChild<QListWidget *>(QStringLiteral("navigation"));
-    QVERIFY(page && navigation);
-    page->setStripe(access());
-    QListWidgetItem *entry =
-        navigation->findItems(QStringLiteral("Reconciliation"), Qt::MatchExactly).first();
-    QVERIFY(entry->flags() & Qt::ItemIsEnabled);
-    navigation->setCurrentItem(entry);
-    QVERIFY(page->isVisible());
-    QVERIFY(runAndWait(page));
+    const auto window = financeWindow(&profiles, &secrets);
+    QVERIFY(window);
+    auto *page = window->findChild<ReconciliationPage *>(QStringLiteral("reconciliationPage"));
     const QString lostKey = QStringLiteral("%1:lost_subscription_id").arg(m_lostWorkspace);
     const qsizetype row = findings(page->model()).indexOf(lostKey);
     QVERIFY2(row >= 0, qPrintable(findings(page->model()).join(QLatin1Char(' '))));
     const QString lostId = page->model()->finding(int(row)).stripeValue;
     QVERIFY(lostId.startsWith(QLatin1String("sub_")));
 
-    QPointer<ui::ActionDialog> dialog;
-    connect(window.actionMenus(), &ui::ActionMenus::dialogOpened, this,
-            [&dialog](ui::ActionDialog *opened) { dialog = opened; });
-    auto *view = page->findChild<QTableView *>(QStringLiteral("findingsTable"));
-    view->selectRow(int(row));
-    QVERIFY(page->findChild<QPushButton *>(QStringLiteral("fixButton"))->isEnabled());
-    view->setFocus();
-    QTest::keyClick(view, Qt::Key_Return);
-    QTRY_VERIFY(dialog);
+    ui::ActionDialog *dialog = fix(window.get(), lostKey);
+    QVERIFY(dialog);
     QCOMPARE(dialog->kind(), actions::ActionKind::BillingLink);
     QCOMPARE(dialog->request().workspaceId, std::optional<qint64>(m_lostWorkspace));
     QCOMPARE(dialog->request().stripeSubscriptionId, lostId);
@@ -383,6 +414,9 @@ void TestReconciliationPage::fixLostSubscription_billingLinkPrefilled_appliedOnc
     QVERIFY(QTest::qWaitFor([&] { return dialog->hasCurrentPreview() && !dialog->isPreviewing(); }, 15000));
     QVERIFY2(dialog->lastPreview()->result.ok(), qPrintable(dialog->lastPreview()->result.error.fullText()));
     QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'billing-link'")), 0);
+    QCOMPARE(
+        scalar(QStringLiteral("SELECT count(*) FROM workspaces WHERE stripe_subscription_id = ?"), lostId),
+        0);
     QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("reasonEdit")), QStringLiteral("FIN-12"));
     auto *apply = dialog->findChild<QPushButton *>(QStringLiteral("applyButton"));
     QTRY_VERIFY(apply->isEnabled());
@@ -412,6 +446,55 @@ void TestReconciliationPage::fixLostSubscription_billingLinkPrefilled_appliedOnc
     QVERIFY2(!findings(page->model()).contains(lostKey),
              qPrintable(findings(page->model()).join(QLatin1Char(' '))));
     QCOMPARE(page->model()->rowCount(), 2);
+}
+
+void TestReconciliationPage::fixStatusDrift_billingSyncReadsStripe_writesItsStatusOnceAudited()
+{
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("sync.ini")));
+    ui::MemorySecretStore secrets;
+    const auto window = financeWindow(&profiles, &secrets);
+    QVERIFY(window);
+    auto *page = window->findChild<ReconciliationPage *>(QStringLiteral("reconciliationPage"));
+    const qint64 drifted = m_planted.statusDriftWorkspace;
+    const QString key = QStringLiteral("%1:status_drift").arg(drifted);
+    const qsizetype row = findings(page->model()).indexOf(key);
+    QVERIFY2(row >= 0, qPrintable(findings(page->model()).join(QLatin1Char(' '))));
+
+    ui::ActionDialog *dialog = fix(window.get(), key);
+    QVERIFY(dialog);
+    QCOMPARE(dialog->kind(), actions::ActionKind::BillingSync);
+    QCOMPARE(dialog->request().workspaceId, std::optional<qint64>(drifted));
+    // The dry run asked Stripe (on the worker) and says what it would write; nothing is written yet.
+    const int askedBefore = m_stripe->requestCount();
+    QVERIFY(QTest::qWaitFor([&] { return dialog->hasCurrentPreview() && !dialog->isPreviewing(); }, 15000));
+    QVERIFY2(dialog->lastPreview()->result.ok(), qPrintable(dialog->lastPreview()->result.error.fullText()));
+    QCOMPARE(dialog->lastPreview()->result.preview.value(QStringLiteral("status_after")).toString(),
+             QStringLiteral("past_due"));
+    QVERIFY(m_stripe->requestCount() > askedBefore);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM workspaces WHERE id = ? AND subscription_status = "
+                                   "'active'"),
+                    drifted),
+             1);
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("reasonEdit")), QStringLiteral("FIN-13"));
+    auto *apply = dialog->findChild<QPushButton *>(QStringLiteral("applyButton"));
+    QTRY_VERIFY(apply->isEnabled());
+    QTest::mouseClick(apply, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->lastOutcome().has_value(), 15000);
+    QVERIFY2(dialog->lastOutcome()->ok(), qPrintable(dialog->lastOutcome()->error.fullText()));
+
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM workspaces WHERE id = ? AND subscription_status = "
+                                   "'past_due'"),
+                    drifted),
+             1);
+    QCOMPARE(scalar(QStringLiteral("SELECT count(*) FROM audit_log WHERE action = 'billing-sync' AND "
+                                   "workspace_id = ? AND reason = 'FIN-13'"),
+                    drifted),
+             1);
+    QTRY_VERIFY(page->model()->isFixed(int(row)));
+    dialog->close();
+    QVERIFY(runAndWait(page));
+    QVERIFY2(!findings(page->model()).contains(key),
+             qPrintable(findings(page->model()).join(QLatin1Char(' '))));
 }
 
 QTEST_MAIN(TestReconciliationPage)
