@@ -41,7 +41,8 @@ ReconciliationPage::ReconciliationPage(QWidget *parent)
     , m_problem(new InlineMessage(InlineMessage::Type::Error, this))
     , m_summary(new QLabel(this))
     , m_view(new QTableView(this))
-    , m_fix(new QPushButton(tr("&Fix…"), this))
+    // Not &Fix: Alt+F is the File menu's.
+    , m_fix(new QPushButton(tr("F&ix…"), this))
     , m_details(new QPlainTextEdit(this))
 {
     setObjectName(QStringLiteral("reconciliationPage"));
@@ -189,6 +190,9 @@ void ReconciliationPage::setSession(const SessionProbe &session, ConnectionBudge
 
 void ReconciliationPage::setStripe(const billing::StripeAccess &access)
 {
+    // A run under way against the old Stripe is dropped with it.
+    if (m_model->isBusy())
+        m_progress->clear();
     m_model->setStripe(access);
     updateAvailability();
 }
