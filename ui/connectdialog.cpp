@@ -120,6 +120,7 @@ void ConnectDialog::buildUi()
     m_sslMode->setCurrentText(QStringLiteral("prefer"));
     m_production = new QCheckBox(tr("This is a &production database (shows a red banner)"), this);
     m_production->setObjectName(QStringLiteral("production"));
+    m_stripeGroup = new StripeProfileGroup(m_secrets, this);
 
     auto *form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
@@ -132,9 +133,12 @@ void ConnectDialog::buildUi()
     form->addRow(tr("&TLS:"), m_sslMode);
     form->addRow(QString(), m_production);
 
+    auto *profileColumn = new QVBoxLayout;
+    profileColumn->addLayout(form);
+    profileColumn->addWidget(m_stripeGroup);
     auto *columns = new QHBoxLayout;
     columns->addLayout(listColumn, 1);
-    columns->addLayout(form, 2);
+    columns->addLayout(profileColumn, 2);
 
     // Errors are shown here, inside the dialog, so that the person can fix the field and try again.
     m_error = new InlineMessage(InlineMessage::Type::Error, this);
@@ -185,6 +189,10 @@ ConnectionProfile ConnectDialog::profile() const
     profile.sslMode = m_sslMode->currentText();
     profile.production = m_production->isChecked();
     profile.rememberPassword = m_remember->isChecked();
+    if (const auto stripe = m_connectingStripe) {
+        profile.hasStripeKey = stripe->keepsKey();
+        profile.stripeApiBase = stripe->apiBase;
+    }
     return profile;
 }
 
@@ -224,6 +232,12 @@ void ConnectDialog::loadSelectedProfile()
                                   else if (problem)
                                       self->showError(problem);
                               });
+    // Asked after the password, so that its answer, and any problem with it, comes first.
+    m_stripeGroup->load(*profile, [self](const DbError &problem) {
+        // The password's problem, shown first, matters more for connecting; the group says the rest.
+        if (self && !self->m_error->isVisible())
+            self->showError(problem);
+    });
 }
 
 void ConnectDialog::newProfile()
@@ -241,6 +255,7 @@ void ConnectDialog::newProfile()
     m_sslMode->setCurrentText(QStringLiteral("prefer"));
     m_production->setChecked(false);
     m_remember->setChecked(false);
+    m_stripeGroup->clear();
     clearError();
     m_name->setFocus();
 }
@@ -252,7 +267,8 @@ void ConnectDialog::deleteProfile()
         return;
     const auto answer = MessageBox::question(
         this, tr("Delete profile"),
-        tr("Delete the connection profile \"%1\" and its saved password? The database itself is not touched.")
+        tr("Delete the connection profile \"%1\" with its saved password and Stripe key? The database itself "
+           "is not touched.")
             .arg(name),
         QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
     if (answer != QMessageBox::Yes)
@@ -261,6 +277,8 @@ void ConnectDialog::deleteProfile()
     m_profiles->remove(name);
     if (removed && removed->rememberPassword)
         m_secrets->remove(removed->secretKey());
+    if (removed && removed->hasStripeKey)
+        m_secrets->remove(removed->stripeKeySecretKey(), {}, SecretStore::Kind::StripeKey);
     m_model->reload();
     newProfile();
     selectProfile({});
@@ -272,6 +290,13 @@ void ConnectDialog::startConnecting()
     // An empty host is libpq's default, the local unix socket, which is what a new profile starts with.
     if (entered.database.isEmpty() || entered.user.isEmpty()) {
         showError(DbError::make(ErrorKind::Usage, tr("Fill in the database and the user name.")));
+        return;
+    }
+    // The Stripe fields are checked before connecting, so that what is saved with the profile is usable.
+    DbError stripeError;
+    m_connectingStripe = m_stripeGroup->entry(&stripeError);
+    if (!m_connectingStripe) {
+        showError(stripeError);
         return;
     }
     clearError();
@@ -314,7 +339,28 @@ void ConnectDialog::finishConnecting(const SessionProbe &probe)
             m_secrets->write(entered.secretKey(), m_password->text());
         else if (previous && previous->rememberPassword)
             m_secrets->remove(entered.secretKey());
+        // Likewise the Stripe key: written when the profile keeps one in hand; a saved key the keychain
+        // did not hand over is left where it is.
+        if (m_connectingStripe->key)
+            m_secrets->write(
+                entered.stripeKeySecretKey(),
+                QString::fromLatin1(m_connectingStripe->key->secretForTransport()),
+                [profiles = m_profiles, name = entered.name](const QString &error) {
+                    // As the keychain's problem says: next time the profile has no key, rather than one the
+                    // keychain cannot find. The profile store outlives the secret store, which calls back
+                    // only while it lives.
+                    if (error.isEmpty())
+                        return;
+                    if (auto saved = profiles->profile(name); saved && saved->hasStripeKey) {
+                        saved->hasStripeKey = false;
+                        profiles->save(*saved);
+                    }
+                },
+                SecretStore::Kind::StripeKey);
+        else if (!entered.hasStripeKey && previous && previous->hasStripeKey)
+            m_secrets->remove(entered.stripeKeySecretKey(), {}, SecretStore::Kind::StripeKey);
     }
+    m_stripe = billing::stripeForProfile(entered, m_connectingStripe->key, m_connectingStripe->keyProblem);
     accept();
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "billing/sessionstripe.h"
 #include "db/database.h"
 #include "profiles/connectionprofile.h"
+#include "stripeprofilegroup.h"
 
 #include <QDialog>
 
@@ -28,10 +30,11 @@ namespace beacon::ui {
 class SecretStore;
 class InlineMessage;
 
-// Picks or edits a saved profile and connects with it, showing any failure inline with words and copyable
-// details. The attempt runs on the detail lane of a ConnectionBudget made for the typed connection, so the
-// window that accepts the session takes over its connection: one login, not the dialog's and then the
-// window's. Accepted once connected; or closed with demoRequested() for the demo.
+// Picks or edits a saved profile, with its Stripe key and address (StripeProfileGroup), and connects with it,
+// showing any failure inline with words and copyable details. The attempt runs on the detail lane of a
+// ConnectionBudget made for the typed connection, so the window that accepts the session takes over its
+// connection: one login, not the dialog's and then the window's. Accepted once connected; or closed with
+// demoRequested() for the demo.
 class ConnectDialog : public QDialog {
     Q_OBJECT
 public:
@@ -43,7 +46,10 @@ public:
     ConnectionBudget *takeConnections();
     // Answers of abandoned attempts (Stop trying, or a newer Connect) that came back and were dropped.
     int droppedAnswers() const;
+    // The profile as typed; its Stripe part (whether it keeps a key, and the address) as of the last Connect.
     ConnectionProfile profile() const;
+    // The accepted session's Stripe: the profile's key (typed, or from the keychain) and address, checked.
+    const billing::SessionStripe &stripe() const { return m_stripe; }
     bool demoRequested() const { return m_demoRequested; }
     void selectProfile(const QString &name);
 
@@ -65,6 +71,9 @@ private:
     SecretStore *m_secrets;
     models::ConnectionProfileModel *m_model = nullptr;
     SessionProbe m_session;
+    billing::SessionStripe m_stripe;
+    // The Stripe group as it was when Connect was pressed, kept for when the connection succeeds.
+    std::optional<StripeProfileGroup::Entry> m_connectingStripe;
     ConnectionBudget *m_connections = nullptr;
     DbRequester *m_probes = nullptr;
     bool m_busy = false;
@@ -80,6 +89,7 @@ private:
     QCheckBox *m_remember = nullptr;
     QComboBox *m_sslMode = nullptr;
     QCheckBox *m_production = nullptr;
+    StripeProfileGroup *m_stripeGroup = nullptr;
     InlineMessage *m_error = nullptr;
     QProgressBar *m_busyIndicator = nullptr;
     QPushButton *m_connectButton = nullptr;

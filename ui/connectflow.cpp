@@ -1,5 +1,6 @@
 #include "connectflow.h"
 
+#include "billing/sessionstripe.h"
 #include "mainwindow.h"
 #include "secretstore.h"
 
@@ -22,6 +23,33 @@ void readPassword(SecretStore *secrets, const ConnectionProfile &profile, Passwo
     });
 }
 
+void readStripeKey(SecretStore *secrets, const ConnectionProfile &profile, StripeKeyRead done)
+{
+    if (!profile.hasStripeKey) {
+        done(std::nullopt, DbError());
+        return;
+    }
+    secrets->read(profile.stripeKeySecretKey(), [done](std::optional<QString> secret, const QString &error) {
+        if (!secret) {
+            // An entry that is simply gone is worded by stripeForProfile(), which knows the profile.
+            done(std::nullopt, error.isEmpty()
+                                   ? DbError()
+                                   : DbError::make(ErrorKind::Unavailable,
+                                                   SecretStore::unreadableStripeKeyMessage(), error));
+            return;
+        }
+        DbError parseError;
+        std::optional<billing::StripeKey> key = billing::StripeKey::parse(*secret, &parseError);
+        if (!key)
+            parseError.message =
+                QCoreApplication::translate("ConnectFlow", "The Stripe key saved in the system keychain for "
+                                                           "this profile is not usable: %1 Enter it again "
+                                                           "under File ▸ Connect….")
+                    .arg(parseError.message);
+        done(std::move(key), parseError);
+    });
+}
+
 bool connectWithProfile(MainWindow *window, const ProfileStore &profiles, SecretStore *secrets,
                         const QString &name, QString *error,
                         const std::function<void(const DbError &keychainProblem)> &keychainProblem)
@@ -33,14 +61,23 @@ bool connectWithProfile(MainWindow *window, const ProfileStore &profiles, Secret
         return false;
     }
     const QPointer<MainWindow> target(window);
-    readPassword(secrets, *profile,
-                 [target, profile, keychainProblem](std::optional<QString> password, const DbError &problem) {
-                     if (problem && keychainProblem)
-                         keychainProblem(problem);
-                     if (target)
-                         target->connectTo(profile->spec(password.value_or(QString())), profile->name,
-                                           profile->production);
-                 });
+    // The password first, then the Stripe key: one keychain prompt at a time.
+    readPassword(
+        secrets, *profile,
+        [target, secrets, profile, keychainProblem](std::optional<QString> password, const DbError &problem) {
+            if (problem && keychainProblem)
+                keychainProblem(problem);
+            if (!target)
+                return;
+            const ConnectionSpec spec = profile->spec(password.value_or(QString()));
+            readStripeKey(
+                secrets, *profile,
+                [target, profile, spec](std::optional<billing::StripeKey> key, const DbError &keyProblem) {
+                    if (target)
+                        target->connectTo(spec, profile->name, profile->production,
+                                          billing::stripeForProfile(*profile, key, keyProblem));
+                });
+        });
     return true;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "billing/stripekey.h"
 #include "db/dberror.h"
 #include "profiles/connectionprofile.h"
 
@@ -22,9 +23,16 @@ namespace ConnectFlow {
 using PasswordRead = std::function<void(std::optional<QString> password, const DbError &keychainProblem)>;
 void readPassword(SecretStore *secrets, const ConnectionProfile &profile, PasswordRead done);
 
-// Connects `window` with the saved profile named `name`. Without the password (the keychain failed) the
-// attempt still goes ahead, since ~/.pgpass may hold it; a refusal is then shown in the window, and the
-// keychain's problem goes to `keychainProblem`. Returns false, with words in `error`, when no profile has
+// `key` is the profile's Stripe key from the keychain, or nothing; `problem` says why a key the profile keeps
+// could not be had (the keychain failed, or holds something that is not a Stripe key), in words that never
+// repeat it. Called at once when the profile keeps no key, else when the keychain answers.
+using StripeKeyRead = std::function<void(std::optional<billing::StripeKey> key, const DbError &problem)>;
+void readStripeKey(SecretStore *secrets, const ConnectionProfile &profile, StripeKeyRead done);
+
+// Connects `window` with the saved profile named `name`, and its Stripe (SessionStripe). Without the password
+// (the keychain failed) the attempt still goes ahead, since ~/.pgpass may hold it; a refusal is then shown in
+// the window, and the keychain's problem goes to `keychainProblem`. Without the Stripe key the session has
+// billing off, and the window says why. Returns false, with words in `error`, when no profile has
 // that name.
 bool connectWithProfile(MainWindow *window, const ProfileStore &profiles, SecretStore *secrets,
                         const QString &name, QString *error,

@@ -79,6 +79,11 @@ void MainWindow::buildUi()
     m_problemBanner = banner(InlineMessage::Type::Error, QStringLiteral("problemBanner"));
     m_problemBanner->detailsLabel()->setObjectName(QStringLiteral("problemDetails"));
     m_problemBanner->setCloseButtonVisible(true);
+    // Apart from the problem banner, which a new session clears: a refused Stripe stays said while billing
+    // is off.
+    m_stripeBanner = banner(InlineMessage::Type::Warning, QStringLiteral("stripeBanner"));
+    m_stripeBanner->detailsLabel()->setObjectName(QStringLiteral("stripeBannerDetails"));
+    m_stripeBanner->setCloseButtonVisible(true);
 
     m_busyPanel = new QWidget(central);
     m_busyPanel->setObjectName(QStringLiteral("busyPanel"));
@@ -212,6 +217,7 @@ void MainWindow::buildUi()
     layout->addWidget(m_productionBanner);
     layout->addWidget(m_schemaBanner);
     layout->addWidget(m_problemBanner);
+    layout->addWidget(m_stripeBanner);
     layout->addWidget(m_busyPanel);
     layout->addLayout(body, 1);
     setCentralWidget(central);
@@ -228,7 +234,8 @@ void MainWindow::buildUi()
     m_statusRole = statusLabel("statusRole");
     m_statusSchema = statusLabel("statusSchema");
     m_statusStripe = statusLabel("statusStripe");
-    m_statusStripe->hide(); // until a Stripe is configured: today only the demo's
+    m_statusStripe->hide(); // until a session says which Stripe it has
+    m_stripeBanner->setVisible(false);
     m_statusServer->setText(tr("Not connected"));
 }
 
@@ -265,7 +272,7 @@ void MainWindow::openConnectDialog()
             // The dialog's connection becomes the window's: no second login.
             ConnectionBudget *connections = dialog->takeConnections();
             connections->setParent(this);
-            adoptSession(dialog->session(), profile.name, profile.production, connections);
+            adoptSession(dialog->session(), profile.name, profile.production, connections, dialog->stripe());
         } else if (dialog->demoRequested()) {
             startDemo();
         }
@@ -292,7 +299,8 @@ void MainWindow::openQuickOpen()
     dialog->open();
 }
 
-void MainWindow::connectTo(const ConnectionSpec &spec, const QString &label, bool production)
+void MainWindow::connectTo(const ConnectionSpec &spec, const QString &label, bool production,
+                           const billing::SessionStripe &stripe)
 {
     showBusy(tr("Connecting to %1…").arg(spec.target()));
     // The probe runs on the detail lane of the session's own connections, which the window then keeps:
@@ -310,7 +318,7 @@ void MainWindow::connectTo(const ConnectionSpec &spec, const QString &label, boo
             probe = probeOpenSession(db, spec);
             return probe.error;
         },
-        [this, budget, spec, label, production](SessionProbe probe, const DbError &error) {
+        [this, budget, spec, label, production, stripe](SessionProbe probe, const DbError &error) {
             m_connecting = nullptr;
             m_probes->setWorker(nullptr);
             hideBusy();
@@ -322,7 +330,7 @@ void MainWindow::connectTo(const ConnectionSpec &spec, const QString &label, boo
                 return;
             }
             probe.spec = spec;
-            adoptSession(probe, label, production, budget);
+            adoptSession(probe, label, production, budget, stripe);
         });
 }
 
@@ -342,40 +350,69 @@ void MainWindow::startDemo()
                 emit failed(error);
                 return;
             }
-            startDemoStripe();
-            connectTo(m_demo->connectionSpec(), tr("Demo"), false);
+            connectTo(m_demo->connectionSpec(), tr("Demo"), false, startDemoStripe());
         });
 }
 
-void MainWindow::startDemoStripe()
+billing::SessionStripe MainWindow::startDemoStripe()
 {
-    if (m_demoStripe)
-        return;
-    auto *server = new stripelocal::LocalStripeServer(this);
-    if (!server->listen()) {
-        // The database works without it; only billing is missing, and the label says why.
-        m_statusStripe->setText(tr("Stripe: the local test server could not start"));
-        m_statusStripe->setToolTip(server->errorString());
-        m_statusStripe->show();
-        delete server;
-        return;
+    billing::SessionStripe stripe;
+    stripe.source = billing::SessionStripe::Source::LocalTestServer;
+    if (!m_demoStripe) {
+        auto server = std::make_unique<stripelocal::LocalStripeServer>(this);
+        if (!server->listen()) {
+            // The database works without it; only billing is missing.
+            stripe.problem = DbError::make(ErrorKind::Unavailable,
+                                           tr("The demo's local Stripe test server could not start."),
+                                           server->errorString());
+            return stripe;
+        }
+        stripelocal::fillDemoStripe(m_demo->billing(), server->store());
+        m_demoStripe = server.release();
     }
-    stripelocal::fillDemoStripe(m_demo->billing(), server->store());
-    m_demoStripe = server;
-    m_reconciliation->setStripe(stripeAccess());
-    m_statusStripe->setText(tr("Stripe: local test server"));
-    m_statusStripe->setToolTip(server->baseUrl().toString());
-    m_statusStripe->show();
+    stripe.access.key = billing::StripeKey::parse(m_demoStripe->apiKey());
+    stripe.access.endpoint = billing::StripeEndpoint::parse(m_demoStripe->baseUrl().toString());
+    return stripe;
 }
 
-billing::StripeAccess MainWindow::stripeAccess() const
+void MainWindow::showStripe()
 {
-    billing::StripeAccess access;
-    if (!m_demoStripe)
-        return access;
-    access.key = billing::StripeKey::parse(m_demoStripe->apiKey());
-    access.endpoint = billing::StripeEndpoint::parse(m_demoStripe->baseUrl().toString());
-    return access;
+    using Source = billing::SessionStripe::Source;
+    const billing::StripeAccess &access = m_stripe.access;
+    QString text;
+    QString toolTip;
+    switch (m_stripe.source) {
+    case Source::None:
+        text = tr("Stripe: not set up");
+        toolTip = tr("This connection has no Stripe key, so billing is off. A saved profile can keep one: "
+                     "File ▸ Connect…, the profile's Stripe group.");
+        break;
+    case Source::LocalTestServer:
+        text = m_stripe.isUsable() ? tr("Stripe: local test server")
+                                   : tr("Stripe: the local test server could not start");
+        break;
+    case Source::Profile:
+        if (!m_stripe.isUsable())
+            text = tr("Stripe: off");
+        else
+            text = access.key->isTest() ? tr("Stripe test mode") : tr("Stripe: live");
+        break;
+    }
+    // The key appears redacted at most, as everywhere else.
+    if (m_stripe.isUsable())
+        toolTip = tr("Key %1 at %2").arg(access.key->redacted(), access.endpoint->baseUrl().toString());
+    else if (m_stripe.problem)
+        toolTip = m_stripe.problem.message;
+    m_statusStripe->setText(text);
+    m_statusStripe->setToolTip(toolTip);
+    m_statusStripe->show();
+    if (m_stripe.problem)
+        m_stripeBanner->showMessage(InlineMessage::Type::Warning,
+                                    m_stripe.problem.message + QLatin1Char(' ') +
+                                        tr("Billing is off for this session; the database connection works."),
+                                    m_stripe.problem.details);
+    else
+        m_stripeBanner->clear();
 }
 
 void MainWindow::stopDemo()
@@ -392,11 +429,11 @@ void MainWindow::stopDemo()
 void MainWindow::setSession(const SessionProbe &session, const QString &label, bool production)
 {
     // A new session gets connections of its own; the old ones close once their work has returned.
-    adoptSession(session, label, production, new ConnectionBudget(session.spec, this));
+    adoptSession(session, label, production, new ConnectionBudget(session.spec, this), {});
 }
 
 void MainWindow::adoptSession(const SessionProbe &session, const QString &label, bool production,
-                              ConnectionBudget *budget)
+                              ConnectionBudget *budget, const billing::SessionStripe &stripe)
 {
     m_hasSession = true;
     m_sessionSpec = session.spec;
@@ -415,6 +452,8 @@ void MainWindow::adoptSession(const SessionProbe &session, const QString &label,
                               ? tr("Login: %1 (no Beacon role)").arg(info.loginRole)
                               : tr("Login: %1 (%2)").arg(info.loginRole, info.groupRole));
     m_statusSchema->setText(tr("Schema: v%1").arg(info.schemaVersion));
+    m_stripe = stripe;
+    showStripe();
     // Browsing needs the tables this build knows; an unknown schema gets the banner and no tables.
     if (!session.schemaError) {
         for (TablePage *page : std::as_const(m_tablePages))

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "billing/stripeaccess.h"
+#include "billing/sessionstripe.h"
 #include "db/connectionbudget.h"
 #include "db/database.h"
 #include "profiles/connectionprofile.h"
@@ -46,8 +46,11 @@ public:
     void openConnectDialog();
     // Ctrl+K: jump to a workspace or user named by id, slug, e-mail or Stripe id.
     void openQuickOpen();
-    // Connects on a worker thread; the window stays responsive and shows progress meanwhile.
-    void connectTo(const ConnectionSpec &spec, const QString &label, bool production);
+    // Connects on a worker thread; the window stays responsive and shows progress meanwhile. `stripe` is what
+    // the session bills through once connected (none by default); a problem with it is shown, and billing is
+    // off, while the database connection works.
+    void connectTo(const ConnectionSpec &spec, const QString &label, bool production,
+                   const billing::SessionStripe &stripe = {});
     // Starts the private demo database on a worker thread, then the demo's local Stripe test server (on this
     // thread: it is asynchronous) filled to match it, then connects to the database.
     void startDemo();
@@ -60,9 +63,9 @@ public:
     ConnectionBudget *connectionBudget() const { return m_budget; }
     // The admin actions on the tables and detail panes.
     ActionMenus *actionMenus() const { return m_actionMenus; }
-    // The Stripe that billing views and actions call: the demo's local test server once the demo is up
-    // (both key and endpoint set), else neither set.
-    billing::StripeAccess stripeAccess() const;
+    // The Stripe that billing views and actions call: the session's profile's key and address, or the demo's
+    // local test server (both key and endpoint set); neither set when the session has no usable Stripe.
+    billing::StripeAccess stripeAccess() const { return m_stripe.access; }
 
 signals:
     // The window is shown and connected: used by --exit-when-ready.
@@ -76,11 +79,14 @@ private:
     void hideBusy();
     void showProblem(const DbError &error);
     void showAbout();
-    // Starts the demo's local Stripe once the demo database is up and its billing has been read.
-    void startDemoStripe();
-    // Makes `budget` the window's connections for this session.
+    // Starts the demo's local Stripe once the demo database is up and its billing has been read, and returns
+    // it as the demo session's Stripe.
+    billing::SessionStripe startDemoStripe();
+    // Makes `budget` the window's connections for this session, and `stripe` its Stripe.
     void adoptSession(const SessionProbe &session, const QString &label, bool production,
-                      ConnectionBudget *budget);
+                      ConnectionBudget *budget, const billing::SessionStripe &stripe);
+    // The status bar's Stripe label and, when the session's Stripe was refused, the banner saying why.
+    void showStripe();
     // The Reconciliation entry is switched off, with the reason as its tooltip, for logins that may not use
     // it.
     void updateReconciliationEntry();
@@ -90,6 +96,7 @@ private:
     std::unique_ptr<DemoEnvironment> m_demo;
     // Kept across reopening the demo, so that what the finance workflow changed in it stays.
     stripelocal::LocalStripeServer *m_demoStripe = nullptr;
+    billing::SessionStripe m_stripe;
     bool m_hasSession = false;
     ConnectionSpec m_sessionSpec;
     ConnectionBudget *m_budget = nullptr;
@@ -100,6 +107,7 @@ private:
     InlineMessage *m_productionBanner = nullptr;
     InlineMessage *m_schemaBanner = nullptr;
     InlineMessage *m_problemBanner = nullptr;
+    InlineMessage *m_stripeBanner = nullptr;
     QWidget *m_busyPanel = nullptr;
     QLabel *m_busyText = nullptr;
     QProgressBar *m_busyBar = nullptr;

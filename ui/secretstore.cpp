@@ -10,30 +10,43 @@ void SecretStore::read(const QString &key, ReadDone done)
     readSecret(key, std::move(done));
 }
 
-void SecretStore::write(const QString &key, const QString &secret, WriteDone done)
+void SecretStore::write(const QString &key, const QString &secret, WriteDone done, Kind kind)
 {
-    writeSecret(key, secret, [this, done = std::move(done)](const QString &error) {
-        // Never a fallback to the settings file: the person types the password again next time.
+    writeSecret(key, secret, [this, kind, done = std::move(done)](const QString &error) {
+        // Never a fallback to the settings file: the person types the secret again next time.
         if (!error.isEmpty())
             emit problem(
-                tr("The password could not be saved in the system keychain, so Beacon Admin will ask "
-                   "for it again next time. It was not written anywhere else. To have it remembered, "
-                   "make sure a keychain (such as GNOME Keyring or KWallet) is running and unlocked."),
+                kind == Kind::StripeKey
+                    ? tr("The Stripe key could not be saved in the system keychain: it is used for this "
+                         "session only, and the profile will have no Stripe key next time. It was not "
+                         "written "
+                         "anywhere else. To keep it, make sure a keychain (such as GNOME Keyring or KWallet) "
+                         "is "
+                         "running and unlocked, then enter the key again under File ▸ Connect….")
+                    : tr("The password could not be saved in the system keychain, so Beacon Admin will ask "
+                         "for it again next time. It was not written anywhere else. To have it remembered, "
+                         "make sure a keychain (such as GNOME Keyring or KWallet) is running and unlocked."),
                 error);
         if (done)
             done(error);
     });
 }
 
-void SecretStore::remove(const QString &key, WriteDone done)
+void SecretStore::remove(const QString &key, WriteDone done, Kind kind)
 {
-    removeSecret(key, [this, key, done = std::move(done)](const QString &error) {
+    removeSecret(key, [this, key, kind, done = std::move(done)](const QString &error) {
         if (!error.isEmpty())
-            emit problem(tr("The saved password could not be removed from the system keychain. Remove the "
-                            "entry \"%1\" of \"Beacon Admin\" with the keychain's own tool (such as Seahorse "
-                            "or KWalletManager).")
-                             .arg(key),
-                         error);
+            emit problem(
+                (kind == Kind::StripeKey
+                     ? tr("The saved Stripe key could not be removed from the system keychain. Remove "
+                          "the entry \"%1\" of \"Beacon Admin\" with the keychain's own tool (such as "
+                          "Seahorse or KWalletManager), and consider rolling the key in the Stripe "
+                          "Dashboard.")
+                     : tr("The saved password could not be removed from the system keychain. Remove the "
+                          "entry \"%1\" of \"Beacon Admin\" with the keychain's own tool (such as "
+                          "Seahorse or KWalletManager)."))
+                    .arg(key),
+                error);
         if (done)
             done(error);
     });
@@ -43,6 +56,13 @@ QString SecretStore::unreadableMessage()
 {
     return tr("The saved password could not be read from the system keychain. Type the password to connect; "
               "if you want it remembered, make sure the keychain is running and unlocked.");
+}
+
+QString SecretStore::unreadableStripeKeyMessage()
+{
+    return tr(
+        "The profile's Stripe key could not be read from the system keychain, so billing is off for this "
+        "session; the database works. Make sure the keychain is running and unlocked, then connect again.");
 }
 
 static const QString KeychainService = QStringLiteral("Beacon Admin");

@@ -9,8 +9,8 @@
 
 namespace beacon::ui {
 
-// Where passwords live: the operating system's keychain, never the settings file. Every call is
-// asynchronous, because a keychain may ask the person to unlock it, and the GUI thread must not wait.
+// Where passwords and Stripe keys live: the operating system's keychain, never the settings file. Every call
+// is asynchronous, because a keychain may ask the person to unlock it, and the GUI thread must not wait.
 // Errors handed to the callbacks are the keychain's own technical text; what a person reads is worded here,
 // once, so that every implementation fails the same way.
 class SecretStore : public QObject {
@@ -18,14 +18,18 @@ class SecretStore : public QObject {
 public:
     using ReadDone = std::function<void(std::optional<QString> secret, QString error)>;
     using WriteDone = std::function<void(QString error)>;
+    // What is kept, so that a failure names it and says what it means for the person.
+    enum class Kind { Password, StripeKey };
 
     using QObject::QObject;
     void read(const QString &key, ReadDone done);
-    void write(const QString &key, const QString &secret, WriteDone done = {});
-    void remove(const QString &key, WriteDone done = {});
+    void write(const QString &key, const QString &secret, WriteDone done = {}, Kind kind = Kind::Password);
+    void remove(const QString &key, WriteDone done = {}, Kind kind = Kind::Password);
 
     // Words for a keychain that could not hand over a saved password.
     static QString unreadableMessage();
+    // Words for a keychain that could not hand over a profile's Stripe key.
+    static QString unreadableStripeKeyMessage();
 
 signals:
     // A failed save or removal a person must hear about even when the dialog that caused it has closed:

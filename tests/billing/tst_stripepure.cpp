@@ -1,10 +1,13 @@
 // The parts of the Stripe client that need no network: the form encoding, keys and their files, the API
 // address policy, the retry decision and backoff, the rate limiter's arithmetic and the error mapping.
+#include "billing/sessionstripe.h"
 #include "billing/stripeclient.h"
 #include "billing/stripeerror.h"
+#include "profiles/connectionprofile.h"
 
 #include <QDebug>
 #include <QFile>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -63,6 +66,9 @@ private slots:
     void endpoint_policy_data();
     void endpoint_policy();
     void endpoint_urlForKeepsBasePath();
+    void endpoint_resolve_givenThenEnvironmentThenStripe();
+    void stripeForProfile_rules_data();
+    void stripeForProfile_rules();
     void shouldRetry_data();
     void shouldRetry();
     void backoff_growsExponentiallyWithinJitterAndCap();
@@ -346,6 +352,85 @@ void TestStripePure::endpoint_urlForKeepsBasePath()
     QCOMPARE(proxied->urlFor(QStringLiteral("/v1/prices")).toString(),
              QStringLiteral("https://proxy.example.org/stripe/v1/prices"));
     QVERIFY(!proxied->isStripe());
+}
+
+void TestStripePure::endpoint_resolve_givenThenEnvironmentThenStripe()
+{
+    auto restore = qScopeGuard([] { qunsetenv("BEACON_STRIPE_API_BASE"); });
+    qunsetenv("BEACON_STRIPE_API_BASE");
+    QVERIFY(StripeEndpoint::resolve({})->isStripe());
+    qputenv("BEACON_STRIPE_API_BASE", "http://127.0.0.1:4242");
+    QCOMPARE(StripeEndpoint::resolve(QStringLiteral("  "))->baseUrl().toString(),
+             QStringLiteral("http://127.0.0.1:4242"));
+    QCOMPARE(StripeEndpoint::resolve(QStringLiteral("https://stripe-mock.example"))->baseUrl().toString(),
+             QStringLiteral("https://stripe-mock.example"));
+    qputenv("BEACON_STRIPE_API_BASE", "http://10.1.2.3");
+    DbError error;
+    QVERIFY(!StripeEndpoint::resolve({}, &error));
+    QVERIFY2(error.message.startsWith(QStringLiteral("In BEACON_STRIPE_API_BASE:")),
+             qPrintable(error.message));
+}
+
+void TestStripePure::stripeForProfile_rules_data()
+{
+    QTest::addColumn<QString>("key"); // empty: none was read
+    QTest::addColumn<bool>("hasStripeKey");
+    QTest::addColumn<bool>("production");
+    QTest::addColumn<QString>("apiBase");
+    QTest::addColumn<int>("source");
+    QTest::addColumn<QString>("expectedBase"); // empty: no access
+    QTest::addColumn<QString>("expectedWords");
+    const int none = int(SessionStripe::Source::None);
+    const int profile = int(SessionStripe::Source::Profile);
+    const QString live = QStringLiteral("rk_live_abcdefgh12345678abcd");
+    QTest::newRow("no key kept") << QString() << false << false << QStringLiteral("http://10.0.0.1") << none
+                                 << QString() << QString();
+    QTest::newRow("test key, Stripe's own") << testSecret << true << false << QString() << profile
+                                            << QStringLiteral("https://api.stripe.com") << QString();
+    QTest::newRow("test key, loopback server")
+        << testSecret << true << false << QStringLiteral("http://[::1]:9") << profile
+        << QStringLiteral("http://[::1]:9") << QString();
+    QTest::newRow("live key, production") << live << true << true << QString() << profile
+                                          << QStringLiteral("https://api.stripe.com") << QString();
+    QTest::newRow("live key, not production") << live << true << false << QString() << profile << QString()
+                                              << QStringLiteral("is not marked as production");
+    QTest::newRow("http elsewhere") << testSecret << true << false << QStringLiteral("http://stripe.lan")
+                                    << profile << QString()
+                                    << QStringLiteral("plain http to another computer");
+    QTest::newRow("kept key gone from the keychain")
+        << QString() << true << false << QString() << profile << QString() << QStringLiteral("was not found");
+}
+
+void TestStripePure::stripeForProfile_rules()
+{
+    QFETCH(QString, key);
+    QFETCH(bool, hasStripeKey);
+    QFETCH(bool, production);
+    QFETCH(QString, apiBase);
+    QFETCH(int, source);
+    QFETCH(QString, expectedBase);
+    QFETCH(QString, expectedWords);
+    qunsetenv("BEACON_STRIPE_API_BASE");
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("Staging");
+    profile.production = production;
+    profile.hasStripeKey = hasStripeKey;
+    profile.stripeApiBase = apiBase;
+    const std::optional<StripeKey> parsed = key.isEmpty() ? std::nullopt : std::optional(mustParse(key));
+    const SessionStripe stripe = stripeForProfile(profile, parsed);
+    QCOMPARE(int(stripe.source), source);
+    QCOMPARE(stripe.isUsable(), !expectedBase.isEmpty());
+    if (!expectedBase.isEmpty()) {
+        QCOMPARE(stripe.access.endpoint->baseUrl().toString(), expectedBase);
+        QVERIFY(*stripe.access.key == *parsed);
+        QVERIFY(!stripe.problem);
+    } else {
+        QVERIFY(!stripe.access.key && !stripe.access.endpoint);
+    }
+    if (!expectedWords.isEmpty()) {
+        QVERIFY2(stripe.problem.message.contains(expectedWords), qPrintable(stripe.problem.message));
+        QVERIFY(!stripe.problem.fullText().contains(QStringLiteral("abcdefgh12345678")));
+    }
 }
 
 void TestStripePure::shouldRetry_data()

@@ -3,6 +3,7 @@
 #include "testdatabase.h"
 
 #include "connectdialog.h"
+#include "connectflow.h"
 #include "connectionprofilemodel.h"
 #include "mainwindow.h"
 #include "messagebox.h"
@@ -51,11 +52,21 @@ private slots:
     void selectProfile_keychainUnreadable_asksToTypePasswordInline();
     void deleteProfile_keychainUnavailable_toldSecretLeftInKeychain();
     void cancel_whileServerSilent_stopsWaitingAndIgnoresLateAnswer();
+    void connect_stripeTestKey_keptInKeychainNeverOnDiskOrInLogs();
+    void selectProfile_savedStripeKey_showsRedactedNeverTheKey();
+    void connect_savedStripeKeyUntouched_keepsItAndSessionUsesIt();
+    void forgetStripeKey_thenConnect_removesItAndStripeNotSetUp();
+    void connect_liveStripeKeyNotProduction_connectsWithBillingOffAndSaysWhy();
+    void connect_invalidStripeFields_refusedInlineBeforeConnecting_data();
+    void connect_invalidStripeFields_refusedInlineBeforeConnecting();
+    void deleteProfile_withStripeKey_removesItFromKeychain();
+    void connect_stripeKeyKeychainUnavailable_toldNotSavedSessionStillUsesIt();
 
 private:
     ui::ConnectDialog *openDialog(ui::MainWindow &window);
     void fill(ui::ConnectDialog *dialog, const ConnectionSpec &spec, const QString &name,
               const QString &password, bool remember, bool production);
+    void fillStripe(ui::ConnectDialog *dialog, const QString &key, const QString &apiBase = {});
 
     QTemporaryDir m_folder;
     QString m_settingsFile;
@@ -98,6 +109,18 @@ void TestConnectDialog::fill(ui::ConnectDialog *dialog, const ConnectionSpec &sp
     dialog->findChild<QCheckBox *>(QStringLiteral("production"))->setChecked(production);
 }
 
+void TestConnectDialog::fillStripe(ui::ConnectDialog *dialog, const QString &key, const QString &apiBase)
+{
+    auto *keyField = dialog->findChild<QLineEdit *>(QStringLiteral("stripeKey"));
+    auto *baseField = dialog->findChild<QLineEdit *>(QStringLiteral("stripeApiBase"));
+    QVERIFY(keyField && baseField);
+    QCOMPARE(keyField->echoMode(), QLineEdit::Password);
+    keyField->clear();
+    QTest::keyClicks(keyField, key);
+    baseField->clear();
+    QTest::keyClicks(baseField, apiBase);
+}
+
 void TestConnectDialog::profileStore_saveAndRemove_roundTrips()
 {
     ProfileStore store(m_settingsFile);
@@ -107,6 +130,8 @@ void TestConnectDialog::profileStore_saveAndRemove_roundTrips()
     staging.port = 6432;
     staging.user = QStringLiteral("ann");
     staging.sslMode = QStringLiteral("verify-full");
+    staging.hasStripeKey = true;
+    staging.stripeApiBase = QStringLiteral("https://stripe-mock.staging.example");
     ConnectionProfile production = staging;
     production.name = QStringLiteral("Production");
     production.production = true;
@@ -401,6 +426,272 @@ void TestConnectDialog::cancel_whileServerSilent_stopsWaitingAndIgnoresLateAnswe
     QVERIFY(!dialog.findChild<QLabel *>(QStringLiteral("errorMessage"))->isVisible());
     QVERIFY(dialog.isVisible());
     QVERIFY(connectButton->isEnabled());
+}
+
+// Keys long enough that their redacted form shows the last four, and nothing else of them.
+static const QString TestKey = QStringLiteral("sk_test_51DialogKeyNeverOnDisk0123456789abcdWXYZ");
+static const QString LiveKey = QStringLiteral("rk_live_51DialogLiveKeyNeverUsed0123456789LIVE");
+
+// Every message Qt logs while it lives, so that a test can prove a key never reached a log.
+class LogCapture {
+public:
+    LogCapture()
+    {
+        s_lines.clear();
+        m_previous = qInstallMessageHandler(
+            [](QtMsgType, const QMessageLogContext &, const QString &text) { s_lines.append(text); });
+    }
+    ~LogCapture() { qInstallMessageHandler(m_previous); }
+    QString all() const { return s_lines.join(QLatin1Char('\n')); }
+
+private:
+    static inline QStringList s_lines;
+    QtMessageHandler m_previous;
+};
+
+void TestConnectDialog::connect_stripeTestKey_keptInKeychainNeverOnDiskOrInLogs()
+{
+    test::TestDatabase database(QStringLiteral("ui_stripekey"));
+    QVERIFY_TESTDB(database);
+    LogCapture logs;
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    ui::ConnectDialog *dialog = openDialog(window);
+    QVERIFY(dialog);
+    fill(dialog, database.spec(), QStringLiteral("Staging billing"), {}, false, false);
+    fillStripe(dialog, TestKey, QStringLiteral("http://127.0.0.1:12111"));
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+
+    auto *status = window.findChild<QLabel *>(QStringLiteral("statusStripe"));
+    QVERIFY(status->isVisible());
+    QCOMPARE(status->text(), QStringLiteral("Stripe test mode"));
+    QVERIFY2(!status->toolTip().contains(TestKey) && status->toolTip().contains(QStringLiteral("…WXYZ")),
+             qPrintable(status->toolTip()));
+    QVERIFY(!window.findChild<QLabel *>(QStringLiteral("stripeBanner"))->isVisible());
+    const billing::StripeAccess access = window.stripeAccess();
+    QVERIFY(access.key && access.endpoint);
+    QCOMPARE(access.key->secretForTransport(), TestKey.toLatin1());
+    QCOMPARE(access.endpoint->baseUrl().toString(), QStringLiteral("http://127.0.0.1:12111"));
+
+    const QString entry = QStringLiteral("stripe-key/Staging billing");
+    QTRY_COMPARE(secrets.value(entry), TestKey);
+    QVERIFY2(!secrets.contains(QStringLiteral("profile/Staging billing")),
+             "no password was asked to be kept");
+    const auto saved = profiles.profile(QStringLiteral("Staging billing"));
+    QVERIFY(saved && saved->hasStripeKey);
+    QCOMPARE(saved->stripeApiBase, QStringLiteral("http://127.0.0.1:12111"));
+    const QByteArray onDisk = settingsOnDisk(profiles);
+    QVERIFY(onDisk.contains("127.0.0.1:12111"));
+    QVERIFY2(!onDisk.contains(TestKey.toLatin1()) && !onDisk.contains("51DialogKey"),
+             "the Stripe key must never reach the settings file");
+    QVERIFY2(!logs.all().contains(QStringLiteral("51DialogKey")), qPrintable(logs.all()));
+}
+
+// A profile that keeps a Stripe key (in the keychain) for `key`.
+static ConnectionProfile savedWithStripeKey(ProfileStore &profiles, ui::MemorySecretStore &secrets,
+                                            const QString &name, const QString &key,
+                                            const ConnectionSpec &spec = {})
+{
+    ConnectionProfile profile;
+    profile.name = name;
+    profile.host = spec.host;
+    profile.port = spec.port;
+    profile.database = spec.database.isEmpty() ? QStringLiteral("beacon") : spec.database;
+    profile.user = spec.user.isEmpty() ? QStringLiteral("bob") : spec.user;
+    profile.hasStripeKey = true;
+    profiles.save(profile);
+    profiles.setLastUsed(name);
+    secrets.write(profile.stripeKeySecretKey(), key, [](const QString &) {});
+    return profile;
+}
+
+void TestConnectDialog::selectProfile_savedStripeKey_showsRedactedNeverTheKey()
+{
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    savedWithStripeKey(profiles, secrets, QStringLiteral("Billing"), TestKey);
+    ui::ConnectDialog dialog(&profiles, &secrets);
+    dialog.show();
+    auto *state = dialog.findChild<QLabel *>(QStringLiteral("stripeKeyState"));
+    QTRY_VERIFY2(state->text().contains(QStringLiteral("sk_test_…WXYZ")), qPrintable(state->text()));
+    QVERIFY(!state->text().contains(TestKey));
+    auto *keyField = dialog.findChild<QLineEdit *>(QStringLiteral("stripeKey"));
+    QVERIFY2(keyField->text().isEmpty(), "a saved key is never put back into the field");
+    QVERIFY(!keyField->placeholderText().contains(TestKey));
+    QVERIFY(dialog.findChild<QPushButton *>(QStringLiteral("forgetStripeKeyButton"))->isEnabled());
+
+    // Another profile, without a key, shows none and nothing to forget.
+    dialog.findChild<QPushButton *>(QStringLiteral("newProfileButton"))->click();
+    QVERIFY(state->text().contains(QStringLiteral("No key saved")));
+    QVERIFY(!dialog.findChild<QPushButton *>(QStringLiteral("forgetStripeKeyButton"))->isEnabled());
+}
+
+void TestConnectDialog::connect_savedStripeKeyUntouched_keepsItAndSessionUsesIt()
+{
+    test::TestDatabase database(QStringLiteral("ui_stripekept"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    savedWithStripeKey(profiles, secrets, QStringLiteral("Kept"), TestKey, database.spec());
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    ui::ConnectDialog *dialog = openDialog(window);
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->findChild<QLabel *>(QStringLiteral("stripeKeyState"))
+                    ->text()
+                    .contains(QStringLiteral("…WXYZ")));
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusStripe"))->text(),
+             QStringLiteral("Stripe test mode"));
+    QVERIFY(window.stripeAccess().key);
+    QCOMPARE(window.stripeAccess().key->secretForTransport(), TestKey.toLatin1());
+    QVERIFY(profiles.profile(QStringLiteral("Kept"))->hasStripeKey);
+    QCOMPARE(secrets.value(QStringLiteral("stripe-key/Kept")), TestKey);
+}
+
+void TestConnectDialog::forgetStripeKey_thenConnect_removesItAndStripeNotSetUp()
+{
+    test::TestDatabase database(QStringLiteral("ui_stripeforget"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    const ConnectionProfile profile =
+        savedWithStripeKey(profiles, secrets, QStringLiteral("Forgetful"), TestKey, database.spec());
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    ui::ConnectDialog *dialog = openDialog(window);
+    QVERIFY(dialog);
+    auto *forget = dialog->findChild<QPushButton *>(QStringLiteral("forgetStripeKeyButton"));
+    QTRY_VERIFY(dialog->findChild<QLabel *>(QStringLiteral("stripeKeyState"))
+                    ->text()
+                    .contains(QStringLiteral("…WXYZ")));
+    QTest::mouseClick(forget, Qt::LeftButton);
+    QVERIFY(!forget->isEnabled());
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QTRY_VERIFY(!secrets.contains(profile.stripeKeySecretKey()));
+    QVERIFY(!profiles.profile(profile.name)->hasStripeKey);
+    QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusStripe"))->text(),
+             QStringLiteral("Stripe: not set up"));
+    QVERIFY(!window.stripeAccess().key && !window.stripeAccess().endpoint);
+}
+
+void TestConnectDialog::connect_liveStripeKeyNotProduction_connectsWithBillingOffAndSaysWhy()
+{
+    test::TestDatabase database(QStringLiteral("ui_stripelive"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    ui::ConnectDialog *dialog = openDialog(window);
+    QVERIFY(dialog);
+    fill(dialog, database.spec(), QStringLiteral("Staging"), {}, false, false);
+    fillStripe(dialog, LiveKey);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+
+    auto *banner = window.findChild<QLabel *>(QStringLiteral("stripeBanner"));
+    QVERIFY(banner->isVisible());
+    QVERIFY2(banner->text().contains(QStringLiteral("live-mode")) &&
+                 banner->text().contains(QStringLiteral("\"Staging\" is not marked as production")) &&
+                 banner->text().contains(QStringLiteral("Billing is off")),
+             qPrintable(banner->text()));
+    QVERIFY(!banner->text().contains(QStringLiteral("51DialogLiveKey")));
+    auto *status = window.findChild<QLabel *>(QStringLiteral("statusStripe"));
+    QCOMPARE(status->text(), QStringLiteral("Stripe: off"));
+    QVERIFY(!status->toolTip().contains(QStringLiteral("51DialogLiveKey")));
+    QVERIFY(!window.stripeAccess().key && !window.stripeAccess().endpoint);
+    // The database connection itself works.
+    QVERIFY(window.findChild<QLabel *>(QStringLiteral("statusDatabase"))->text().contains(database.name()));
+}
+
+void TestConnectDialog::connect_invalidStripeFields_refusedInlineBeforeConnecting_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("apiBase");
+    QTest::addColumn<QString>("expectedWords");
+    QTest::newRow("http to another computer")
+        << TestKey << QStringLiteral("http://stripe.internal.example:12111")
+        << QStringLiteral("plain http to another computer");
+    QTest::newRow("publishable key") << QStringLiteral("pk_test_51PublishableKeyTyped0123456789") << QString()
+                                     << QStringLiteral("publishable Stripe key");
+    QTest::newRow("cut short") << QStringLiteral("sk_test_51Cut") << QString() << QStringLiteral("cut short");
+}
+
+void TestConnectDialog::connect_invalidStripeFields_refusedInlineBeforeConnecting()
+{
+    QFETCH(QString, key);
+    QFETCH(QString, apiBase);
+    QFETCH(QString, expectedWords);
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    ui::ConnectDialog dialog(&profiles, &secrets);
+    dialog.show();
+    // No server is needed: nothing may be tried before the Stripe fields are right.
+    QTemporaryDir noServer;
+    ConnectionSpec spec;
+    spec.host = noServer.path();
+    spec.database = QStringLiteral("beacon");
+    spec.user = QStringLiteral("ann");
+    fill(&dialog, spec, QStringLiteral("Refused"), {}, false, false);
+    fillStripe(&dialog, key, apiBase);
+    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    auto *message = dialog.findChild<QLabel *>(QStringLiteral("errorMessage"));
+    QVERIFY(message->isVisible());
+    QVERIFY2(message->text().contains(expectedWords), qPrintable(message->text()));
+    QVERIFY2(!message->text().contains(key.mid(8)), "the words never repeat the key");
+    QVERIFY(!dialog.findChild<QWidget *>(QStringLiteral("busyIndicator"))->isVisible());
+    QVERIFY(!profiles.profile(QStringLiteral("Refused")));
+    QCOMPARE(secrets.writesAsked(), 0);
+}
+
+void TestConnectDialog::deleteProfile_withStripeKey_removesItFromKeychain()
+{
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    const ConnectionProfile profile = savedWithStripeKey(profiles, secrets, QStringLiteral("Gone"), TestKey);
+    ui::ConnectDialog dialog(&profiles, &secrets);
+    dialog.show();
+    dialog.selectProfile(profile.name);
+    ui::MessageBox::setNextAnswer(QMessageBox::Yes);
+    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("deleteProfileButton")), Qt::LeftButton);
+    QVERIFY(!profiles.profile(profile.name));
+    QTRY_VERIFY(!secrets.contains(profile.stripeKeySecretKey()));
+}
+
+void TestConnectDialog::connect_stripeKeyKeychainUnavailable_toldNotSavedSessionStillUsesIt()
+{
+    test::TestDatabase database(QStringLiteral("ui_stripenokeychain"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_settingsFile);
+    ui::MemorySecretStore secrets;
+    secrets.failWith(NoSecretService);
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    ui::ConnectDialog *dialog = openDialog(window);
+    QVERIFY(dialog);
+    fill(dialog, database.spec(), QStringLiteral("No keychain"), {}, false, false);
+    fillStripe(dialog, TestKey);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+
+    auto *problem = window.findChild<QLabel *>(QStringLiteral("problemBanner"));
+    QTRY_VERIFY(problem->isVisible());
+    QVERIFY2(problem->text().contains(QLatin1String("Stripe key could not be saved")) &&
+                 problem->text().contains(QLatin1String("this session only")),
+             qPrintable(problem->text()));
+    QVERIFY(!problem->text().contains(QStringLiteral("51DialogKey")));
+    QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusStripe"))->text(),
+             QStringLiteral("Stripe test mode"));
+    QVERIFY(window.stripeAccess().key);
+    QTRY_VERIFY2(!profiles.profile(QStringLiteral("No keychain"))->hasStripeKey,
+                 "the profile does not claim a key the keychain does not hold");
+    QVERIFY(!settingsOnDisk(profiles).contains("51DialogKey"));
 }
 
 QTEST_MAIN(TestConnectDialog)

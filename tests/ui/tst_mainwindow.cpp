@@ -4,6 +4,7 @@
 
 #include "billing/stripecall.h"
 #include "billing/stripeclient.h"
+#include "connectflow.h"
 #include "db/localcluster.h"
 #include "db/migrator.h"
 #include "mainwindow.h"
@@ -30,6 +31,10 @@ private slots:
     void connectTo_financeLogin_statusBarShowsLoginAndGroup();
     void connectTo_serverDown_showsProblemAndEmitsFailed();
     void startDemo_databaseUp_statusBarSaysLocalStripeAndItsAccessReadsTheDemo();
+    void connectWithProfile_stripeKey_statusAndAccessFollowModeAndProductionMark_data();
+    void connectWithProfile_stripeKey_statusAndAccessFollowModeAndProductionMark();
+    void connectWithProfile_stripeKeyUnreadable_billingOffDatabaseWorks();
+    void connectTo_noProfile_stripeNotSetUp();
     void executable_version_printsVersionWithoutDisplay();
     void executable_exitWhenReady_connectsThenExitsZero();
     void executable_exitWhenReady_serverDown_exitsOneWithMessage();
@@ -190,6 +195,142 @@ void TestMainWindow::startDemo_databaseUp_statusBarSaysLocalStripeAndItsAccessRe
                      .toString()
                      .isEmpty());
     window.stopDemo();
+}
+
+static const QString TestKey = QStringLiteral("sk_test_51WindowTestKey0123456789abcdefTEST");
+static const QString LiveKey = QStringLiteral("sk_live_51WindowLiveKey0123456789abcdefLIVE");
+
+void TestMainWindow::connectWithProfile_stripeKey_statusAndAccessFollowModeAndProductionMark_data()
+{
+    QTest::addColumn<QString>("key"); // empty: the profile keeps none
+    QTest::addColumn<bool>("production");
+    QTest::addColumn<QString>("apiBase");
+    QTest::addColumn<QString>("expectedStatus");
+    QTest::addColumn<QString>("expectedRefusal"); // empty: the key is used
+    QTest::newRow("test key") << TestKey << false << QString() << QStringLiteral("Stripe test mode")
+                              << QString();
+    QTest::newRow("live key, production")
+        << LiveKey << true << QString() << QStringLiteral("Stripe: live") << QString();
+    QTest::newRow("live key, not production")
+        << LiveKey << false << QString() << QStringLiteral("Stripe: off")
+        << QStringLiteral("\"Staging\" is not marked as production");
+    // A settings file edited by hand gets the same rule as the dialog.
+    QTest::newRow("http to another computer")
+        << TestKey << false << QStringLiteral("http://10.0.0.5:12111") << QStringLiteral("Stripe: off")
+        << QStringLiteral("plain http to another computer");
+    QTest::newRow("no key") << QString() << false << QString() << QStringLiteral("Stripe: not set up")
+                            << QString();
+}
+
+void TestMainWindow::connectWithProfile_stripeKey_statusAndAccessFollowModeAndProductionMark()
+{
+    QFETCH(QString, key);
+    QFETCH(bool, production);
+    QFETCH(QString, apiBase);
+    QFETCH(QString, expectedStatus);
+    QFETCH(QString, expectedRefusal);
+    test::TestDatabase database(QStringLiteral("ui_stripeprofile"));
+    QVERIFY_TESTDB(database);
+    // Stripe's own address unless the profile names another: not one exported for the demo's server.
+    qunsetenv("BEACON_STRIPE_API_BASE");
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("stripe-%1.ini").arg(QTest::currentDataTag())));
+    ui::MemorySecretStore secrets;
+    const ConnectionSpec spec = database.spec();
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("Staging");
+    profile.host = spec.host;
+    profile.port = spec.port;
+    profile.database = spec.database;
+    profile.user = spec.user;
+    profile.production = production;
+    profile.hasStripeKey = !key.isEmpty();
+    profile.stripeApiBase = apiBase;
+    profiles.save(profile);
+    if (!key.isEmpty())
+        secrets.write(profile.stripeKeySecretKey(), key);
+
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    QString problem;
+    QVERIFY(ui::ConnectFlow::connectWithProfile(&window, profiles, &secrets, profile.name, &problem, {}));
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+
+    auto *status = window.findChild<QLabel *>(QStringLiteral("statusStripe"));
+    QVERIFY(status->isVisible());
+    QCOMPARE(status->text(), expectedStatus);
+    auto *banner = window.findChild<QLabel *>(QStringLiteral("stripeBanner"));
+    const billing::StripeAccess access = window.stripeAccess();
+    if (expectedRefusal.isEmpty()) {
+        QVERIFY(!banner->isVisible());
+        QCOMPARE(bool(access.key), !key.isEmpty());
+        QCOMPARE(bool(access.endpoint), !key.isEmpty());
+        if (access.key) {
+            QCOMPARE(access.key->secretForTransport(), key.toLatin1());
+            QVERIFY(access.endpoint->isStripe());
+        }
+    } else {
+        QVERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(expectedRefusal) &&
+                     banner->text().contains(QStringLiteral("Billing is off")),
+                 qPrintable(banner->text()));
+        QVERIFY(!access.key && !access.endpoint);
+    }
+    if (!key.isEmpty()) {
+        QVERIFY2(!status->toolTip().contains(key) && !banner->text().contains(key.mid(8, 12)),
+                 "the key appears redacted at most");
+    }
+    QVERIFY(window.findChild<QLabel *>(QStringLiteral("statusDatabase"))->text().contains(database.name()));
+}
+
+void TestMainWindow::connectWithProfile_stripeKeyUnreadable_billingOffDatabaseWorks()
+{
+    test::TestDatabase database(QStringLiteral("ui_stripelocked"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("stripe-locked.ini")));
+    const ConnectionSpec spec = database.spec();
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("Locked");
+    profile.host = spec.host;
+    profile.port = spec.port;
+    profile.database = spec.database;
+    profile.user = spec.user;
+    profile.hasStripeKey = true;
+    profiles.save(profile);
+    ui::MemorySecretStore secrets;
+    secrets.failWith(QStringLiteral("QtKeychain error 5: no Secret Service"));
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    QString problem;
+    QVERIFY(ui::ConnectFlow::connectWithProfile(&window, profiles, &secrets, profile.name, &problem, {}));
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusStripe"))->text(),
+             QStringLiteral("Stripe: off"));
+    auto *banner = window.findChild<QLabel *>(QStringLiteral("stripeBanner"));
+    QVERIFY(banner->isVisible());
+    QVERIFY2(banner->text().contains(QStringLiteral("could not be read from the system keychain")),
+             qPrintable(banner->text()));
+    QVERIFY(window.findChild<QLabel *>(QStringLiteral("stripeBannerDetails"))
+                ->text()
+                .contains(QStringLiteral("no Secret Service")));
+    QVERIFY(!window.stripeAccess().key);
+}
+
+void TestMainWindow::connectTo_noProfile_stripeNotSetUp()
+{
+    test::TestDatabase database(QStringLiteral("ui_stripenone"));
+    QVERIFY_TESTDB(database);
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("stripe-none.ini")));
+    ui::MemorySecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    auto *status = window.findChild<QLabel *>(QStringLiteral("statusStripe"));
+    QVERIFY(!status->isVisible());
+    window.connectTo(database.spec(), {}, false);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(status->isVisible());
+    QCOMPARE(status->text(), QStringLiteral("Stripe: not set up"));
+    QVERIFY(!window.findChild<QLabel *>(QStringLiteral("stripeBanner"))->isVisible());
+    QVERIFY(!window.stripeAccess().key && !window.stripeAccess().endpoint);
 }
 
 void TestMainWindow::executable_version_printsVersionWithoutDisplay()

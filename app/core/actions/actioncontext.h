@@ -111,26 +111,29 @@ DbError refuse(const QString &message);
 // How many members the workspace has (its row locked already by the caller).
 DbError memberCount(ActionContext &context, qint64 workspace, qint64 *members);
 
-// plan-change's checks on the locked workspace, the same wherever the change is billed: the plan exists and
-// is another, the members fit it, and the storage fits it (or --allow-over-quota).
-struct PlanChangeChecks {
-    QJsonObject workspace;   // the locked row
-    QJsonObject currentPlan; // public.plans rows
-    QJsonObject newPlan;
-    qint64 members = 0;
-    bool overQuota = false;
-};
-DbError checkPlanChange(ActionContext &context, PlanChangeChecks *checks);
-QJsonObject planChangePreview(const PlanChangeChecks &checks, bool readOnlyAfter);
-QString planChangeSummary(const PlanChangeChecks &checks); // "from team to business (4 members of 100, …)"
-
 // Where a plan change is billed (actions_planbilling.cpp). A workspace that names a Stripe subscription and
 // moves between two plans with a Stripe price changes in Stripe first, in phases
 // (billing/stripeplanchange.h); one without a subscription changes in the database alone. Every other case
 // is refused with words: a subscription that is not active or trialing, a move from a subscription to a plan
 // Stripe does not bill (free, enterprise), and a row whose plan and subscription disagree.
 enum class PlanBilling { DatabaseOnly, ThroughStripe };
+
+// plan-change's checks on the locked workspace, the same wherever the change is billed: the plan exists and
+// is another, how it is billed (decidePlanBilling), the members fit it, and the storage fits it (or
+// --allow-over-quota).
+struct PlanChangeChecks {
+    QJsonObject workspace;   // the locked row
+    QJsonObject currentPlan; // public.plans rows
+    QJsonObject newPlan;
+    PlanBilling billing = PlanBilling::DatabaseOnly;
+    qint64 members = 0;
+    bool overQuota = false;
+};
+DbError checkPlanChange(ActionContext &context, PlanChangeChecks *checks);
 DbError decidePlanBilling(const PlanChangeChecks &checks, PlanBilling *billing);
+QJsonObject planChangePreview(const PlanChangeChecks &checks, bool readOnlyAfter);
+QString planChangeSummary(const PlanChangeChecks &checks); // "from team to business (4 members of 100, …)"
+
 // The phases of a plan change through Stripe that run in the database: the first checks on the locked row and
 // hands on what the Stripe phases need; the last writes what Stripe answered, under the lock again, with the
 // audit row.

@@ -71,11 +71,8 @@ DbError runPlanChangeStripeCheck(ActionContext &context)
     PlanChangeChecks checks;
     if (DbError error = checkPlanChange(context, &checks))
         return error;
-    PlanBilling billing = PlanBilling::DatabaseOnly;
-    if (DbError error = decidePlanBilling(checks, &billing))
-        return error;
     const QString id = QString::number(*request.workspaceId);
-    if (billing != PlanBilling::ThroughStripe)
+    if (checks.billing != PlanBilling::ThroughStripe)
         return DbError::make(
             ErrorKind::Conflict,
             tr("Workspace %1 no longer names a Stripe subscription; nothing was changed. Look "

@@ -54,6 +54,9 @@ DbError checkPlanChange(ActionContext &context, PlanChangeChecks *checks)
     if (workspace.value(QStringLiteral("plan")).toString() == request.plan)
         return refuse(
             tr("Workspace %1 is already on the %2 plan; nothing to change.").arg(id).arg(request.plan));
+    // How it is billed comes first: a move that billing rules out is refused whatever the seats say.
+    if (DbError error = decidePlanBilling(*checks, &checks->billing))
+        return error;
 
     if (DbError error = memberCount(context, id, &checks->members))
         return error;
@@ -113,10 +116,7 @@ DbError runPlanChange(ActionContext &context)
     PlanChangeChecks checks;
     if (DbError error = checkPlanChange(context, &checks))
         return error;
-    PlanBilling billing = PlanBilling::DatabaseOnly;
-    if (DbError error = decidePlanBilling(checks, &billing))
-        return error;
-    if (billing == PlanBilling::ThroughStripe)
+    if (checks.billing == PlanBilling::ThroughStripe)
         return refuse(
             tr("Workspace %1 pays through Stripe (subscription %2), so its plan changes in Stripe first, or "
                "the customer would go on paying the old price. Run it with a Stripe key: in beaconctl "

@@ -9,7 +9,8 @@
 namespace beacon::billing {
 
 // What a StripeClient is made from: whose key, which address, and its rules. beaconctl fills it from its
-// options and the environment; the console from the demo's server (and later from a profile).
+// options and the environment; the console from the demo's server or from a connection profile
+// (SessionStripe).
 struct StripeAccess {
     std::optional<StripeKey> key;
     std::optional<StripeEndpoint> endpoint;

@@ -74,6 +74,11 @@ std::optional<StripeEndpoint> StripeEndpoint::fromEnvironment(DbError *error)
     return endpoint;
 }
 
+std::optional<StripeEndpoint> StripeEndpoint::resolve(const QString &given, DbError *error)
+{
+    return given.trimmed().isEmpty() ? fromEnvironment(error) : parse(given, error);
+}
+
 bool StripeEndpoint::isStripe() const
 {
     return m_base == stripe().m_base;

@@ -17,6 +17,9 @@ public:
     static std::optional<StripeEndpoint> parse(const QString &text, DbError *error = nullptr);
     // BEACON_STRIPE_API_BASE when set, otherwise Stripe's own.
     static std::optional<StripeEndpoint> fromEnvironment(DbError *error = nullptr);
+    // The one order beaconctl and the console share: the address given (--stripe-api-base, or a connection
+    // profile's) when there is one, else fromEnvironment().
+    static std::optional<StripeEndpoint> resolve(const QString &given, DbError *error = nullptr);
 
     QUrl baseUrl() const { return m_base; }
     bool isStripe() const;

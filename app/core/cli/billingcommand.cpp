@@ -46,11 +46,8 @@ DbError stripeAccessFrom(const QCommandLineParser &parser, StripeAccess *access)
             tr("This command needs a Stripe key: set STRIPE_API_KEY, or give --stripe-key-file "
                "PATH with a file that only you can read (chmod 600). A key is never taken on "
                "the command line, where other users could see it."));
-    if (parser.isSet(QStringLiteral("stripe-api-base")))
-        access->endpoint =
-            billing::StripeEndpoint::parse(parser.value(QStringLiteral("stripe-api-base")), &error);
-    else
-        access->endpoint = billing::StripeEndpoint::fromEnvironment(&error);
+    access->endpoint =
+        billing::StripeEndpoint::resolve(parser.value(QStringLiteral("stripe-api-base")), &error);
     return access->endpoint ? DbError() : error;
 }
 

@@ -242,6 +242,11 @@ int runAction(actions::ActionKind kind, const QCommandLineParser &parser, Report
                                                   ? QString::fromUtf8(QJsonDocument(item.value().toObject())
                                                                           .toJson(QJsonDocument::Compact))
                                                   : item.value().toVariant().toString()));
+        // The charge previewed is the charge applied only from the same moment.
+        if (preview.contains(QStringLiteral("proration_date")))
+            reporter.say(tr("To apply exactly this charge, run the same command without --dry-run and with "
+                            "--proration-date %1.")
+                             .arg(qint64(preview.value(QStringLiteral("proration_date")).toDouble())));
     }
     return reporter.finish(report.error);
 }

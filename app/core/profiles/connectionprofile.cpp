@@ -54,6 +54,8 @@ std::optional<ConnectionProfile> ProfileStore::profile(const QString &name) cons
         profile.sslMode = m_settings->value(QStringLiteral("sslmode"), profile.sslMode).toString();
         profile.production = m_settings->value(QStringLiteral("production"), false).toBool();
         profile.rememberPassword = m_settings->value(QStringLiteral("rememberPassword"), false).toBool();
+        profile.hasStripeKey = m_settings->value(QStringLiteral("hasStripeKey"), false).toBool();
+        profile.stripeApiBase = m_settings->value(QStringLiteral("stripeApiBase")).toString();
         found = profile;
     }
     m_settings->endArray();
@@ -104,6 +106,8 @@ void ProfileStore::writeAll(QList<ConnectionProfile> profiles)
         m_settings->setValue(QStringLiteral("sslmode"), entry.sslMode);
         m_settings->setValue(QStringLiteral("production"), entry.production);
         m_settings->setValue(QStringLiteral("rememberPassword"), entry.rememberPassword);
+        m_settings->setValue(QStringLiteral("hasStripeKey"), entry.hasStripeKey);
+        m_settings->setValue(QStringLiteral("stripeApiBase"), entry.stripeApiBase);
     }
     m_settings->endArray();
     m_settings->sync();

@@ -11,8 +11,8 @@
 
 namespace beacon {
 
-// A saved connection as the connect dialog shows it. The password is never part of it: it lives in the
-// operating system's keychain under secretKey().
+// A saved connection as the connect dialog shows it. The password and the Stripe key are never part of it:
+// they live in the operating system's keychain, under secretKey() and stripeKeySecretKey().
 struct ConnectionProfile {
     QString name;
     QString host = QStringLiteral("localhost");
@@ -22,9 +22,15 @@ struct ConnectionProfile {
     QString sslMode = QStringLiteral("prefer");
     bool production = false;
     bool rememberPassword = false;
+    // Whether a Stripe key is kept in the keychain for this profile; without one, billing is off.
+    bool hasStripeKey = false;
+    // Stripe's API address for this profile; empty means BEACON_STRIPE_API_BASE, else Stripe's own.
+    QString stripeApiBase;
 
     ConnectionSpec spec(const QString &password) const;
     QString secretKey() const { return QStringLiteral("profile/") + name; }
+    // Its own prefix, so that no profile name can make it another profile's password entry.
+    QString stripeKeySecretKey() const { return QStringLiteral("stripe-key/") + name; }
     bool operator==(const ConnectionProfile &) const = default;
 };
 

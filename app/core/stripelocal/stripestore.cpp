@@ -139,6 +139,14 @@ QString StripeStore::addSubscription(const SubscriptionSeed &seed)
     return subscription.id;
 }
 
+bool StripeStore::setSubscriptionStatus(const QString &subscriptionId, const QString &status)
+{
+    if (!m_subscriptions.contains(subscriptionId))
+        return false;
+    m_subscriptions[subscriptionId].status = status;
+    return true;
+}
+
 QString StripeStore::addInvoice(const InvoiceSeed &seed)
 {
     Invoice invoice;

@@ -103,6 +103,9 @@ public:
     QString addPaymentMethod(const PaymentMethodSeed &seed);
     QString addSubscription(const SubscriptionSeed &seed);
     QString addInvoice(const InvoiceSeed &seed);
+    // What Stripe does on its own (a failed renewal payment, a cancellation in the dashboard): the
+    // subscription's status changes with no request of ours. False when the id is unknown.
+    bool setSubscriptionStatus(const QString &subscriptionId, const QString &status);
 
     // Where hosted_invoice_url points: the server sets its own page, `<base>/<invoice id>`.
     void setHostedInvoiceBase(const QString &base) { m_hostedInvoiceBase = base; }
