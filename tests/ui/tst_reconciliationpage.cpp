@@ -51,6 +51,7 @@ private slots:
 
 private:
     billing::StripeAccess access() const;
+    billing::SessionStripe sessionStripe() const;
     // A window logged in as finance, on the Reconciliation page, reconciled with the local Stripe.
     std::unique_ptr<ui::MainWindow> financeWindow(ProfileStore *profiles, ui::SecretStore *secrets);
     // Selects the finding `key` ("workspace:kind"), presses Enter and returns the dialog it opened.
@@ -114,6 +115,14 @@ billing::StripeAccess TestReconciliationPage::access() const
     return access;
 }
 
+billing::SessionStripe TestReconciliationPage::sessionStripe() const
+{
+    billing::SessionStripe stripe;
+    stripe.source = billing::SessionStripe::Source::Profile;
+    stripe.access = access();
+    return stripe;
+}
+
 std::unique_ptr<ReconciliationPage> TestReconciliationPage::makePage()
 {
     auto page = std::make_unique<ReconciliationPage>();
@@ -145,16 +154,14 @@ std::unique_ptr<ui::MainWindow> TestReconciliationPage::financeWindow(ProfileSto
     auto window = std::make_unique<ui::MainWindow>(profiles, secrets);
     window->resize(1200, 800);
     window->show();
-    window->connectTo(m_database->spec(login), QStringLiteral("Finance"), false);
+    // The session's Stripe, as a profile's key gives it, reaches the page and the action dialogs.
+    window->connectTo(m_database->spec(login), QStringLiteral("Finance"), false, sessionStripe());
     if (!QTest::qWaitFor([&] { return window->hasSession(); }, 15000))
         return nullptr;
-    // The window's own Stripe is the demo's; here it is the test's server, for the page and the dialogs.
     auto *page = window->findChild<ReconciliationPage *>(QStringLiteral("reconciliationPage"));
     auto *navigation = window->findChild<QListWidget *>(QStringLiteral("navigation"));
     if (!page || !navigation)
         return nullptr;
-    page->setStripe(access());
-    window->actionMenus()->setStripeProvider([this] { return std::optional(access()); });
     const QList<QListWidgetItem *> entries =
         navigation->findItems(QStringLiteral("Reconciliation"), Qt::MatchExactly);
     if (entries.size() != 1 || !(entries.first()->flags() & Qt::ItemIsEnabled))
@@ -373,12 +380,12 @@ void TestReconciliationPage::supportLogin_entrySwitchedOffWithReason_cannotRun()
     ui::MemorySecretStore secrets;
     ui::MainWindow window(&profiles, &secrets);
     window.show();
-    window.connectTo(m_database->spec(login), QStringLiteral("Support"), false);
+    window.connectTo(m_database->spec(login), QStringLiteral("Support"), false, sessionStripe());
     QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
     auto *page = window.findChild<ReconciliationPage *>(QStringLiteral("reconciliationPage"));
     auto *navigation = window.findChild<QListWidget *>(QStringLiteral("navigation"));
     QVERIFY(page && navigation);
-    page->setStripe(access());
+    QVERIFY(page->model()->hasStripe());
     const QList<QListWidgetItem *> entries =
         navigation->findItems(QStringLiteral("Reconciliation"), Qt::MatchExactly);
     QCOMPARE(entries.size(), 1);
