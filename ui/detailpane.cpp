@@ -1,5 +1,6 @@
 #include "detailpane.h"
 
+#include "billingtab.h"
 #include "browse/tables.h"
 #include "pagedtablemodel.h"
 
@@ -170,6 +171,7 @@ DetailPane::DetailPane(QWidget *parent)
     , m_audit(new models::PagedTableModel(
           browse::workspaceAuditTable(),
           {tr("Entry"), tr("When"), tr("Actor"), tr("Login"), tr("Action"), tr("Reason")}, this))
+    , m_billing(new BillingTab(this))
 {
     setObjectName(QStringLiteral("detailPane"));
     addScopedTab(QStringLiteral("membersTable"), tr("&Members"), m_members);
@@ -177,6 +179,8 @@ DetailPane::DetailPane(QWidget *parent)
     sortNewestFirst(m_usage, addScopedTab(QStringLiteral("usageTable"), tr("AI &usage"), m_usage),
                     QStringLiteral("created"));
     addTab(makeSubscriptionTab(), tr("&Subscription"));
+    // Read from Stripe only while on screen: the tab asks when it is shown (BillingTab::showEvent).
+    addTab(m_billing, tr("&Billing"));
     // Not "Audit &history": Alt+H is the menu bar's Help.
     QTableView *auditView = addScopedTab(QStringLiteral("auditTable"), tr("Au&dit history"), m_audit);
     sortNewestFirst(m_audit, auditView, QStringLiteral("when"));
@@ -231,9 +235,22 @@ QWidget *DetailPane::makeSubscriptionTab()
     return view;
 }
 
+void DetailPane::setConnection(ConnectionBudget *budget)
+{
+    ScopedTablesPane::setConnection(budget);
+    m_billing->showWorkspace(std::nullopt);
+    m_billing->setConnection(budget);
+}
+
+void DetailPane::setStripeAccess(const billing::StripeAccess &access)
+{
+    m_billing->setStripeAccess(access);
+}
+
 void DetailPane::showWorkspace(std::optional<qint64> workspaceId)
 {
     showParent(workspaceId);
+    m_billing->showWorkspace(workspaceId);
 }
 
 } // namespace beacon::ui

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "billing/stripeaccess.h"
 #include "db/connectionbudget.h"
 #include "db/dberror.h"
 
@@ -17,6 +18,8 @@ class PagedTableModel;
 
 namespace beacon::ui {
 
+class BillingTab;
+
 // Tabs of small tables narrowed to one parent row (a workspace, a user), each read by key like any other
 // table, on the Detail lane of the window's connections. The workspace and user detail panes are this with
 // different tabs.
@@ -24,7 +27,7 @@ class ScopedTablesPane : public QTabWidget {
     Q_OBJECT
 public:
     // Starts reading from this database; nothing is shown until a parent is chosen.
-    void setConnection(ConnectionBudget *budget);
+    virtual void setConnection(ConnectionBudget *budget);
     // Actions on the row under the keyboard focus in one of the pane's tables (the admin actions): put in
     // its context menu and on a tool bar above it.
     void addRowActions(QTableView *view, const QList<QAction *> &actions);
@@ -63,11 +66,14 @@ private:
 };
 
 // Below the Workspaces table: the selected workspace's members, projects (with the files of the selected
-// project), AI usage, subscription and audit history.
+// project), AI usage, subscription, billing as Stripe sees it, and audit history.
 class DetailPane : public ScopedTablesPane {
     Q_OBJECT
 public:
     explicit DetailPane(QWidget *parent = nullptr);
+    void setConnection(ConnectionBudget *budget) override;
+    // The Stripe the Billing tab asks; without a key the tab says that Stripe is not set up.
+    void setStripeAccess(const billing::StripeAccess &access);
     void showWorkspace(std::optional<qint64> workspaceId);
 
     models::PagedTableModel *members() const { return m_members; }
@@ -78,6 +84,7 @@ public:
     // One row: the workspace's plan, Stripe ids and status, shown field by field.
     models::PagedTableModel *subscription() const { return m_subscription; }
     models::PagedTableModel *audit() const { return m_audit; }
+    BillingTab *billing() const { return m_billing; }
 
 private:
     QWidget *makeProjectsTab();
@@ -89,6 +96,7 @@ private:
     models::PagedTableModel *m_usage;
     models::PagedTableModel *m_subscription;
     models::PagedTableModel *m_audit;
+    BillingTab *m_billing;
 };
 
 } // namespace beacon::ui

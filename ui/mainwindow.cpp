@@ -459,6 +459,7 @@ void MainWindow::adoptSession(const SessionProbe &session, const QString &label,
         for (TablePage *page : std::as_const(m_tablePages))
             page->setConnection(m_budget);
         m_detailPane->setConnection(m_budget);
+        m_detailPane->setStripeAccess(stripeAccess());
         m_userDetailPane->setConnection(m_budget);
         m_auditDiff->setConnection(m_budget);
         m_usageSummary->setConnection(m_budget);

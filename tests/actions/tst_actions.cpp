@@ -1,8 +1,10 @@
 // The engine's promises, whatever the action (app/core/actions/actionengine.h), against the real server:
 // malformed requests stop before the database, a failure after any write leaves nothing, a held lock is
-// "busy" within the lock timeout, a lost deadlock is retried, an action id is applied once, a stale version
-// is a conflict, a dry run changes nothing, and a last write left to the engine is guarded.
+// "busy" within the lock timeout, a lost deadlock is retried, a stale version is a conflict, a dry run
+// changes nothing, and a last write left to the engine is guarded. That an action id is applied once is
+// in tst_actions_ids.cpp.
 #include "actionfixture.h"
+#include "actionrequests.h"
 
 #include "actions/actionengine.h"
 #include "actions/enginetransaction.h"
@@ -15,6 +17,7 @@
 #include <atomic>
 
 using namespace beacon;
+using namespace beacon::test;
 using namespace beacon::test::seeded;
 using beacon::actions::ActionHooks;
 using beacon::actions::ActionKind;
@@ -22,85 +25,6 @@ using beacon::actions::ActionRequest;
 using beacon::actions::ActionResult;
 
 namespace {
-
-ActionRequest planChange(qint64 workspace, const QString &plan)
-{
-    ActionRequest request = test::actionRequest(ActionKind::PlanChange);
-    request.workspaceId = workspace;
-    request.plan = plan;
-    return request;
-}
-
-ActionRequest memberAdd(qint64 workspace, qint64 user)
-{
-    ActionRequest request = test::actionRequest(ActionKind::MemberAdd);
-    request.workspaceId = workspace;
-    request.userId = user;
-    request.role = QStringLiteral("member");
-    return request;
-}
-
-ActionRequest memberRemove(qint64 workspace, qint64 user)
-{
-    ActionRequest request = test::actionRequest(ActionKind::MemberRemove);
-    request.workspaceId = workspace;
-    request.userId = user;
-    return request;
-}
-
-ActionRequest memberRole(qint64 workspace, qint64 user, const QString &role)
-{
-    ActionRequest request = test::actionRequest(ActionKind::MemberRole);
-    request.workspaceId = workspace;
-    request.userId = user;
-    request.role = role;
-    return request;
-}
-
-ActionRequest projectDelete(qint64 project)
-{
-    ActionRequest request = test::actionRequest(ActionKind::ProjectDelete);
-    request.projectId = project;
-    return request;
-}
-
-ActionRequest fileDelete(qint64 file)
-{
-    ActionRequest request = test::actionRequest(ActionKind::FileDelete);
-    request.fileId = file;
-    return request;
-}
-
-ActionRequest quotaRepair(qint64 workspace)
-{
-    ActionRequest request = test::actionRequest(ActionKind::QuotaRepair);
-    request.workspaceId = workspace;
-    return request;
-}
-
-ActionRequest readOnly(qint64 workspace, bool on)
-{
-    ActionRequest request = test::actionRequest(ActionKind::ReadOnly);
-    request.workspaceId = workspace;
-    request.readOnly = on;
-    return request;
-}
-
-ActionRequest userMerge(qint64 keep, qint64 merge)
-{
-    ActionRequest request = test::actionRequest(ActionKind::UserMerge);
-    request.keepUserId = keep;
-    request.mergeUserId = merge;
-    return request;
-}
-
-ActionRequest exportsPurge(int olderThanDays, int limit)
-{
-    ActionRequest request = test::actionRequest(ActionKind::ExportsPurge);
-    request.olderThanDays = olderThanDays;
-    request.limit = limit;
-    return request;
-}
 
 bool run(const QSqlDatabase &db, const QString &sql)
 {
@@ -128,19 +52,12 @@ private slots:
     void lockHeldElsewhere_busyWithinTimeoutAndNothingWritten_data();
     void lockHeldElsewhere_busyWithinTimeoutAndNothingWritten();
     void deadlockLost_retriedAndApplied();
-    void sameActionIdTwice_appliedOnceAndFirstOutcomeReported();
-    void sameActionIdAfterLaterChange_notAppliedAgain();
-    void sameActionIdForOtherAction_usageErrorNothingWritten();
-    void sameActionIdOtherParameters_usageErrorNothingWritten_data();
-    void sameActionIdOtherParameters_usageErrorNothingWritten();
-    void sameActionIdAfterRefusal_appliedOnceDataAllows();
     void staleExpectedVersion_conflictAndNothingWritten_data();
     void staleExpectedVersion_conflictAndNothingWritten();
     void currentExpectedVersion_applied();
     void dryRun_previewReportedAndNothingChanged_data();
     void dryRun_previewReportedAndNothingChanged();
     void dryRun_refusedAction_refusedLikeTheRealOne();
-    void dryRunThenSameActionId_appliedForReal();
     void repeatedActions_preparedOnceAndNothingPilesUp();
     void lastWrite_guards_failureAndNothingWritten_data();
     void lastWrite_guards_failureAndNothingWritten();
@@ -407,112 +324,6 @@ void TestActionEngine::deadlockLost_retriedAndApplied()
     QVERIFY2(problems.isEmpty(), qPrintable(problems));
 }
 
-void TestActionEngine::sameActionIdTwice_appliedOnceAndFirstOutcomeReported()
-{
-    auto &fixture = *m_fixture;
-    const qint64 audits = fixture.auditCount();
-    const ActionRequest request = memberAdd(Roomy, Fay);
-    const ActionResult first = actions::runAction(fixture.db(), request);
-    QVERIFY_APPLIED(first);
-    QVERIFY(!first.alreadyApplied);
-    const QString afterFirst = fixture.snapshot();
-
-    const ActionResult second = actions::runAction(fixture.db(), request);
-    QVERIFY_APPLIED(second);
-    QVERIFY(second.alreadyApplied);
-    QCOMPARE(second.outcome(), QStringLiteral("already-applied"));
-    QCOMPARE(second.exitCode(), 0);
-    QCOMPARE(second.before, first.before);
-    QCOMPARE(second.after, first.after);
-    QCOMPARE(second.actionId, request.actionId);
-    QCOMPARE(fixture.snapshot(), afterFirst);
-    QCOMPARE(fixture.auditCount(), audits + 1);
-}
-
-void TestActionEngine::sameActionIdAfterLaterChange_notAppliedAgain()
-{
-    auto &fixture = *m_fixture;
-    // Roomy goes to starter, then someone else moves it to business; a retry of the first action must not
-    // put it back on starter.
-    const ActionRequest toStarter = planChange(Roomy, QStringLiteral("starter"));
-    const ActionResult first = actions::runAction(fixture.db(), toStarter);
-    QVERIFY_APPLIED(first);
-    QVERIFY_APPLIED(actions::runAction(fixture.db(), planChange(Roomy, QStringLiteral("business"))));
-    const QString beforeRetry = fixture.snapshot();
-
-    const ActionResult retry = actions::runAction(fixture.db(), toStarter);
-    QVERIFY_APPLIED(retry);
-    QVERIFY(retry.alreadyApplied);
-    QCOMPARE(fixture.value(QStringLiteral("SELECT plan FROM workspaces WHERE id = 1")).toString(),
-             QStringLiteral("business"));
-    QCOMPARE(fixture.snapshot(), beforeRetry);
-    // What is reported is the first outcome, not the current state.
-    QCOMPARE(retry.after.toObject().value(QStringLiteral("plan")).toString(), QStringLiteral("starter"));
-    QCOMPARE(retry.after, first.after);
-}
-
-void TestActionEngine::sameActionIdForOtherAction_usageErrorNothingWritten()
-{
-    auto &fixture = *m_fixture;
-    const ActionRequest request = memberAdd(Roomy, Fay);
-    QVERIFY_APPLIED(actions::runAction(fixture.db(), request));
-    ActionRequest other = memberRole(Roomy, Cy, QStringLiteral("admin"));
-    other.actionId = request.actionId;
-    const QString problems = test::runExpectingFailure(fixture, other, ErrorKind::Usage,
-                                                       QStringLiteral("was already used for member-add"));
-    QVERIFY2(problems.isEmpty(), qPrintable(problems));
-    QCOMPARE(fixture.role(Roomy, Cy), QStringLiteral("member"));
-}
-
-void TestActionEngine::sameActionIdOtherParameters_usageErrorNothingWritten_data()
-{
-    QTest::addColumn<ActionRequest>("first");
-    QTest::addColumn<ActionRequest>("other");
-    const auto pair = [](const char *name, const ActionRequest &first, ActionRequest other) {
-        other.actionId = first.actionId;
-        QTest::newRow(name) << first << other;
-    };
-    pair("plan-change, another plan", planChange(Roomy, QStringLiteral("starter")),
-         planChange(Roomy, QStringLiteral("business")));
-    pair("plan-change, another workspace", planChange(Roomy, QStringLiteral("starter")),
-         planChange(Shared, QStringLiteral("starter")));
-    pair("member-role, another role", memberRole(Roomy, Cy, QStringLiteral("admin")),
-         memberRole(Roomy, Cy, QStringLiteral("viewer")));
-    pair("read-only, on then off", readOnly(Roomy, true), readOnly(Roomy, false));
-    pair("exports-purge, another limit", exportsPurge(30, 1000), exportsPurge(30, 2));
-}
-
-void TestActionEngine::sameActionIdOtherParameters_usageErrorNothingWritten()
-{
-    // As Stripe does with an idempotency key: the same id is a retry of the same request, never another one.
-    QFETCH(ActionRequest, first);
-    QFETCH(ActionRequest, other);
-    auto &fixture = *m_fixture;
-    QVERIFY_APPLIED(actions::runAction(fixture.db(), first));
-    const QString problems =
-        test::runExpectingFailure(fixture, other, ErrorKind::Usage, QStringLiteral("with other parameters"));
-    QVERIFY2(problems.isEmpty(), qPrintable(problems));
-    // The same request again is still a retry, reported as already applied.
-    ActionRequest retry = first;
-    retry.reason = QStringLiteral("retried with other words");
-    const ActionResult again = actions::runAction(fixture.db(), retry);
-    QVERIFY_APPLIED(again);
-    QVERIFY(again.alreadyApplied);
-}
-
-void TestActionEngine::sameActionIdAfterRefusal_appliedOnceDataAllows()
-{
-    auto &fixture = *m_fixture;
-    // A refusal leaves no trace of its id, so the same request may go through once the data allows it.
-    const ActionRequest request = memberAdd(Crowded, Fay);
-    QCOMPARE(actions::runAction(fixture.db(), request).error.kind, ErrorKind::Refused);
-    QVERIFY_APPLIED(actions::runAction(fixture.db(), planChange(Crowded, QStringLiteral("starter"))));
-    const ActionResult result = actions::runAction(fixture.db(), request);
-    QVERIFY_APPLIED(result);
-    QVERIFY(!result.alreadyApplied);
-    QCOMPARE(fixture.role(Crowded, Fay), QStringLiteral("member"));
-}
-
 void TestActionEngine::staleExpectedVersion_conflictAndNothingWritten_data()
 {
     QTest::addColumn<ActionRequest>("request");
@@ -625,21 +436,6 @@ void TestActionEngine::dryRun_refusedAction_refusedLikeTheRealOne()
     const QString problems =
         test::runExpectingFailure(*m_fixture, request, ErrorKind::Refused, QStringLiteral("has 5 members"));
     QVERIFY2(problems.isEmpty(), qPrintable(problems));
-}
-
-void TestActionEngine::dryRunThenSameActionId_appliedForReal()
-{
-    auto &fixture = *m_fixture;
-    ActionRequest request = projectDelete(LaunchProject);
-    request.dryRun = true;
-    QVERIFY_APPLIED(actions::runAction(fixture.db(), request));
-    // The preview must not have claimed the id: the real run with it is applied, not "already applied".
-    request.dryRun = false;
-    const ActionResult result = actions::runAction(fixture.db(), request);
-    QVERIFY_APPLIED(result);
-    QVERIFY(!result.alreadyApplied);
-    QCOMPARE(fixture.value(QStringLiteral("SELECT count(*) FROM projects WHERE id = 10")).toInt(), 0);
-    QCOMPARE(fixture.storageUsed(Roomy), RoomyBytes - 3000);
 }
 
 // The engine prepares each statement once per connection and reuses it (StatementCache): a QPSQL query

@@ -3,6 +3,7 @@
 // runs, each finished phase is recorded, a failed call is resumed with the same action id without redoing
 // what was done, the audit row is written once, and a change made between the phases is a conflict.
 #include "actionfixture.h"
+#include "actionrequests.h"
 
 #include "actions/phasedaction.h"
 #include "db/database.h"
@@ -81,14 +82,6 @@ struct PhasedPlanChange {
     }
 };
 
-ActionRequest planChange(qint64 workspace, const QString &plan)
-{
-    ActionRequest request = test::actionRequest(ActionKind::PlanChange);
-    request.workspaceId = workspace;
-    request.plan = plan;
-    return request;
-}
-
 } // namespace
 
 class TestPhasedActions : public QObject {
@@ -164,7 +157,7 @@ void TestPhasedActions::phases_noTransactionOrLockDuringTheCall_recordedAndAudit
         state.bindValue(QStringLiteral(":pid"), enginePid);
         action.sessionState = state.exec() && state.next() ? state.value(0).toString() : QStringLiteral("?");
     };
-    const ActionRequest request = planChange(Roomy, QStringLiteral("business"));
+    const ActionRequest request = test::planChange(Roomy, QStringLiteral("business"));
     const ActionResult result = actions::runPhasedAction(m_fixture->db(), request, action.phases());
     QVERIFY_APPLIED(result);
     QCOMPARE(action.lockProbe, QStringLiteral("locked"));
@@ -192,7 +185,7 @@ void TestPhasedActions::callFails_resumedWithSameId_finishedPhasesNotRepeated()
 {
     PhasedPlanChange action;
     action.failCalls = 1;
-    const ActionRequest request = planChange(Roomy, QStringLiteral("business"));
+    const ActionRequest request = test::planChange(Roomy, QStringLiteral("business"));
     const ActionResult failed = actions::runPhasedAction(m_fixture->db(), request, action.phases());
     QCOMPARE(failed.error.kind, ErrorKind::Unavailable);
     QVERIFY2(failed.error.message.contains(request.actionId.toString(QUuid::WithoutBraces)),
@@ -215,7 +208,7 @@ void TestPhasedActions::callFails_resumedWithSameId_finishedPhasesNotRepeated()
 void TestPhasedActions::appliedAction_runAgain_nothingCalledOrChanged()
 {
     PhasedPlanChange action;
-    const ActionRequest request = planChange(Roomy, QStringLiteral("business"));
+    const ActionRequest request = test::planChange(Roomy, QStringLiteral("business"));
     QVERIFY_APPLIED(actions::runPhasedAction(m_fixture->db(), request, action.phases()));
     const QString before = m_fixture->snapshot();
     const ActionResult again = actions::runPhasedAction(m_fixture->db(), request, action.phases());
@@ -237,7 +230,7 @@ void TestPhasedActions::workspaceChangedDuringTheCall_conflictAndNoAudit()
         QSqlQuery update(other->database());
         update.exec(QStringLiteral("UPDATE workspaces SET read_only = true WHERE id = 1"));
     };
-    const ActionRequest request = planChange(Roomy, QStringLiteral("business"));
+    const ActionRequest request = test::planChange(Roomy, QStringLiteral("business"));
     const ActionResult result = actions::runPhasedAction(m_fixture->db(), request, action.phases());
     QCOMPARE(result.error.kind, ErrorKind::Conflict);
     QCOMPARE(plan(Roomy), QStringLiteral("team"));
@@ -251,7 +244,7 @@ void TestPhasedActions::sameIdWhileRunning_busyAndTheCallNotRepeated()
     QVERIFY(second);
     PhasedPlanChange action;
     PhasedPlanChange duplicate;
-    const ActionRequest request = planChange(Roomy, QStringLiteral("business"));
+    const ActionRequest request = test::planChange(Roomy, QStringLiteral("business"));
     ActionResult secondResult;
     action.duringCall = [&] {
         // A double submit while the first run waits for the network.
@@ -271,7 +264,7 @@ void TestPhasedActions::sameIdWhileRunning_busyAndTheCallNotRepeated()
 void TestPhasedActions::dryRun_checksOnlyNothingCalledOrRecorded()
 {
     PhasedPlanChange action;
-    ActionRequest request = planChange(Roomy, QStringLiteral("business"));
+    ActionRequest request = test::planChange(Roomy, QStringLiteral("business"));
     request.dryRun = true;
     const QString before = m_fixture->snapshot();
     const ActionResult result = actions::runPhasedAction(m_fixture->db(), request, action.phases());
@@ -287,7 +280,7 @@ void TestPhasedActions::dryRun_checksOnlyNothingCalledOrRecorded()
 void TestPhasedActions::phaseRecords_appendOnly()
 {
     PhasedPlanChange action;
-    const ActionRequest request = planChange(Roomy, QStringLiteral("business"));
+    const ActionRequest request = test::planChange(Roomy, QStringLiteral("business"));
     QVERIFY_APPLIED(actions::runPhasedAction(m_fixture->db(), request, action.phases()));
     for (const QString &statement :
          {QStringLiteral("UPDATE action_phases SET phase = 'x'"), QStringLiteral("DELETE FROM action_phases"),

@@ -10,6 +10,7 @@
 #include "billing/billedaction.h"
 
 #include <QJsonArray>
+#include <QSet>
 #include <QTest>
 
 using namespace beacon;
@@ -33,6 +34,8 @@ private slots:
     void stoppedAfterTheStripeCall_rerunReplaysNotRepeats();
     void droppedAnswer_clientRetriesWithTheSameKey();
     void stoppedBeforeTheLastPhase_rerunWritesWithoutCallingStripe();
+    void everyScriptedFault_onTheUpdate_convergesWithStripeChangedOnce_data();
+    void everyScriptedFault_onTheUpdate_convergesWithStripeChangedOnce();
     void rowChangedMeanwhile_conflictNamesTheRepairWhichConverges();
     void otherPaths_refusedInWords_data();
     void otherPaths_refusedInWords();
@@ -337,6 +340,47 @@ void TestStripePlanChange::stoppedBeforeTheLastPhase_rerunWritesWithoutCallingSt
     QCOMPARE(subscriptionUpdates(), 1);
     verifyConsistentWithStripe();
     QCOMPARE(m_fixture->auditCount(), audits + 1);
+}
+
+void TestStripePlanChange::everyScriptedFault_onTheUpdate_convergesWithStripeChangedOnce_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::newRow("429, Stripe-Should-Retry: true") << int(StripeFault::Kind::RateLimited);
+    QTest::newRow("500") << int(StripeFault::Kind::ServerError);
+    QTest::newRow("409 lock_timeout") << int(StripeFault::Kind::LockTimeout);
+    QTest::newRow("slow answer") << int(StripeFault::Kind::Slow);
+    QTest::newRow("dropped, nothing applied") << int(StripeFault::Kind::DropConnection);
+    QTest::newRow("applied, then dropped") << int(StripeFault::Kind::ApplyThenDrop);
+}
+
+// Whatever Stripe does to the update, with the client's retries (the same Idempotency-Key each time) the run
+// ends with Stripe changed once, the row agreeing with it and one audit row.
+void TestStripePlanChange::everyScriptedFault_onTheUpdate_convergesWithStripeChangedOnce()
+{
+    QFETCH(int, kind);
+    StripeFault fault;
+    fault.kind = StripeFault::Kind(kind);
+    fault.method = QStringLiteral("POST");
+    fault.path = QStringLiteral("/v1/subscriptions/") + m_subscription;
+    fault.times = 2;
+    fault.shouldRetry = true;
+    fault.delayMs = 300;
+    m_server->addFault(fault);
+    const ActionRequest request = toBusiness();
+    const qint64 audits = m_fixture->auditCount();
+    const qint64 mutations = m_server->store().mutationCount();
+    const ActionResult result = run(request);
+    QVERIFY_APPLIED(result);
+    QCOMPARE(m_server->store().mutationCount(), mutations + 1);
+    QCOMPARE(stripePrice(), m_pro);
+    verifyConsistentWithStripe();
+    QCOMPARE(m_fixture->auditCount(), audits + 1);
+    // Every attempt at the update carried the one key.
+    QSet<QByteArray> keys;
+    for (const stripelocal::RecordedRequest &sent : m_server->requests())
+        if (sent.method == QLatin1String("POST"))
+            keys.insert(sent.header("idempotency-key"));
+    QCOMPARE(keys.size(), 1);
 }
 
 void TestStripePlanChange::rowChangedMeanwhile_conflictNamesTheRepairWhichConverges()

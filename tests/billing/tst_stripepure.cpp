@@ -1,5 +1,6 @@
 // The parts of the Stripe client that need no network: the form encoding, keys and their files, the API
 // address policy, the retry decision and backoff, the rate limiter's arithmetic and the error mapping.
+#include "billing/billingreport.h"
 #include "billing/sessionstripe.h"
 #include "billing/stripeclient.h"
 #include "billing/stripeerror.h"
@@ -76,6 +77,11 @@ private slots:
     void errorMapping_data();
     void errorMapping();
     void transportErrors_sayWhatHappenedWithTimeout();
+    void failedRead_saysNothingChangedNotActionId();
+    void formatStripeAmount_currencysOwnDecimals_data();
+    void formatStripeAmount_currencysOwnDecimals();
+    void openableInvoiceUrl_httpsOrLoopbackOnly_data();
+    void openableInvoiceUrl_httpsOrLoopbackOnly();
 };
 
 void TestStripePure::encodeForm_data()
@@ -593,6 +599,71 @@ void TestStripePure::transportErrors_sayWhatHappenedWithTimeout()
                                                  QStringLiteral("api.stripe.com"), 2500, QString());
     QVERIFY2(connect.message.contains(QStringLiteral("within 2.5 s")), qPrintable(connect.message));
     QCOMPARE(connect.exitCode(), 7);
+}
+
+void TestStripePure::failedRead_saysNothingChangedNotActionId()
+{
+    const QByteArray body = R"({"error": {"type": "api_error", "message": "boom"}})";
+    const DbError change = stripeErrorFromResponse(500, body, QStringLiteral("req_1"), QString());
+    QVERIFY2(change.message.contains(QStringLiteral("action id")), qPrintable(change.message));
+    const DbError read = stripeErrorFromResponse(500, body, QStringLiteral("req_1"), QString(),
+                                                 StripeRequestEffect::ReadsOnly);
+    QCOMPARE(read.kind, ErrorKind::Unavailable);
+    QVERIFY2(read.message.contains(QStringLiteral("Nothing was changed")), qPrintable(read.message));
+    QVERIFY2(!read.message.contains(QStringLiteral("action id")), qPrintable(read.message));
+    for (const StripeTransportFailure failure :
+         {StripeTransportFailure::Network, StripeTransportFailure::TransferTimeout}) {
+        const DbError transport =
+            stripeTransportError(failure, QString(), QStringLiteral("api.stripe.com"), 30000,
+                                 QStringLiteral("x"), {}, StripeRequestEffect::ReadsOnly);
+        QCOMPARE(transport.kind, ErrorKind::Unavailable);
+        QVERIFY2(!transport.message.contains(QStringLiteral("action id")), qPrintable(transport.message));
+    }
+}
+
+void TestStripePure::formatStripeAmount_currencysOwnDecimals_data()
+{
+    QTest::addColumn<qint64>("minorUnits");
+    QTest::addColumn<QString>("currency");
+    QTest::addColumn<QString>("locale");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("dollars") << qint64(2900) << QStringLiteral("usd") << QStringLiteral("C")
+                             << QStringLiteral("29.00 USD");
+    QTest::newRow("a credit") << qint64(-150) << QStringLiteral("eur") << QStringLiteral("C")
+                              << QStringLiteral("-1.50 EUR");
+    // Stripe counts yen in whole yen: no cents to divide by.
+    QTest::newRow("yen") << qint64(5000) << QStringLiteral("jpy") << QStringLiteral("C")
+                         << QStringLiteral("5000 JPY");
+    QTest::newRow("German digits") << qint64(123450) << QStringLiteral("eur") << QStringLiteral("de_DE")
+                                   << QStringLiteral("1.234,50 EUR");
+}
+
+void TestStripePure::formatStripeAmount_currencysOwnDecimals()
+{
+    QFETCH(qint64, minorUnits);
+    QFETCH(QString, currency);
+    QFETCH(QString, locale);
+    QFETCH(QString, expected);
+    QCOMPARE(formatStripeAmount(minorUnits, currency, QLocale(locale)), expected);
+}
+
+void TestStripePure::openableInvoiceUrl_httpsOrLoopbackOnly_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<bool>("openable");
+    QTest::newRow("Stripe's page") << QStringLiteral("https://invoice.stripe.com/i/acct_1/test_YWNj") << true;
+    QTest::newRow("local test server") << QStringLiteral("http://127.0.0.1:41234/in_123") << true;
+    QTest::newRow("plain http elsewhere") << QStringLiteral("http://invoice.stripe.com/i/acct_1/x") << false;
+    QTest::newRow("a file") << QStringLiteral("file:///etc/passwd") << false;
+    QTest::newRow("script") << QStringLiteral("javascript:alert(1)") << false;
+    QTest::newRow("empty") << QString() << false;
+}
+
+void TestStripePure::openableInvoiceUrl_httpsOrLoopbackOnly()
+{
+    QFETCH(QString, url);
+    QFETCH(bool, openable);
+    QCOMPARE(isOpenableInvoiceUrl(QUrl(url)), openable);
 }
 
 QTEST_GUILESS_MAIN(TestStripePure)

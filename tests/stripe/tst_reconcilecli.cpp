@@ -44,6 +44,7 @@ private slots:
     void reconcile_noKey_saysHowToGiveOne();
     void billingShow_finance_customerSubscriptionInvoicesAndDisagreement();
     void billingShow_supportLogin_statusAndPlanOnly();
+    void billingShow_rowNamesSubscriptionStripeLacks_shownAsDisagreement();
     void reconcile_keyFileOthersCanRead_refused();
     void runReconciliation_clientOptions_paceItsRequests();
 
@@ -290,6 +291,25 @@ void TestReconcileCli::billingShow_supportLogin_statusAndPlanOnly()
     // Only the subscription was asked of Stripe: no customer, invoice or payment details left the server.
     QCOMPARE(m_server->requestCount(), requestsBefore + 1);
     QVERIFY(m_server->requests().last().path.startsWith(QLatin1String("/v1/subscriptions/")));
+}
+
+void TestReconcileCli::billingShow_rowNamesSubscriptionStripeLacks_shownAsDisagreement()
+{
+    QSqlQuery query(m_database->db());
+    QVERIFY_SQL(query, exec(QStringLiteral(
+                           "UPDATE public.workspaces SET stripe_subscription_id = 'sub_gone' WHERE id = 1")));
+    const Run run = ctl({QStringLiteral("--json"), QStringLiteral("billing"), QStringLiteral("show"),
+                         QStringLiteral("--workspace"), QStringLiteral("1")});
+    // Stripe's 404 is what there is to see, not a failure of the whole report.
+    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    const QJsonObject billing = run.json().value(QStringLiteral("billing")).toObject();
+    QVERIFY(billing.contains(QStringLiteral("customer")));
+    QVERIFY(!billing.contains(QStringLiteral("subscription")));
+    const QJsonArray disagreements = billing.value(QStringLiteral("disagreements")).toArray();
+    QCOMPARE(disagreements.size(), 1);
+    QCOMPARE(disagreements.first()[QStringLiteral("kind")].toString(),
+             QStringLiteral("orphan_subscription_id"));
+    QCOMPARE(disagreements.first()[QStringLiteral("database")].toString(), QStringLiteral("sub_gone"));
 }
 
 void TestReconcileCli::reconcile_noKey_saysHowToGiveOne()

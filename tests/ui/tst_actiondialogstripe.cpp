@@ -5,6 +5,7 @@
 #include "testdatabase.h"
 
 #include "actiondialog.h"
+#include "stripeapicheck.h"
 #include "stripelocal/localstripeserver.h"
 
 #include <QComboBox>
@@ -30,6 +31,7 @@ const qint64 PeriodEnd = PeriodStart + 30 * 86400;
 class TestActionDialogStripe : public QObject {
     Q_OBJECT
 private slots:
+    void initTestCase();
     void init();
     void cleanup();
 
@@ -43,11 +45,17 @@ private:
     QString previewText(ui::ActionDialog *dialog) const;
     QVariant value(const QString &sql);
 
+    test::StripeApiCheck m_check;
     std::unique_ptr<test::TestDatabase> m_database;
     std::unique_ptr<stripelocal::LocalStripeServer> m_server;
     std::unique_ptr<ConnectionBudget> m_budget;
     std::unique_ptr<ui::ActionDialog> m_dialog;
 };
+
+void TestActionDialogStripe::initTestCase()
+{
+    QVERIFY2(m_check.load(), qPrintable(m_check.errorText()));
+}
 
 void TestActionDialogStripe::init()
 {
@@ -96,6 +104,14 @@ void TestActionDialogStripe::cleanup()
     if (m_budget)
         m_budget->shutDown(DbWorker::Shutdown::Wait);
     m_budget.reset();
+    // What the worker sent is what an independent Stripe-compatible server would accept.
+    if (m_server) {
+        for (const stripelocal::RecordedRequest &request : m_server->requests()) {
+            const QStringList problems =
+                m_check.violations(request.method, request.path, request.query, request.form);
+            QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QLatin1Char('\n'))));
+        }
+    }
     m_server.reset();
     m_database.reset();
 }

@@ -4,15 +4,18 @@
 
 #include "billing/stripecall.h"
 #include "billing/stripeclient.h"
+#include "billingtab.h"
 #include "connectflow.h"
 #include "db/localcluster.h"
 #include "db/migrator.h"
+#include "detailpane.h"
 #include "mainwindow.h"
 #include "secretstore.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
+#include <QListWidget>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSqlQuery>
@@ -30,6 +33,7 @@ private slots:
     void connectTo_unknownSchemaVersion_bannerNamesBothVersions();
     void connectTo_financeLogin_statusBarShowsLoginAndGroup();
     void connectTo_serverDown_showsProblemAndEmitsFailed();
+    void connectTo_noStripe_billingTabSaysNotSetUp();
     void startDemo_databaseUp_statusBarSaysLocalStripeAndItsAccessReadsTheDemo();
     void connectWithProfile_stripeKey_statusAndAccessFollowModeAndProductionMark_data();
     void connectWithProfile_stripeKey_statusAndAccessFollowModeAndProductionMark();
@@ -143,6 +147,31 @@ void TestMainWindow::connectTo_serverDown_showsProblemAndEmitsFailed()
     QVERIFY(!window.hasSession());
 }
 
+void TestMainWindow::connectTo_noStripe_billingTabSaysNotSetUp()
+{
+    test::TestDatabase database(QStringLiteral("ui_nostripe"));
+    QVERIFY_TESTDB(database);
+    QSqlQuery query(database.db());
+    QVERIFY_SQL(query,
+                exec(QStringLiteral("INSERT INTO workspaces (id, name, slug, plan, stripe_customer_id) "
+                                    "VALUES (7, 'Seven', 'seven', 'team', 'cus_seven')")));
+    ProfileStore profiles(m_folder.filePath(QStringLiteral("nostripe.ini")));
+    ui::MemorySecretStore secrets;
+    ui::MainWindow window(&profiles, &secrets);
+    window.show();
+    window.connectTo(database.spec(), QStringLiteral("No Stripe"), false);
+    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(!window.stripeAccess().key);
+    auto *pane = window.findChild<ui::DetailPane *>(QStringLiteral("detailPane"));
+    QVERIFY(pane);
+    pane->showWorkspace(qint64(7));
+    pane->setCurrentWidget(pane->billing());
+    auto *notice = pane->billing()->findChild<QLabel *>(QStringLiteral("billingNotice"));
+    QTRY_VERIFY_WITH_TIMEOUT(notice->isVisible(), 10000);
+    QVERIFY2(notice->text().startsWith(QLatin1String("Stripe is not set up for this connection: ")),
+             qPrintable(notice->text()));
+}
+
 void TestMainWindow::startDemo_databaseUp_statusBarSaysLocalStripeAndItsAccessReadsTheDemo()
 {
     QTemporaryDir parent(QDir::tempPath() + QStringLiteral("/bwdemo-XXXXXX"));
@@ -194,6 +223,20 @@ void TestMainWindow::startDemo_databaseUp_statusBarSaysLocalStripeAndItsAccessRe
                      .value(QStringLiteral("workspace_id"))
                      .toString()
                      .isEmpty());
+
+    // The workspace pane's Billing tab asks that same Stripe.
+    const QJsonObject first = call->items().first().toObject();
+    auto *pane = window.findChild<ui::DetailPane *>(QStringLiteral("detailPane"));
+    pane->showWorkspace(first.value(QStringLiteral("metadata"))
+                            .toObject()
+                            .value(QStringLiteral("workspace_id"))
+                            .toString()
+                            .toLongLong());
+    window.findChild<QListWidget *>(QStringLiteral("navigation"))->setCurrentRow(0);
+    pane->setCurrentWidget(pane->billing());
+    auto *status = pane->billing()->findChild<QLabel *>(QStringLiteral("billingSubscriptionStatus"));
+    QTRY_VERIFY_WITH_TIMEOUT(status->isVisible(), 30000);
+    QCOMPARE(status->text(), first.value(QStringLiteral("status")).toString());
     window.stopDemo();
 }
 

@@ -206,6 +206,8 @@ void StripeCall::onReplyFinished()
         return;
     }
 
+    const StripeRequestEffect effect =
+        m_method == Method::Post ? StripeRequestEffect::Changes : StripeRequestEffect::ReadsOnly;
     DbError error;
     if (status == 0) {
         const int connectMs = int(options.connectTimeout.count());
@@ -216,16 +218,16 @@ void StripeCall::onReplyFinished()
         else if (networkError == QNetworkReply::OperationCanceledError ||
                  networkError == QNetworkReply::TimeoutError)
             error = stripeTransportError(StripeTransportFailure::TransferTimeout, m_whatWeWereDoing, host,
-                                         transferMs, networkText);
+                                         transferMs, networkText, {}, effect);
         else if (networkError == QNetworkReply::SslHandshakeFailedError) {
             // A certificate does not become trusted by asking again.
             fail(stripeTransportError(StripeTransportFailure::Tls, m_whatWeWereDoing, host, 0, networkText));
             return;
         } else
             error = stripeTransportError(StripeTransportFailure::Network, m_whatWeWereDoing, host, 0,
-                                         networkText);
+                                         networkText, {}, effect);
     } else {
-        error = stripeErrorFromResponse(status, body, requestId, m_whatWeWereDoing);
+        error = stripeErrorFromResponse(status, body, requestId, m_whatWeWereDoing, effect);
     }
 
     const QString errorType = status ? StripeApiError::fromBody(body).type : QString();

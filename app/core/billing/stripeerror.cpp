@@ -46,7 +46,7 @@ static QString detailsFor(int httpStatus, const StripeApiError &api, const QStri
 }
 
 DbError stripeErrorFromResponse(int httpStatus, const QByteArray &body, const QString &requestId,
-                                const QString &whatWeWereDoing)
+                                const QString &whatWeWereDoing, StripeRequestEffect effect)
 {
     const StripeApiError api = StripeApiError::fromBody(body);
     const QString prefix = whatWeWereDoing.isEmpty() ? QString() : whatWeWereDoing + QStringLiteral(": ");
@@ -92,9 +92,12 @@ DbError stripeErrorFromResponse(int httpStatus, const QByteArray &body, const QS
     } else if (httpStatus >= 500) {
         error.kind = ErrorKind::Unavailable;
         error.message =
-            prefix + tr("Stripe had a problem on its side and did not answer after several tries, "
-                        "so it is not known whether the change was made. Try again later with the "
-                        "same action id, which is safe.");
+            effect == StripeRequestEffect::ReadsOnly
+                ? prefix + tr("Stripe had a problem on its side and did not answer after several tries. "
+                              "Nothing was changed, as this only reads. Try again in a few minutes.")
+                : prefix + tr("Stripe had a problem on its side and did not answer after several tries, "
+                              "so it is not known whether the change was made. Try again later with the "
+                              "same action id, which is safe.");
     } else if (httpStatus == 400 &&
                (!api.param.isEmpty() || api.code.startsWith(QLatin1String("parameter_")))) {
         error.kind = ErrorKind::Usage;
@@ -117,8 +120,9 @@ DbError stripeErrorFromResponse(int httpStatus, const QByteArray &body, const QS
 
 DbError stripeTransportError(StripeTransportFailure failure, const QString &whatWeWereDoing,
                              const QString &host, int timeoutMs, const QString &networkText,
-                             const QString &requestId)
+                             const QString &requestId, StripeRequestEffect effect)
 {
+    const bool reads = effect == StripeRequestEffect::ReadsOnly;
     const QString prefix = whatWeWereDoing.isEmpty() ? QString() : whatWeWereDoing + QStringLiteral(": ");
     const QString seconds = QString::number(timeoutMs / 1000.0, 'g', 3);
     QStringList details;
@@ -132,10 +136,12 @@ DbError stripeTransportError(StripeTransportFailure failure, const QString &what
     case StripeTransportFailure::Network:
         error.kind = ErrorKind::Unavailable;
         error.message =
-            prefix + tr("Stripe at %1 could not be reached, so it is not known whether a change was "
-                        "made. Check your network, then try again with the same action id, which "
-                        "is safe.")
-                         .arg(host);
+            reads ? prefix +
+                        tr("Stripe at %1 could not be reached. Check your network, then try again.").arg(host)
+                  : prefix + tr("Stripe at %1 could not be reached, so it is not known whether a change "
+                                "was made. Check your network, then try again with the same action id, "
+                                "which is safe.")
+                                 .arg(host);
         break;
     case StripeTransportFailure::Tls:
         error.kind = ErrorKind::Unavailable;
@@ -153,9 +159,13 @@ DbError stripeTransportError(StripeTransportFailure failure, const QString &what
         break;
     case StripeTransportFailure::TransferTimeout:
         error.kind = ErrorKind::Unavailable;
-        error.message = prefix + tr("Stripe at %1 did not answer within %2 s, so it is not known whether a "
-                                    "change was made. Try again with the same action id, which is safe.")
-                                     .arg(host, seconds);
+        error.message =
+            reads
+                ? prefix +
+                      tr("Stripe at %1 did not answer within %2 s. Try again in a moment.").arg(host, seconds)
+                : prefix + tr("Stripe at %1 did not answer within %2 s, so it is not known whether a "
+                              "change was made. Try again with the same action id, which is safe.")
+                               .arg(host, seconds);
         break;
     case StripeTransportFailure::BadResponse:
         error.kind = ErrorKind::Internal;

@@ -22,8 +22,11 @@ struct StripeApiError {
 // One mapping from a Stripe answer to the project's error vocabulary, so that beaconctl's exit codes and the
 // GUI's presentation are the same as for database errors. The message says what happened and what to do;
 // the details keep Stripe's own text, type, code, param, the HTTP status and the request id for support.
+// A read (GET) changes nothing, so a failure of one says so instead of pointing at the action id.
+enum class StripeRequestEffect { Changes, ReadsOnly };
 DbError stripeErrorFromResponse(int httpStatus, const QByteArray &body, const QString &requestId,
-                                const QString &whatWeWereDoing);
+                                const QString &whatWeWereDoing,
+                                StripeRequestEffect effect = StripeRequestEffect::Changes);
 
 // How a request ended without a usable answer from Stripe.
 enum class StripeTransportFailure {
@@ -35,6 +38,7 @@ enum class StripeTransportFailure {
 };
 DbError stripeTransportError(StripeTransportFailure failure, const QString &whatWeWereDoing,
                              const QString &host, int timeoutMs, const QString &networkText,
-                             const QString &requestId = {});
+                             const QString &requestId = {},
+                             StripeRequestEffect effect = StripeRequestEffect::Changes);
 
 } // namespace beacon::billing
