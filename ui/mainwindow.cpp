@@ -11,6 +11,7 @@
 #include "inlinemessage.h"
 #include "pagedtablemodel.h"
 #include "quickopendialog.h"
+#include "reconciliationpage.h"
 #include "secretstore.h"
 #include "settings/settingsfile.h"
 #include "stripelocal/demostripe.h"
@@ -141,6 +142,7 @@ void MainWindow::buildUi()
                              {tr("Id"), tr("When"), tr("Actor"), tr("Login"), tr("Action"), tr("Target"),
                               tr("Workspace"), tr("Reason")});
     m_usageSummary = new UsageSummaryPage(central);
+    m_reconciliation = new ReconciliationPage(central);
 
     // The selected workspace's or user's related tables sit under its table; the selected audit entry's
     // before/after beside the audit log.
@@ -182,6 +184,8 @@ void MainWindow::buildUi()
         {tr("Files"), files},
         {tr("Exports"), exports},
         {tr("Audit log"), split(Qt::Horizontal, audit, m_auditDiff)},
+        // Last, so that the pages before keep their Ctrl+number.
+        {tr("Reconciliation"), m_reconciliation},
     };
     for (const auto &[title, page] : pages) {
         const int number = m_pages->count() + 1;
@@ -198,6 +202,13 @@ void MainWindow::buildUi()
         m_navigation->item(number - 1)->setToolTip(goTo->shortcut().toString(QKeySequence::NativeText));
     }
     connect(m_navigation, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    // A finding's Fix opens the action's dialog like the menus do; an applied action marks what it mended.
+    connect(m_reconciliation, &ReconciliationPage::fixRequested, m_actionMenus, &ActionMenus::open);
+    connect(m_actionMenus, &ActionMenus::actionFinished, m_reconciliation,
+            &ReconciliationPage::actionFinished);
+    connect(m_reconciliation, &ReconciliationPage::availabilityChanged, this,
+            &MainWindow::updateReconciliationEntry);
+    updateReconciliationEntry();
     m_navigation->setCurrentRow(0);
     auto *body = new QHBoxLayout;
     body->addWidget(m_navigation);
@@ -454,6 +465,8 @@ void MainWindow::adoptSession(const SessionProbe &session, const QString &label,
         m_usageSummary->setConnection(m_budget);
     }
     m_actionMenus->setSession(session, m_budget);
+    m_reconciliation->setSession(session, m_budget);
+    m_reconciliation->setStripe(stripeAccess());
     if (previous) {
         // The old session's work is of no use now; nothing waits for it on the GUI thread.
         previous->shutDown(DbWorker::Shutdown::InBackground);
@@ -467,6 +480,19 @@ void MainWindow::adoptSession(const SessionProbe &session, const QString &label,
         m_schemaBanner->setVisible(false);
     }
     emit ready();
+}
+
+void MainWindow::updateReconciliationEntry()
+{
+    QListWidgetItem *entry = m_navigation->item(m_pages->indexOf(m_reconciliation));
+    const QString why = m_reconciliation->whyUnavailable();
+    // Before a session the page itself says to connect; a login without the role cannot open it at all.
+    const bool refused = m_hasSession && !why.isEmpty();
+    entry->setFlags(refused ? entry->flags() & ~Qt::ItemIsEnabled : entry->flags() | Qt::ItemIsEnabled);
+    entry->setToolTip(refused ? why
+                              : tr("Compare Stripe's customers and subscriptions with the workspaces."));
+    if (refused && m_navigation->currentRow() == m_pages->indexOf(m_reconciliation))
+        m_navigation->setCurrentRow(0);
 }
 
 void MainWindow::showBusy(const QString &text)

@@ -30,6 +30,7 @@ class InlineMessage;
 class ActionMenus;
 class AuditDiffView;
 class DetailPane;
+class ReconciliationPage;
 class TablePage;
 class UsageSummaryPage;
 class UserDetailPane;
@@ -86,6 +87,9 @@ private:
                       ConnectionBudget *budget, const billing::SessionStripe &stripe);
     // The status bar's Stripe label and, when the session's Stripe was refused, the banner saying why.
     void showStripe();
+    // The Reconciliation entry is switched off, with the reason as its tooltip, for logins that may not use
+    // it.
+    void updateReconciliationEntry();
 
     ProfileStore *m_profiles;
     SecretStore *m_secrets;
@@ -114,6 +118,7 @@ private:
     UserDetailPane *m_userDetailPane = nullptr;
     AuditDiffView *m_auditDiff = nullptr;
     UsageSummaryPage *m_usageSummary = nullptr;
+    ReconciliationPage *m_reconciliation = nullptr;
     ActionMenus *m_actionMenus = nullptr;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusDatabase = nullptr;

@@ -147,6 +147,7 @@ void TestReconciliation::reconcile_checkoutRace_reportsDuplicatesWithoutDeleting
     QCOMPARE(duplicate.stripeValue, QStringLiteral("cus_a, cus_b")); // oldest first
     QVERIFY2(duplicate.suggestedFix.contains(QLatin1String("cus_b")), qPrintable(duplicate.suggestedFix));
     QVERIFY(!duplicate.suggestedFix.contains(QLatin1String("beaconctl"))); // a person decides
+    QCOMPARE(duplicate.fixAction, FixAction::None);
     const QJsonObject json = duplicate.toJson();
     QCOMPARE(json.value(QStringLiteral("kind")).toString(), QStringLiteral("duplicate_customers"));
     QCOMPARE(json.value(QStringLiteral("workspace")).toInteger(), 7);
@@ -172,6 +173,13 @@ void TestReconciliation::reconcile_lostIds_suggestLinks()
     QCOMPARE(findings.at(1).stripeValue, QStringLiteral("sub_3"));
     QCOMPARE(findings.at(1).suggestedFix,
              QStringLiteral("beaconctl billing-link --workspace 3 --subscription sub_3"));
+    // The same fix as an action, for the console's Fix: each finding links only its own id.
+    QCOMPARE(findings.at(0).fixAction, FixAction::Link);
+    QCOMPARE(findings.at(0).linkCustomerId, QStringLiteral("cus_3"));
+    QVERIFY(findings.at(0).linkSubscriptionId.isEmpty());
+    QCOMPARE(findings.at(1).fixAction, FixAction::Link);
+    QCOMPARE(findings.at(1).linkSubscriptionId, QStringLiteral("sub_3"));
+    QVERIFY(findings.at(1).linkCustomerId.isEmpty());
 }
 
 void TestReconciliation::reconcile_orphans_sayStripeDoesNotKnowThem()
@@ -204,6 +212,8 @@ void TestReconciliation::reconcile_drift_statusPlanAndPeriod()
     QCOMPARE(findings.at(1).databaseValue, QStringLiteral("starter"));
     QCOMPARE(findings.at(1).stripeValue, QStringLiteral("team"));
     QCOMPARE(findings.at(1).suggestedFix, QStringLiteral("beaconctl billing-sync --workspace 9"));
+    QCOMPARE(findings.at(0).fixAction, FixAction::Sync);
+    QCOMPARE(findings.at(1).fixAction, FixAction::Sync);
 
     subscriptions = {subscriptionFromJson(
         subscriptionJson(QStringLiteral("sub_9"), QStringLiteral("cus_9"), 9, QStringLiteral("active"),

@@ -586,7 +586,11 @@ void TestActionDialog::applied_longTableScrolledDown_keepsItsPlace()
     ui::TablePage *audit = page(QStringLiteral("audit"));
     auto *navigation = m_window->findChild<QListWidget *>(QStringLiteral("navigation"));
     QVERIFY(navigation);
-    navigation->setCurrentRow(navigation->count() - 1); // the audit log, on screen
+    // The audit log, on screen; found by its name, as pages are added after it.
+    const QList<QListWidgetItem *> auditEntry =
+        navigation->findItems(QStringLiteral("Audit log"), Qt::MatchExactly);
+    QCOMPARE(auditEntry.size(), 1);
+    navigation->setCurrentItem(auditEntry.first());
     QTRY_VERIFY(audit->isVisible());
     audit->model()->reload();
     QTRY_VERIFY_WITH_TIMEOUT(audit->model()->rowCount() > 600 && !audit->model()->isBusy(), 15000);

@@ -59,9 +59,22 @@ bool isLive(const StripeSubscription &subscription)
            subscription.status != QLatin1String("incomplete_expired");
 }
 
-QString syncFix(qint64 workspace)
+// A finding's suggested fix: a beaconctl command line and the same as an action, or only words.
+struct SuggestedFix {
+    QString text;
+    FixAction action = FixAction::None;
+    QString customerId;
+    QString subscriptionId;
+};
+
+SuggestedFix words(const QString &text)
 {
-    return QStringLiteral("beaconctl billing-sync --workspace %1").arg(workspace);
+    return {text, FixAction::None, {}, {}};
+}
+
+SuggestedFix syncFix(qint64 workspace)
+{
+    return {QStringLiteral("beaconctl billing-sync --workspace %1").arg(workspace), FixAction::Sync, {}, {}};
 }
 
 } // namespace
@@ -169,25 +182,27 @@ public:
         const QString rowSubscription = side.row ? side.row->stripeSubscriptionId : QString();
         if (!side.row) {
             add(FindingKind::LostCustomerId, tr("no workspace %1").arg(workspace), ids(side.customers),
-                tr("Review the customer in Stripe; there is no row to link it to."),
+                words(tr("Review the customer in Stripe; there is no row to link it to.")),
                 tr("Stripe names workspace %1, which does not exist in the database.").arg(workspace));
             return;
         }
         const StripeCustomer *named = chooseCustomer(side);
         if (side.customers.size() > 1)
             add(FindingKind::DuplicateCustomers, shown(rowCustomer), ids(side.customers),
-                tr("Decide in Stripe which customer to keep (the console never deletes one): %1 is the one "
-                   "%2.")
-                    .arg(named->id, named->id == rowCustomer
-                                        ? tr("the database names")
-                                        : tr("with the live subscription, or the oldest")),
+                words(tr("Decide in Stripe which customer to keep (the console never deletes one): %1 is "
+                         "the one %2.")
+                          .arg(named->id, named->id == rowCustomer
+                                              ? tr("the database names")
+                                              : tr("with the live subscription, or the oldest"))),
                 tr("%1 Stripe customers name workspace %2, as two checkouts at once would leave.")
                     .arg(side.customers.size())
                     .arg(workspace));
         if (!rowCustomer.isEmpty() && !customerById.contains(rowCustomer)) {
             add(FindingKind::OrphanCustomerId, rowCustomer, named ? named->id : tr("(none)"),
-                named ? linkFix(QStringLiteral("--customer"), named->id)
-                      : tr("Look %1 up in Stripe (another account, or the other mode?).").arg(rowCustomer),
+                named
+                    ? linkFix(QStringLiteral("--customer"), named->id)
+                    : words(
+                          tr("Look %1 up in Stripe (another account, or the other mode?).").arg(rowCustomer)),
                 tr("The database names customer %1, which Stripe does not know.").arg(rowCustomer));
         } else if (named && !isNamedBy(side.customers, rowCustomer)) {
             add(FindingKind::LostCustomerId, shown(rowCustomer), named->id,
@@ -229,8 +244,8 @@ private:
         if (stripePlan != row.plan)
             add(FindingKind::PlanDrift, row.plan,
                 stripePlan.isEmpty() ? tr("unknown price %1").arg(shown(subscription.priceId)) : stripePlan,
-                stripePlan.isEmpty() ? tr("Find which plan price %1 is; no plan of Beacon has it.")
-                                           .arg(shown(subscription.priceId))
+                stripePlan.isEmpty() ? words(tr("Find which plan price %1 is; no plan of Beacon has it.")
+                                                 .arg(shown(subscription.priceId)))
                                      : syncFix(row.id),
                 tr("Subscription %1 bills price %2; the workspace is on the %3 plan.")
                     .arg(subscription.id, shown(subscription.priceId), row.plan));
@@ -292,15 +307,19 @@ private:
         return list.join(QStringLiteral(", "));
     }
 
-    QString linkFix(const QString &option, const QString &id) const
+    SuggestedFix linkFix(const QString &option, const QString &id) const
     {
-        return QStringLiteral("beaconctl billing-link --workspace %1 %2 %3").arg(m_workspace).arg(option, id);
+        const bool customer = option == QLatin1String("--customer");
+        return {
+            QStringLiteral("beaconctl billing-link --workspace %1 %2 %3").arg(m_workspace).arg(option, id),
+            FixAction::Link, customer ? id : QString(), customer ? QString() : id};
     }
 
-    void add(FindingKind kind, const QString &database, const QString &stripe, const QString &fix,
+    void add(FindingKind kind, const QString &database, const QString &stripe, const SuggestedFix &fix,
              const QString &explanation)
     {
-        m_findings->append({kind, m_workspace, database, stripe, fix, explanation});
+        m_findings->append({kind, m_workspace, database, stripe, fix.text, explanation, fix.action,
+                            fix.customerId, fix.subscriptionId});
     }
 
     const QHash<QString, QString> &m_planOfPrice;

@@ -57,6 +57,10 @@ enum class FindingKind {
 
 QString findingKindName(FindingKind kind);
 
+// What the console can run for a finding without a person deciding first: record Stripe's id in the row
+// (billing-link), or write Stripe's view of the subscription into it (billing-sync).
+enum class FixAction { None, Link, Sync };
+
 // One disagreement, with both sides' values and what a person can do about it.
 struct Finding {
     FindingKind kind = FindingKind::StatusDrift;
@@ -65,6 +69,10 @@ struct Finding {
     QString stripeValue;
     QString suggestedFix; // a beaconctl command line, or words when only a person can decide
     QString explanation;  // what the disagreement means, in words
+    // The suggested fix as an action: for Link, the id to record (one of the two is set).
+    FixAction fixAction = FixAction::None;
+    QString linkCustomerId;
+    QString linkSubscriptionId;
 
     QJsonObject toJson() const;
 };

@@ -1,11 +1,10 @@
 #include "cli/billingcommand.h"
 
-#include "billing/billingrows.h"
 #include "billing/stripeclient.h"
 #include "billing/stripewait.h"
 
 #include <QCoreApplication>
-#include <QJsonArray>
+#include <QEventLoop>
 
 namespace beacon::cli {
 
@@ -57,66 +56,30 @@ DbError finishCall(billing::StripeCall *call)
     return billing::waitForCall(call);
 }
 
-namespace {
-
-// Runs a list call to its end, with a progress line per page.
-DbError listAll(billing::StripeClient &stripe, const QString &path, const billing::StripeParams &params,
-                const QString &what, const std::function<void(const QString &)> &progress, QJsonArray *items)
-{
-    billing::StripeCall *call = stripe.list(path, params, what);
-    QObject::connect(call, &billing::StripeCall::pageReceived, call,
-                     [progress, what](int page, const QJsonArray &, qsizetype soFar) {
-                         if (progress)
-                             progress(tr("%1: page %2, %3 so far").arg(what).arg(page).arg(soFar));
-                     });
-    const DbError error = finishCall(call);
-    *items = call->items();
-    call->deleteLater();
-    return error;
-}
-
-} // namespace
-
 ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &access,
                                   std::optional<qint64> workspace,
                                   const std::function<void(const QString &line)> &progress)
 {
-    ReconcileReport report;
-    billing::StripeClient stripe(*access.key, *access.endpoint, access.clientOptions);
-    const billing::StripeParams page{{QStringLiteral("limit"), 100}};
-    QJsonArray customers;
-    if ((report.error = listAll(stripe, QStringLiteral("/v1/customers"), page,
-                                tr("Reading Stripe's customers"), progress, &customers)))
-        return report;
-    billing::StripeParams allSubscriptions = page;
-    allSubscriptions.insert(QStringLiteral("status"), QStringLiteral("all"));
-    QJsonArray subscriptions;
-    if ((report.error = listAll(stripe, QStringLiteral("/v1/subscriptions"), allSubscriptions,
-                                tr("Reading Stripe's subscriptions"), progress, &subscriptions)))
-        return report;
-
-    QList<billing::StripeCustomer> stripeCustomers;
-    for (const QJsonValue &customer : std::as_const(customers))
-        stripeCustomers.append(billing::customerFromJson(customer.toObject()));
-    QList<billing::StripeSubscription> stripeSubscriptions;
-    for (const QJsonValue &subscription : std::as_const(subscriptions))
-        stripeSubscriptions.append(billing::subscriptionFromJson(subscription.toObject()));
-    report.customers = int(stripeCustomers.size());
-    report.subscriptions = int(stripeSubscriptions.size());
-
-    QList<billing::WorkspaceBilling> rows;
-    if ((report.error = billing::readWorkspaceBilling(
-             db, billing::workspaceIdsNamedBy(stripeCustomers, stripeSubscriptions), workspace, &rows)))
-        return report;
-    report.workspaces = int(rows.size());
-    QHash<QString, QString> planOfPrice;
-    if ((report.error = billing::readPlanOfPrice(db, &planOfPrice)))
-        return report;
-    report.findings = billing::reconcile(rows, stripeCustomers, stripeSubscriptions, planOfPrice);
-    if (workspace)
-        report.findings.removeIf(
-            [id = *workspace](const billing::Finding &finding) { return finding.workspaceId != id; });
-    return report;
+    // The console's own run, so that beaconctl and the Reconciliation page cannot find different things.
+    billing::ReconciliationRun run;
+    run.setStripe(access);
+    run.setDatabase(db);
+    run.setWorkspace(workspace);
+    if (progress)
+        QObject::connect(&run, &billing::ReconciliationRun::progress, &run,
+                         [progress](int pages, int customers, int subscriptions) {
+                             progress(tr("Reading Stripe: page %1 read, %2 customers and %3 subscriptions so "
+                                         "far")
+                                          .arg(pages)
+                                          .arg(customers)
+                                          .arg(subscriptions));
+                         });
+    QEventLoop loop;
+    QObject::connect(&run, &billing::ReconciliationRun::finished, &loop, &QEventLoop::quit);
+    run.start();
+    if (run.isRunning())
+        loop.exec();
+    return run.report();
 }
 
 } // namespace beacon::cli

@@ -2,6 +2,7 @@
 
 #include "actions/action.h"
 #include "billing/reconciliation.h"
+#include "billing/reconciliationrun.h"
 #include "billing/stripeaccess.h"
 #include "billing/stripecall.h"
 #include "billing/stripeendpoint.h"
@@ -29,18 +30,13 @@ using billing::StripeAccess;
 // BEACON_STRIPE_API_BASE, else Stripe's own), or a usage error that says how to give them.
 DbError stripeAccessFrom(const QCommandLineParser &parser, StripeAccess *access);
 
-struct ReconcileReport {
-    DbError error;
-    QList<billing::Finding> findings;
-    int customers = 0;     // read from Stripe
-    int subscriptions = 0; // read from Stripe
-    int workspaces = 0;    // read from the database
-};
+using ReconcileReport = billing::ReconciliationReport;
 
 // Pages once through Stripe's customers and subscriptions (limit=100, within the client's rate limit),
 // reads the workspaces they name and those that name Stripe ids, and compares them. With `workspace`, only
 // that workspace's findings are kept (Stripe cannot be asked by metadata, so the paging is the same).
-// `progress` gets a line per page. Runs its own event loop until Stripe has answered.
+// `progress` gets a line per page. Runs billing::ReconciliationRun, with the database read on `db`, in a
+// local event loop until it has finished.
 ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &access,
                                   std::optional<qint64> workspace,
                                   const std::function<void(const QString &line)> &progress);
