@@ -191,7 +191,8 @@ void ActionForm::buildFields(const ActionRequest &prefill, QFormLayout *form)
                                        prefill.stripeSubscriptionId);
         addRow(tr("Stripe &subscription id:"), m_subscription);
         break;
-    case ActionKind::BillingSync: // not offered in the console until it reads Stripe itself
+    case ActionKind::BillingSync: // its values are Stripe's, read by the action itself
+                                  // (billing::runBilledAction)
     case ActionKind::QuotaRepair:
         break;
     }

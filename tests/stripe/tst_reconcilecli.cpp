@@ -3,6 +3,8 @@
 // private file, and every request it sends is valid against Stripe's API description.
 #include "testdatabase.h"
 
+#include "payingworkspace.h"
+
 #include "cli/billingcommand.h"
 #include "stripeapicheck.h"
 #include "stripelocal/localstripeserver.h"
@@ -11,7 +13,6 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QProcess>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -156,20 +157,9 @@ Run TestReconcileCli::ctl(const QStringList &arguments, bool withKey)
     if (withKey)
         environment.insert(QStringLiteral("STRIPE_API_KEY"), m_server->apiKey());
     environment.insert(QStringLiteral("BEACON_STRIPE_API_BASE"), m_server->baseUrl().toString());
-    QProcess process;
-    process.setProcessEnvironment(environment);
-    process.start(qEnvironmentVariable("BEACONCTL"),
-                  QStringList{QStringLiteral("--db"), m_database->spec().displayUri()} + arguments);
-    Run run;
-    if (!process.waitForStarted(10000))
-        return run;
-    // Not waitForFinished(): the server answering beaconctl lives on this thread's event loop.
-    if (!QTest::qWaitFor([&process] { return process.state() == QProcess::NotRunning; }, 120000))
-        process.kill();
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = QString::fromUtf8(process.readAllStandardOutput());
-    run.err = QString::fromUtf8(process.readAllStandardError());
-    return run;
+    const test::CtlRun run = test::runCtlServingEvents(
+        QStringList{QStringLiteral("--db"), m_database->spec().displayUri()} + arguments, environment);
+    return {run.exitCode, run.out, run.err};
 }
 
 QStringList TestReconcileCli::findingKinds(const QJsonObject &result)
