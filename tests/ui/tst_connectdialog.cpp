@@ -34,6 +34,16 @@ static QByteArray settingsOnDisk(const ProfileStore &profiles)
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
+// Selects the profile `name` and clicks Delete, answering the confirmation with `answer`: the one way every
+// delete test removes a profile through the dialog.
+static void deleteProfileAnswering(ui::ConnectDialog &dialog, const QString &name,
+                                   QMessageBox::StandardButton answer)
+{
+    dialog.selectProfile(name);
+    ui::MessageBox::setNextAnswer(answer);
+    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("deleteProfileButton")), Qt::LeftButton);
+}
+
 class TestConnectDialog : public QObject {
     Q_OBJECT
 private slots:
@@ -67,6 +77,10 @@ private:
     void fill(ui::ConnectDialog *dialog, const ConnectionSpec &spec, const QString &name,
               const QString &password, bool remember, bool production);
     void fillStripe(ui::ConnectDialog *dialog, const QString &key, const QString &apiBase = {});
+    // Every test that connects with a newly typed profile opens, fills and submits the dialog the same way.
+    [[nodiscard]] bool connectThroughDialog(ui::MainWindow &window, const ConnectionSpec &spec,
+                                            const QString &name, const QString &password, bool remember,
+                                            const QString &stripeKey = {}, const QString &stripeApiBase = {});
 
     QTemporaryDir m_folder;
     QString m_settingsFile;
@@ -121,6 +135,23 @@ void TestConnectDialog::fillStripe(ui::ConnectDialog *dialog, const QString &key
     QTest::keyClicks(baseField, apiBase);
 }
 
+// Shows the window, opens its connect dialog, fills it (and the Stripe fields when a key is given), clicks
+// Connect and says whether the window got its session within 15 seconds.
+bool TestConnectDialog::connectThroughDialog(ui::MainWindow &window, const ConnectionSpec &spec,
+                                             const QString &name, const QString &password, bool remember,
+                                             const QString &stripeKey, const QString &stripeApiBase)
+{
+    window.show();
+    ui::ConnectDialog *dialog = openDialog(window);
+    if (!dialog)
+        return false;
+    fill(dialog, spec, name, password, remember, false);
+    if (!stripeKey.isEmpty())
+        fillStripe(dialog, stripeKey, stripeApiBase);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    return QTest::qWaitFor([&window] { return window.hasSession(); }, 15000);
+}
+
 void TestConnectDialog::profileStore_saveAndRemove_roundTrips()
 {
     ProfileStore store(m_settingsFile);
@@ -170,14 +201,10 @@ void TestConnectDialog::connect_supportLogin_savesProfileKeepsPasswordOffDisk()
     ProfileStore profiles(m_settingsFile);
     ui::MemorySecretStore secrets;
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    ui::ConnectDialog *dialog = openDialog(window);
-    QVERIFY(dialog);
     const QString password = QStringLiteral("Pw-Never-On-Disk-4711");
-    fill(dialog, database.spec(login), QStringLiteral("Local support"), password, true, false);
-    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
+    QVERIFY(
+        connectThroughDialog(window, database.spec(login), QStringLiteral("Local support"), password, true));
 
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
     QVERIFY(window.findChild<QLabel *>(QStringLiteral("statusDatabase"))->text().contains(database.name()));
     const QString role = window.findChild<QLabel *>(QStringLiteral("statusRole"))->text();
     QVERIFY2(role.contains(login) && role.contains(QLatin1String("beacon_support")), qPrintable(role));
@@ -263,9 +290,7 @@ void TestConnectDialog::deleteProfile_confirmed_removesProfileAndSecret()
     secrets.write(profile.secretKey(), QStringLiteral("old-secret"), [](const QString &) {});
     ui::ConnectDialog dialog(&profiles, &secrets);
     dialog.show();
-    dialog.selectProfile(QStringLiteral("Old"));
-    ui::MessageBox::setNextAnswer(QMessageBox::Yes);
-    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("deleteProfileButton")), Qt::LeftButton);
+    deleteProfileAnswering(dialog, QStringLiteral("Old"), QMessageBox::Yes);
     QVERIFY(!profiles.profile(QStringLiteral("Old")));
     QCOMPARE(dialog.findChild<QListView *>(QStringLiteral("profileList"))->model()->rowCount(), 0);
     QTRY_VERIFY(!secrets.contains(profile.secretKey()));
@@ -280,9 +305,7 @@ void TestConnectDialog::deleteProfile_declined_keepsProfile()
     ui::MemorySecretStore secrets;
     ui::ConnectDialog dialog(&profiles, &secrets);
     dialog.show();
-    dialog.selectProfile(profile.name);
-    ui::MessageBox::setNextAnswer(QMessageBox::No);
-    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("deleteProfileButton")), Qt::LeftButton);
+    deleteProfileAnswering(dialog, profile.name, QMessageBox::No);
     QVERIFY(profiles.profile(profile.name));
 }
 
@@ -298,14 +321,8 @@ void TestConnectDialog::connect_keychainUnavailable_toldPasswordNotSavedAndNothi
     ui::MemorySecretStore secrets;
     secrets.failWith(NoSecretService);
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    ui::ConnectDialog *dialog = openDialog(window);
-    QVERIFY(dialog);
     const QString password = QStringLiteral("Pw-No-Keychain-0815");
-
-    fill(dialog, database.spec(), QStringLiteral("No keychain"), password, true, false);
-    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectThroughDialog(window, database.spec(), QStringLiteral("No keychain"), password, true));
 
     auto *problem = window.findChild<QLabel *>(QStringLiteral("problemBanner"));
     QTRY_VERIFY(problem->isVisible());
@@ -330,12 +347,8 @@ void TestConnectDialog::connect_keychainUnavailableRememberOff_noComplaint()
     ui::MemorySecretStore secrets;
     secrets.failWith(NoSecretService);
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    ui::ConnectDialog *dialog = openDialog(window);
-    QVERIFY(dialog);
-    fill(dialog, database.spec(), QStringLiteral("Typed each time"), QStringLiteral("pw"), false, false);
-    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectThroughDialog(window, database.spec(), QStringLiteral("Typed each time"),
+                                 QStringLiteral("pw"), false));
     // The dialog saves a password before it accepts, so by now any save would have been asked; none was,
     // and so no keychain complaint can follow.
     QCOMPARE(secrets.writesAsked(), 0);
@@ -379,9 +392,7 @@ void TestConnectDialog::deleteProfile_keychainUnavailable_toldSecretLeftInKeycha
     QSignalSpy problems(&secrets, &ui::SecretStore::problem);
     ui::ConnectDialog dialog(&profiles, &secrets);
     dialog.show();
-    dialog.selectProfile(profile.name);
-    ui::MessageBox::setNextAnswer(QMessageBox::Yes);
-    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("deleteProfileButton")), Qt::LeftButton);
+    deleteProfileAnswering(dialog, profile.name, QMessageBox::Yes);
     QVERIFY(!profiles.profile(profile.name));
     QTRY_COMPARE(problems.size(), 1);
     QVERIFY(problems.at(0).at(0).toString().contains(QLatin1String("could not be removed")));
@@ -457,13 +468,8 @@ void TestConnectDialog::connect_stripeTestKey_keptInKeychainNeverOnDiskOrInLogs(
     ProfileStore profiles(m_settingsFile);
     ui::MemorySecretStore secrets;
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    ui::ConnectDialog *dialog = openDialog(window);
-    QVERIFY(dialog);
-    fill(dialog, database.spec(), QStringLiteral("Staging billing"), {}, false, false);
-    fillStripe(dialog, TestKey, QStringLiteral("http://127.0.0.1:12111"));
-    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectThroughDialog(window, database.spec(), QStringLiteral("Staging billing"), {}, false,
+                                 TestKey, QStringLiteral("http://127.0.0.1:12111")));
 
     auto *status = window.findChild<QLabel *>(QStringLiteral("statusStripe"));
     QVERIFY(status->isVisible());
@@ -587,13 +593,7 @@ void TestConnectDialog::connect_liveStripeKeyNotProduction_connectsWithBillingOf
     ProfileStore profiles(m_settingsFile);
     ui::MemorySecretStore secrets;
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    ui::ConnectDialog *dialog = openDialog(window);
-    QVERIFY(dialog);
-    fill(dialog, database.spec(), QStringLiteral("Staging"), {}, false, false);
-    fillStripe(dialog, LiveKey);
-    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectThroughDialog(window, database.spec(), QStringLiteral("Staging"), {}, false, LiveKey));
 
     auto *banner = window.findChild<QLabel *>(QStringLiteral("stripeBanner"));
     QVERIFY(banner->isVisible());
@@ -657,9 +657,7 @@ void TestConnectDialog::deleteProfile_withStripeKey_removesItFromKeychain()
     const ConnectionProfile profile = savedWithStripeKey(profiles, secrets, QStringLiteral("Gone"), TestKey);
     ui::ConnectDialog dialog(&profiles, &secrets);
     dialog.show();
-    dialog.selectProfile(profile.name);
-    ui::MessageBox::setNextAnswer(QMessageBox::Yes);
-    QTest::mouseClick(dialog.findChild<QPushButton *>(QStringLiteral("deleteProfileButton")), Qt::LeftButton);
+    deleteProfileAnswering(dialog, profile.name, QMessageBox::Yes);
     QVERIFY(!profiles.profile(profile.name));
     QTRY_VERIFY(!secrets.contains(profile.stripeKeySecretKey()));
 }
@@ -672,13 +670,7 @@ void TestConnectDialog::connect_stripeKeyKeychainUnavailable_toldNotSavedSession
     ui::MemorySecretStore secrets;
     secrets.failWith(NoSecretService);
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    ui::ConnectDialog *dialog = openDialog(window);
-    QVERIFY(dialog);
-    fill(dialog, database.spec(), QStringLiteral("No keychain"), {}, false, false);
-    fillStripe(dialog, TestKey);
-    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("connectButton")), Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectThroughDialog(window, database.spec(), QStringLiteral("No keychain"), {}, false, TestKey));
 
     auto *problem = window.findChild<QLabel *>(QStringLiteral("problemBanner"));
     QTRY_VERIFY(problem->isVisible());

@@ -24,6 +24,39 @@
 
 using namespace beacon;
 
+// Shows the window, connects it to `spec` and says whether it got its session within 15 seconds: how every
+// connectTo test starts.
+static bool connectToAndWait(ui::MainWindow &window, const ConnectionSpec &spec, const QString &profileName,
+                             bool production)
+{
+    window.show();
+    window.connectTo(spec, profileName, production);
+    return QTest::qWaitFor([&window] { return window.hasSession(); }, 15000);
+}
+
+// A profile named `name` that reaches `spec`'s database, the start of every saved profile these tests use.
+static ConnectionProfile profileReaching(const QString &name, const ConnectionSpec &spec)
+{
+    ConnectionProfile profile;
+    profile.name = name;
+    profile.host = spec.host;
+    profile.port = spec.port;
+    profile.database = spec.database;
+    profile.user = spec.user;
+    return profile;
+}
+
+// Shows the window, connects it with the saved profile `name` as ConnectFlow does for the app, and says
+// whether that was started and the window got its session within 15 seconds.
+static bool connectWithProfileAndWait(ui::MainWindow &window, const ProfileStore &profiles,
+                                      ui::SecretStore *secrets, const QString &name)
+{
+    window.show();
+    QString problem;
+    return ui::ConnectFlow::connectWithProfile(&window, profiles, secrets, name, &problem, {}) &&
+           QTest::qWaitFor([&window] { return window.hasSession(); }, 15000);
+}
+
 class TestMainWindow : public QObject {
     Q_OBJECT
 private slots:
@@ -72,9 +105,7 @@ void TestMainWindow::connectTo_productionFlag_showsRedBannerOnlyForProduction()
     ProfileStore profiles(m_folder.filePath(QStringLiteral("banner.ini")));
     ui::MemorySecretStore secrets;
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    window.connectTo(database.spec(), QStringLiteral("Profile"), production);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectToAndWait(window, database.spec(), QStringLiteral("Profile"), production));
     auto *banner = window.findChild<QLabel *>(QStringLiteral("productionBanner"));
     QCOMPARE(banner->isVisible(), production);
     if (production)
@@ -94,9 +125,7 @@ void TestMainWindow::connectTo_unknownSchemaVersion_bannerNamesBothVersions()
     ProfileStore profiles(m_folder.filePath(QStringLiteral("schema.ini")));
     ui::MemorySecretStore secrets;
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    window.connectTo(database.spec(), {}, false);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectToAndWait(window, database.spec(), {}, false));
     auto *banner = window.findChild<QLabel *>(QStringLiteral("schemaBanner"));
     QVERIFY(banner->isVisible());
     QVERIFY2(banner->text().contains(QString::number(newer)) &&
@@ -114,9 +143,7 @@ void TestMainWindow::connectTo_financeLogin_statusBarShowsLoginAndGroup()
     ProfileStore profiles(m_folder.filePath(QStringLiteral("status.ini")));
     ui::MemorySecretStore secrets;
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    window.connectTo(database.spec(login), QStringLiteral("Finance"), false);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectToAndWait(window, database.spec(login), QStringLiteral("Finance"), false));
     QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusRole"))->text(),
              QStringLiteral("Login: %1 (beacon_finance)").arg(login));
     QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusSchema"))->text(),
@@ -158,9 +185,7 @@ void TestMainWindow::connectTo_noStripe_billingTabSaysNotSetUp()
     ProfileStore profiles(m_folder.filePath(QStringLiteral("nostripe.ini")));
     ui::MemorySecretStore secrets;
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    window.connectTo(database.spec(), QStringLiteral("No Stripe"), false);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectToAndWait(window, database.spec(), QStringLiteral("No Stripe"), false));
     QVERIFY(!window.stripeAccess().key);
     auto *pane = window.findChild<ui::DetailPane *>(QStringLiteral("detailPane"));
     QVERIFY(pane);
@@ -278,13 +303,7 @@ void TestMainWindow::connectWithProfile_stripeKey_statusAndAccessFollowModeAndPr
     qunsetenv("BEACON_STRIPE_API_BASE");
     ProfileStore profiles(m_folder.filePath(QStringLiteral("stripe-%1.ini").arg(QTest::currentDataTag())));
     ui::MemorySecretStore secrets;
-    const ConnectionSpec spec = database.spec();
-    ConnectionProfile profile;
-    profile.name = QStringLiteral("Staging");
-    profile.host = spec.host;
-    profile.port = spec.port;
-    profile.database = spec.database;
-    profile.user = spec.user;
+    ConnectionProfile profile = profileReaching(QStringLiteral("Staging"), database.spec());
     profile.production = production;
     profile.hasStripeKey = !key.isEmpty();
     profile.stripeApiBase = apiBase;
@@ -293,10 +312,7 @@ void TestMainWindow::connectWithProfile_stripeKey_statusAndAccessFollowModeAndPr
         secrets.write(profile.stripeKeySecretKey(), key);
 
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    QString problem;
-    QVERIFY(ui::ConnectFlow::connectWithProfile(&window, profiles, &secrets, profile.name, &problem, {}));
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectWithProfileAndWait(window, profiles, &secrets, profile.name));
 
     auto *status = window.findChild<QLabel *>(QStringLiteral("statusStripe"));
     QVERIFY(status->isVisible());
@@ -330,22 +346,13 @@ void TestMainWindow::connectWithProfile_stripeKeyUnreadable_billingOffDatabaseWo
     test::TestDatabase database(QStringLiteral("ui_stripelocked"));
     QVERIFY_TESTDB(database);
     ProfileStore profiles(m_folder.filePath(QStringLiteral("stripe-locked.ini")));
-    const ConnectionSpec spec = database.spec();
-    ConnectionProfile profile;
-    profile.name = QStringLiteral("Locked");
-    profile.host = spec.host;
-    profile.port = spec.port;
-    profile.database = spec.database;
-    profile.user = spec.user;
+    ConnectionProfile profile = profileReaching(QStringLiteral("Locked"), database.spec());
     profile.hasStripeKey = true;
     profiles.save(profile);
     ui::MemorySecretStore secrets;
     secrets.failWith(QStringLiteral("QtKeychain error 5: no Secret Service"));
     ui::MainWindow window(&profiles, &secrets);
-    window.show();
-    QString problem;
-    QVERIFY(ui::ConnectFlow::connectWithProfile(&window, profiles, &secrets, profile.name, &problem, {}));
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectWithProfileAndWait(window, profiles, &secrets, profile.name));
     QCOMPARE(window.findChild<QLabel *>(QStringLiteral("statusStripe"))->text(),
              QStringLiteral("Stripe: off"));
     auto *banner = window.findChild<QLabel *>(QStringLiteral("stripeBanner"));
@@ -368,8 +375,7 @@ void TestMainWindow::connectTo_noProfile_stripeNotSetUp()
     window.show();
     auto *status = window.findChild<QLabel *>(QStringLiteral("statusStripe"));
     QVERIFY(!status->isVisible());
-    window.connectTo(database.spec(), {}, false);
-    QTRY_VERIFY_WITH_TIMEOUT(window.hasSession(), 15000);
+    QVERIFY(connectToAndWait(window, database.spec(), {}, false));
     QVERIFY(status->isVisible());
     QCOMPARE(status->text(), QStringLiteral("Stripe: not set up"));
     QVERIFY(!window.findChild<QLabel *>(QStringLiteral("stripeBanner"))->isVisible());
@@ -433,16 +439,10 @@ void TestMainWindow::executable_profile_connectsWithSavedProfile()
     test::TestDatabase database(QStringLiteral("ui_exeprofile"));
     QVERIFY_TESTDB(database);
     const QString login = database.createLogin(QStringLiteral("beacon_support"));
-    const ConnectionSpec spec = database.spec(login);
     // Where beacon-admin keeps its settings (settingsFilePath(): organization Beacon, application Beacon
     // Admin) under runAdmin's XDG_CONFIG_HOME.
     ProfileStore profiles(m_folder.filePath(QStringLiteral("config/Beacon/Beacon Admin/settings.ini")));
-    ConnectionProfile profile;
-    profile.name = QStringLiteral("Support desk");
-    profile.host = spec.host;
-    profile.port = spec.port;
-    profile.database = spec.database;
-    profile.user = spec.user;
+    const ConnectionProfile profile = profileReaching(QStringLiteral("Support desk"), database.spec(login));
     profiles.save(profile);
 
     QProcess process;
