@@ -4,6 +4,8 @@
 // row marks fixed only the findings it mended.
 #include "testdatabase.h"
 
+#include "payingworkspace.h"
+
 #include "reconciliationmodel.h"
 #include "stripelocal/localstripeserver.h"
 
@@ -76,11 +78,8 @@ void TestReconciliationModel::init()
     query.bindValue(QStringLiteral(":s1"), pastDueSubscription);
     query.bindValue(QStringLiteral(":c2"), lost);
     QVERIFY_SQL(query, exec());
-    QVERIFY_SQL(query,
-                exec(QStringLiteral("UPDATE public.plans SET stripe_price_id = NULL WHERE code = 'team'")));
-    query.prepare(QStringLiteral("UPDATE public.plans SET stripe_price_id = :price WHERE code = 'team'"));
-    query.bindValue(QStringLiteral(":price"), price);
-    QVERIFY_SQL(query, exec());
+    // The local server's price stands for the Team plan here.
+    QVERIFY(test::priceTeamPlanAs(m_database->db(), price));
 }
 
 void TestReconciliationModel::cleanup()

@@ -130,11 +130,7 @@ void TestReconcileCli::init()
     query.bindValue(QStringLiteral(":c4"), raced);
     QVERIFY_SQL(query, exec());
     // The local server's price stands for the Team plan here.
-    QVERIFY_SQL(query,
-                exec(QStringLiteral("UPDATE public.plans SET stripe_price_id = NULL WHERE code = 'team'")));
-    query.prepare(QStringLiteral("UPDATE public.plans SET stripe_price_id = :price WHERE code = 'team'"));
-    query.bindValue(QStringLiteral(":price"), m_price);
-    QVERIFY_SQL(query, exec());
+    QVERIFY(test::priceTeamPlanAs(m_database->db(), m_price));
 }
 
 void TestReconcileCli::cleanup()

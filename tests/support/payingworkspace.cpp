@@ -44,6 +44,17 @@ QString seedPayingTeamWorkspace(stripelocal::StripeStore &store, const QSqlDatab
     return id;
 }
 
+bool priceTeamPlanAs(const QSqlDatabase &db, const QString &price)
+{
+    QSqlQuery query(db);
+    query.prepare(QStringLiteral("UPDATE public.plans SET stripe_price_id = :price WHERE code = 'team'"));
+    query.bindValue(QStringLiteral(":price"), price);
+    if (query.exec())
+        return true;
+    qWarning().noquote() << "pricing the team plan failed:" << query.lastError().text();
+    return false;
+}
+
 CtlRun runCtlServingEvents(const QStringList &arguments, const QProcessEnvironment &environment)
 {
     QProcess process;

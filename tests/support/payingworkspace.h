@@ -17,6 +17,10 @@ namespace beacon::test {
 QString seedPayingTeamWorkspace(stripelocal::StripeStore &store, const QSqlDatabase &db, qint64 periodStart,
                                 qint64 periodEnd);
 
+// Makes `price` (a local server's) the Team plan's Stripe price in this database; false (and a warning) when
+// it could not be written.
+bool priceTeamPlanAs(const QSqlDatabase &db, const QString &price);
+
 struct CtlRun {
     int exitCode = -1; // -1: did not start, crashed or was killed after two minutes
     QString out;

@@ -5,6 +5,8 @@
 // hosted invoice page opened is the invoice's own.
 #include "testdatabase.h"
 
+#include "payingworkspace.h"
+
 #include "billing/billingreport.h"
 #include "billing/workspacebillingloader.h"
 #include "billingtab.h"
@@ -145,11 +147,7 @@ void TestBillingTab::init()
     query.bindValue(QStringLiteral(":end"), periodEnd);
     QVERIFY_SQL(query, exec());
     // The local server's price stands for the Team plan here.
-    QVERIFY_SQL(query,
-                exec(QStringLiteral("UPDATE public.plans SET stripe_price_id = NULL WHERE code = 'team'")));
-    query.prepare(QStringLiteral("UPDATE public.plans SET stripe_price_id = :price WHERE code = 'team'"));
-    query.bindValue(QStringLiteral(":price"), price);
-    QVERIFY_SQL(query, exec());
+    QVERIFY(test::priceTeamPlanAs(m_database->db(), price));
 }
 
 void TestBillingTab::cleanup()
