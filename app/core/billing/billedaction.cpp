@@ -49,7 +49,7 @@ actions::ActionResult runPlanChangeThroughStripe(const QSqlDatabase &db,
     const QList<actions::ActionPhase> phases = stripePlanChangePhases(stripe);
     actions::ActionResult result = actions::runPhasedAction(db, request, phases, hooks);
     if (request.dryRun && result.ok())
-        addStripePreview(stripe, request, &result);
+        addStripePreview(stripe, &result);
     return result;
 }
 

@@ -1,6 +1,7 @@
 #include "billing/stripeplanchange.h"
 
 #include "actions/planbillingcarried.h"
+#include "billing/reconciliation.h"
 #include "billing/stripeclient.h"
 #include "billing/stripewait.h"
 
@@ -44,25 +45,27 @@ DbError readItem(StripeClient &stripe, QJsonObject *carried)
                                   tr("Reading subscription %1 from Stripe").arg(id));
     if (DbError error = waitForCall(call))
         return error;
-    const QJsonObject subscription = call->object();
-    const QString status = text(subscription, "status");
+    const StripeSubscription subscription = subscriptionFromJson(call->object());
+    const QString &status = subscription.status;
     if (status != QLatin1String("active") && status != QLatin1String("trialing"))
         return refused(
             tr("Stripe says subscription %1 is %2, not active, so nothing was changed in Stripe. Write "
                "Stripe's status into the workspace with billing-sync, settle the subscription, then "
                "change the plan.")
                 .arg(id, status));
-    const QJsonArray items =
-        subscription.value(QStringLiteral("items")).toObject().value(QStringLiteral("data")).toArray();
-    if (items.size() != 1)
+    const qsizetype items = call->object()
+                                .value(QStringLiteral("items"))
+                                .toObject()
+                                .value(QStringLiteral("data"))
+                                .toArray()
+                                .size();
+    if (items != 1)
         return refused(
             tr("Subscription %1 has %2 items in Stripe; the console changes plans only on a subscription "
                "with one item, the plan's price. Change it in Stripe's dashboard, then run billing-sync.")
                 .arg(id)
-                .arg(items.size()));
-    const QJsonObject item = items.first().toObject();
-    const QString price =
-        item.value(QStringLiteral("price")).toObject().value(QStringLiteral("id")).toString();
+                .arg(items));
+    const QString &price = subscription.priceId;
     // The new price already: an earlier run's update reached Stripe and its answer was lost; the update is
     // sent again with the same key, and Stripe replays it.
     if (price != text(*carried, key::PriceBefore) && price != text(*carried, key::PriceAfter))
@@ -70,7 +73,7 @@ DbError readItem(StripeClient &stripe, QJsonObject *carried)
             tr("Stripe bills price %1 on subscription %2, which is not the price of the workspace's "
                "plan (%3). Nothing was changed. Run reconciliation for the workspace and mend it first.")
                 .arg(price, id, text(*carried, key::PriceBefore)));
-    carried->insert(QLatin1String(key::Item), item.value(QStringLiteral("id")));
+    carried->insert(QLatin1String(key::Item), subscription.itemId);
     return {};
 }
 
@@ -135,18 +138,14 @@ DbError updateAtStripe(const StripeAccess &access, const actions::ActionRequest 
                                    tr("Changing subscription %1's price in Stripe").arg(id));
     if (DbError error = waitForCall(call))
         return error;
-    const QJsonObject subscription = call->object();
-    const QJsonArray items =
-        subscription.value(QStringLiteral("items")).toObject().value(QStringLiteral("data")).toArray();
+    const StripeSubscription subscription = subscriptionFromJson(call->object());
     carried->insert(QLatin1String(key::StripeRequestId), call->requestId());
-    carried->insert(QLatin1String(key::StripeStatus), subscription.value(QStringLiteral("status")));
+    carried->insert(QLatin1String(key::StripeStatus), subscription.status);
     carried->insert(QLatin1String(key::StripePeriodEnd),
-                    subscription.value(QStringLiteral("current_period_end")));
-    carried->insert(
-        QLatin1String(key::StripePrice),
-        items.isEmpty()
-            ? QJsonValue()
-            : items.first().toObject().value(QStringLiteral("price")).toObject().value(QStringLiteral("id")));
+                    subscription.currentPeriodEnd.isValid()
+                        ? QJsonValue(subscription.currentPeriodEnd.toSecsSinceEpoch())
+                        : QJsonValue());
+    carried->insert(QLatin1String(key::StripePrice), subscription.priceId);
     return {};
 }
 
@@ -176,10 +175,8 @@ QList<actions::ActionPhase> stripePlanChangePhases(const StripeAccess &access)
     };
 }
 
-void addStripePreview(const StripeAccess &access, const actions::ActionRequest &request,
-                      actions::ActionResult *result)
+void addStripePreview(const StripeAccess &access, actions::ActionResult *result)
 {
-    Q_UNUSED(request);
     // The first phase put what the Stripe phases need in the preview.
     QJsonObject carried = result->preview;
     if (DbError error = previewAtStripe(access, &carried)) {

@@ -24,7 +24,6 @@ QList<actions::ActionPhase> stripePlanChangePhases(const StripeAccess &access);
 // A dry run of the same change: `result` is the first phase's dry run; this asks Stripe for the upcoming
 // invoice with the new price at the proration moment, and adds what the customer will be charged or
 // credited, and when, to its preview and message. Blocking, as above.
-void addStripePreview(const StripeAccess &access, const actions::ActionRequest &request,
-                      actions::ActionResult *result);
+void addStripePreview(const StripeAccess &access, actions::ActionResult *result);
 
 } // namespace beacon::billing
