@@ -19,25 +19,36 @@ static QString tr(const char *text)
 
 namespace {
 
-// Whether this plan change goes through Stripe: read without a lock, to choose the way; the first phase
-// (or the engine, for the other way) decides again on the locked row. A run already begun in phases goes on
-// in phases.
+// Whether this plan change goes through Stripe: the row and both plans read without a lock, to choose the
+// way, by the engine's own rule (decidePlanBilling); the first phase (or the engine, the other way) decides
+// again on the locked row. A run already begun in phases goes on in phases.
 DbError goesThroughStripe(const QSqlDatabase &db, const actions::ActionRequest &request, bool *stripe)
 {
     StatementRows *rows = nullptr;
     if (DbError error = StatementCache::of(db).exec(
             QStringLiteral(
-                "SELECT (w.stripe_subscription_id IS NOT NULL AND w.subscription_status IN ('active', "
-                "'trialing') AND current_plan.stripe_price_id IS NOT NULL AND new_plan.stripe_price_id IS "
-                "NOT "
-                "NULL) OR EXISTS (SELECT 1 FROM public.action_phases AS ap WHERE ap.action_id = CAST($3 AS "
-                "uuid)) FROM public.workspaces AS w JOIN public.plans AS current_plan ON current_plan.code = "
-                "w.plan LEFT JOIN public.plans AS new_plan ON new_plan.code = $2 WHERE w.id = CAST($1 AS "
-                "bigint)"),
+                "SELECT to_jsonb(w)::text, to_jsonb(current_plan)::text, to_jsonb(new_plan)::text, "
+                "EXISTS (SELECT 1 FROM public.action_phases AS ap WHERE ap.action_id = CAST($3 AS "
+                "uuid)) FROM public.workspaces AS w JOIN public.plans AS current_plan ON "
+                "current_plan.code = w.plan LEFT JOIN public.plans AS new_plan ON new_plan.code = $2 "
+                "WHERE w.id = CAST($1 AS bigint)"),
             {*request.workspaceId, request.plan, request.actionId.toString(QUuid::WithoutBraces)},
             tr("Finding how the workspace is billed"), &rows))
         return error;
-    *stripe = rows->next() && rows->value(0).toBool();
+    *stripe = false;
+    if (!rows->next())
+        return {};
+    if (rows->value(3).toBool()) {
+        *stripe = true;
+        return {};
+    }
+    actions::PlanChangeChecks checks;
+    checks.workspace = actions::parseJson(rows->value(0)).toObject();
+    checks.currentPlan = actions::parseJson(rows->value(1)).toObject();
+    checks.newPlan = actions::parseJson(rows->value(2)).toObject();
+    // A refusal here is the engine's to give, on the locked row, in the same words.
+    actions::PlanBilling billing = actions::PlanBilling::DatabaseOnly;
+    *stripe = !actions::decidePlanBilling(checks, &billing) && billing == actions::PlanBilling::ThroughStripe;
     return {};
 }
 
