@@ -3,6 +3,7 @@
 #include "planchangebench.h"
 
 #include "billing/stripeclient.h"
+#include "billing/stripewait.h"
 #include "cli/billingcommand.h"
 #include "db/database.h"
 #include "stripelocal/localstripeserver.h"
@@ -159,7 +160,7 @@ DbError timeCall(billing::StripeCall *call, double *ms)
 {
     QElapsedTimer timer;
     timer.start();
-    const DbError error = cli::finishCall(call);
+    const DbError error = billing::waitForCall(call);
     *ms = double(timer.nsecsElapsed()) / 1e6;
     call->deleteLater();
     return error;

@@ -1,8 +1,5 @@
 #include "cli/billingcommand.h"
 
-#include "billing/stripeclient.h"
-#include "billing/stripewait.h"
-
 #include <QCoreApplication>
 #include <QEventLoop>
 
@@ -49,11 +46,6 @@ DbError stripeAccessFrom(const QCommandLineParser &parser, StripeAccess *access)
     access->endpoint =
         billing::StripeEndpoint::resolve(parser.value(QStringLiteral("stripe-api-base")), &error);
     return access->endpoint ? DbError() : error;
-}
-
-DbError finishCall(billing::StripeCall *call)
-{
-    return billing::waitForCall(call);
 }
 
 ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &access,

@@ -41,8 +41,4 @@ ReconcileReport runReconciliation(const QSqlDatabase &db, const StripeAccess &ac
                                   std::optional<qint64> workspace,
                                   const std::function<void(const QString &line)> &progress);
 
-// Runs a local event loop until `call` has finished, and returns its error. For beaconctl and beacon-bench,
-// which have nothing else to do meanwhile; never for the console's GUI thread.
-DbError finishCall(billing::StripeCall *call);
-
 } // namespace beacon::cli
