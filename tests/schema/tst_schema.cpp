@@ -199,6 +199,8 @@ void TestSchema::workspaceUpdate_clientSendsVersion_serverIncrementsEveryTime()
     }
 }
 
+// A group may not even send the columns the server stamps (0008); the superuser may, and the server
+// overrides them anyway, with the transaction that wrote the row besides.
 void TestSchema::auditInsert_clientSendsTimeAndLogin_serverStampsItsOwn()
 {
     test::TestDatabase database(QStringLiteral("schema_audit_stamp"));
@@ -208,19 +210,28 @@ void TestSchema::auditInsert_clientSendsTimeAndLogin_serverStampsItsOwn()
     DbError error;
     auto connection = Connection::open(database.spec(login), QStringLiteral("audit-stamp"), &error);
     QVERIFY2(connection, qPrintable(error.fullText()));
-
-    const QDateTime before = QDateTime::currentDateTimeUtc().addSecs(-60);
-    QSqlQuery query(connection->database());
-    query.prepare(QStringLiteral(
+    const QString forgedInsert = QStringLiteral(
         "INSERT INTO audit_log (occurred_at, db_user, actor, action, action_id, target_type, target_id) "
         "VALUES (:forgedTime, :forgedLogin, 'tester', 'quota.repair', gen_random_uuid(), 'workspace', '1') "
-        "RETURNING occurred_at, db_user"));
+        "RETURNING occurred_at, db_user, txid = pg_current_xact_id()");
+
+    QSqlQuery groupQuery(connection->database());
+    groupQuery.prepare(forgedInsert);
+    groupQuery.bindValue(QStringLiteral(":forgedTime"), QStringLiteral("2001-01-01T00:00:00Z"));
+    groupQuery.bindValue(QStringLiteral(":forgedLogin"), QStringLiteral("someone_else"));
+    QVERIFY(!groupQuery.exec());
+    QCOMPARE(groupQuery.lastError().nativeErrorCode(), QStringLiteral("42501"));
+
+    const QDateTime before = QDateTime::currentDateTimeUtc().addSecs(-60);
+    QSqlQuery query(database.db());
+    query.prepare(forgedInsert);
     query.bindValue(QStringLiteral(":forgedTime"), QStringLiteral("2001-01-01T00:00:00Z"));
     query.bindValue(QStringLiteral(":forgedLogin"), QStringLiteral("someone_else"));
     QVERIFY_SQL(query, exec());
     QVERIFY(query.next());
     QVERIFY2(query.value(0).toDateTime() >= before, qPrintable(query.value(0).toString()));
-    QCOMPARE(query.value(1).toString(), login);
+    QCOMPARE(query.value(1).toString(), QStringLiteral("postgres"));
+    QVERIFY(query.value(2).toBool());
 }
 
 void TestSchema::auditChange_superuserAndOwner_refusedWithBE002_data()
