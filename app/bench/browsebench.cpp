@@ -162,7 +162,7 @@ double baselineFetchToEnd(const QSqlDatabase &db)
     QSqlQueryModel model;
     QElapsedTimer timer;
     timer.start();
-    model.setQuery(QSqlQuery(QStringLiteral("SELECT * FROM users ORDER BY id"), db));
+    model.setQuery(QSqlQuery(QStringLiteral("SELECT * FROM public.users ORDER BY id"), db));
     while (model.canFetchMore())
         model.fetchMore();
     return elapsedMs(timer);
@@ -174,7 +174,8 @@ double baselineOffset(const QSqlDatabase &db, int offset)
     timer.start();
     QSqlQuery query(db);
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT * FROM users ORDER BY id OFFSET CAST(:offset AS bigint) LIMIT 200"));
+    query.prepare(
+        QStringLiteral("SELECT * FROM public.users ORDER BY id OFFSET CAST(:offset AS bigint) LIMIT 200"));
     query.bindValue(QStringLiteral(":offset"), offset);
     query.exec();
     while (query.next()) {
@@ -203,8 +204,9 @@ double baselineSearchWithoutIndex(const QSqlDatabase &db, const QString &text)
     timer.start();
     QSqlQuery query(db);
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT * FROM users WHERE primary_email ILIKE :p OR display_name ILIKE :q "
-                                 "ORDER BY id LIMIT 200"));
+    query.prepare(
+        QStringLiteral("SELECT * FROM public.users WHERE primary_email ILIKE :p OR display_name ILIKE :q "
+                       "ORDER BY id LIMIT 200"));
     query.bindValue(QStringLiteral(":p"), browse::containsPattern(text));
     query.bindValue(QStringLiteral(":q"), browse::containsPattern(text));
     query.exec();
@@ -246,7 +248,7 @@ DbError checkLargeDatabase(const ConnectionSpec &spec)
         return error;
     QSqlQuery query(connection->database());
     if (!query.exec(QStringLiteral(
-            "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM workspaces), "
+            "SELECT (SELECT count(*) FROM public.users), (SELECT count(*) FROM public.workspaces), "
             "(SELECT reltuples::bigint FROM pg_class WHERE oid = 'public.ai_usage'::regclass)")) ||
         !query.next())
         return DbError::make(ErrorKind::Refused,
@@ -300,13 +302,14 @@ DbError runBrowseBench(const ConnectionSpec &spec, const QString &uri, QList<Fig
     for (int i = 0; i < OurRuns; ++i)
         runs.append(ours([&] { return users.firstPage(); }));
     figures->append({QStringLiteral("first page shown, users (1M rows)"), median(runs),
-                     baselineFirstPage(db, QStringLiteral("users")), QStringLiteral("ms"), 50, 10});
+                     baselineFirstPage(db, QStringLiteral("public.users")), QStringLiteral("ms"), 50, 10});
 
     runs.clear();
     for (int i = 0; i < OurRuns; ++i)
         runs.append(ours([&] { return aiUsage.firstPage(); }));
     figures->append({QStringLiteral("first page shown, ai_usage (10M rows)"), median(runs),
-                     baselineFirstPage(db, QStringLiteral("ai_usage")), QStringLiteral("ms"), 500, 10});
+                     baselineFirstPage(db, QStringLiteral("public.ai_usage")), QStringLiteral("ms"), 500,
+                     10});
 
     runs.clear();
     for (int i = 0; i < OurRuns; ++i) {
@@ -349,7 +352,7 @@ DbError runBrowseBench(const ConnectionSpec &spec, const QString &uri, QList<Fig
 
     // A substring from the middle of a real address, so that the search has a few hundred matches.
     QSqlQuery sample(db);
-    sample.exec(QStringLiteral("SELECT substr(primary_email, 2, 8) FROM users WHERE id = 500001"));
+    sample.exec(QStringLiteral("SELECT substr(primary_email, 2, 8) FROM public.users WHERE id = 500001"));
     const QString text = sample.next() ? sample.value(0).toString() : QStringLiteral("example");
     runs.clear();
     QList<double> withoutIndex;
@@ -395,7 +398,7 @@ double memoryProbe(const ConnectionSpec &spec, const QString &which)
             return -1;
         QSqlQueryModel model;
         model.setQuery(
-            QSqlQuery(QStringLiteral("SELECT * FROM ai_usage ORDER BY id"), connection->database()));
+            QSqlQuery(QStringLiteral("SELECT * FROM public.ai_usage ORDER BY id"), connection->database()));
         while (model.canFetchMore())
             model.fetchMore();
         return model.rowCount() > 0 ? peakRssMb() : -1;

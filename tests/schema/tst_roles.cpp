@@ -17,6 +17,7 @@ const QString Admin = QStringLiteral("beacon_admin");
 const QString Allowed;
 const QString Denied = QStringLiteral("42501");
 const QString TeamFull = QStringLiteral("BE001");
+const QString AuditMissing = QStringLiteral("BE003");
 
 // Fixed ids so that the statements in the table below can name their targets. Workspace 1 has a free seat,
 // workspace 2 (free plan) is full.
@@ -54,6 +55,9 @@ private slots:
     void groups_existWithoutLogin();
     void statement_asGroup_serverAllowsOrRefuses_data();
     void statement_asGroup_serverAllowsOrRefuses();
+    void everyTableAGroupWrites_hasDeferredAuditCheck();
+    void change_asGroup_commitsOnlyWithAuditRowOfSameTransaction_data();
+    void change_asGroup_commitsOnlyWithAuditRowOfSameTransaction();
 
 private:
     std::unique_ptr<test::TestDatabase> m_database;
@@ -129,6 +133,11 @@ void TestRoles::statement_asGroup_serverAllowsOrRefuses_data()
         // Members, projects, files, quota: support and admin.
         {"member add", "INSERT INTO memberships (workspace_id, user_id, role) VALUES (1, 3, 'member')",
          Allowed, Denied, Allowed},
+        // Adding a member writes the workspace, the user and the role; when it happened is the server's.
+        {"member add with created_at",
+         "INSERT INTO memberships (workspace_id, user_id, role, created_at) "
+         "VALUES (1, 3, 'member', now() - interval '1 year')",
+         Denied, Denied, Denied},
         {"member add to full team",
          "INSERT INTO memberships (workspace_id, user_id, role) VALUES (2, 3, 'member')", TeamFull, Denied,
          TeamFull},
@@ -161,6 +170,39 @@ void TestRoles::statement_asGroup_serverAllowsOrRefuses_data()
         {"audit update", "UPDATE audit_log SET reason = 'rewritten'", Denied, Denied, Denied},
         {"audit delete", "DELETE FROM audit_log", Denied, Denied, Denied},
         {"audit truncate", "TRUNCATE audit_log", Denied, Denied, Denied},
+        // What the server stamps, and the identity, are not the client's: a planted id ahead of the sequence
+        // would make a later real action fail on the primary key.
+        {"audit plants id",
+         "INSERT INTO audit_log (id, actor, action, action_id, target_type) OVERRIDING SYSTEM VALUE "
+         "VALUES (1000000, 'tester', 'forged', gen_random_uuid(), 'workspace')",
+         Denied, Denied, Denied},
+        {"audit sends occurred_at",
+         "INSERT INTO audit_log (occurred_at, actor, action, action_id, target_type) "
+         "VALUES (now() - interval '1 year', 'tester', 'forged', gen_random_uuid(), 'workspace')",
+         Denied, Denied, Denied},
+        {"audit sends db_user",
+         "INSERT INTO audit_log (db_user, actor, action, action_id, target_type) "
+         "VALUES ('someone_else', 'tester', 'forged', gen_random_uuid(), 'workspace')",
+         Denied, Denied, Denied},
+        {"audit sends txid",
+         "INSERT INTO audit_log (txid, actor, action, action_id, target_type) "
+         "VALUES ('1', 'tester', 'forged', gen_random_uuid(), 'workspace')",
+         Denied, Denied, Denied},
+        {"audit sequence nextval", "SELECT nextval('public.audit_log_id_seq')", Denied, Denied, Denied},
+        // Action phases: the engine's columns only.
+        {"phase append",
+         "INSERT INTO action_phases (action_id, seq, action, phase, carried) "
+         "VALUES (gen_random_uuid(), 0, 'plan.change', 'reserve', '{}')",
+         Allowed, Allowed, Allowed},
+        {"phase sends recorded_at",
+         "INSERT INTO action_phases (action_id, seq, action, phase, recorded_at) "
+         "VALUES (gen_random_uuid(), 0, 'plan.change', 'reserve', now() - interval '1 year')",
+         Denied, Denied, Denied},
+        {"phase sends db_user",
+         "INSERT INTO action_phases (action_id, seq, action, phase, db_user) "
+         "VALUES (gen_random_uuid(), 0, 'plan.change', 'reserve', 'someone_else')",
+         Denied, Denied, Denied},
+        {"phase update", "UPDATE action_phases SET phase = 'x'", Denied, Denied, Denied},
         // What the trigger owns, and what no console action needs.
         {"version write", "UPDATE workspaces SET version = 99 WHERE id = 1", Denied, Denied, Denied},
         {"updated_at write", "UPDATE workspaces SET updated_at = now() WHERE id = 1", Denied, Denied, Denied},
@@ -218,6 +260,94 @@ void TestRoles::statement_asGroup_serverAllowsOrRefuses()
                             .arg(group, statement,
                                  expectedState.isEmpty() ? QStringLiteral("success") : expectedState,
                                  state.isEmpty() ? QStringLiteral("success") : state, serverText)));
+}
+
+// "Anything later added": a table that a group may write but that carries no audit check would be a way
+// around the audit, so a new migration that grants a write must add the trigger too.
+void TestRoles::everyTableAGroupWrites_hasDeferredAuditCheck()
+{
+    QSqlQuery query(m_database->db());
+    QVERIFY_SQL(query,
+                exec(QStringLiteral(
+                    "SELECT c.relname, EXISTS (SELECT FROM pg_trigger AS t WHERE t.tgrelid = c.oid AND "
+                    "t.tgdeferrable "
+                    "AND t.tginitdeferred AND t.tgenabled <> 'D' AND t.tgfoid = "
+                    "'public.audit_require_same_transaction()'::regprocedure) "
+                    "FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+                    "CROSS JOIN unnest(ARRAY['beacon_support', 'beacon_finance', 'beacon_admin']) AS g(name) "
+                    "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') "
+                    "AND c.relname NOT IN ('audit_log', 'action_phases') "
+                    "AND (has_table_privilege(g.name, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') "
+                    "     OR has_any_column_privilege(g.name, c.oid, 'INSERT, UPDATE')) "
+                    "GROUP BY c.oid, c.relname ORDER BY c.relname")));
+    QStringList written;
+    while (query.next()) {
+        written.append(query.value(0).toString());
+        QVERIFY2(query.value(1).toBool(), qPrintable(written.last() + QStringLiteral(" has no audit check")));
+    }
+    QCOMPARE(written, QStringList({QStringLiteral("exports"), QStringLiteral("files"),
+                                   QStringLiteral("memberships"), QStringLiteral("projects"),
+                                   QStringLiteral("users"), QStringLiteral("workspaces")}));
+}
+
+void TestRoles::change_asGroup_commitsOnlyWithAuditRowOfSameTransaction_data()
+{
+    QTest::addColumn<QString>("group");
+    QTest::addColumn<QString>("write");
+    QTest::addColumn<QString>("changed"); // a query, run as the owner, that answers whether the write stuck
+    QTest::newRow("support quota repair")
+        << Support << QStringLiteral("UPDATE workspaces SET storage_used_bytes = 4096 WHERE id = 1")
+        << QStringLiteral("SELECT storage_used_bytes = 4096 FROM workspaces WHERE id = 1");
+    QTest::newRow("support member add")
+        << Support
+        << QStringLiteral("INSERT INTO memberships (workspace_id, user_id, role) VALUES (1, 3, 'owner')")
+        << QStringLiteral("SELECT EXISTS (SELECT FROM memberships WHERE workspace_id = 1 AND user_id = 3)");
+    QTest::newRow("finance read-only on")
+        << Finance << QStringLiteral("UPDATE workspaces SET read_only = true WHERE id = 1")
+        << QStringLiteral("SELECT read_only FROM workspaces WHERE id = 1");
+    QTest::newRow("admin export purge")
+        << Admin << QStringLiteral("UPDATE exports SET status = 'purged', purged_at = now() WHERE id = 1")
+        << QStringLiteral("SELECT status = 'purged' FROM exports WHERE id = 1");
+    QTest::newRow("admin file delete")
+        << Admin << QStringLiteral("DELETE FROM files WHERE id = 1")
+        << QStringLiteral("SELECT NOT EXISTS (SELECT FROM files WHERE id = 1)");
+}
+
+// The matrix above rolls every statement back, so it never reaches the deferred check: these commit.
+void TestRoles::change_asGroup_commitsOnlyWithAuditRowOfSameTransaction()
+{
+    QFETCH(QString, group);
+    QFETCH(QString, write);
+    QFETCH(QString, changed);
+    const QSqlDatabase db = m_connections.value(group)->database();
+    const auto hasChanged = [&](bool *result) {
+        QSqlQuery check(m_database->db());
+        QVERIFY_SQL(check, exec(changed));
+        QVERIFY(check.next());
+        *result = check.value(0).toBool();
+    };
+
+    QSqlQuery query(db);
+    QVERIFY_SQL(query, exec(QStringLiteral("BEGIN")));
+    QVERIFY_SQL(query, exec(write));
+    QVERIFY2(!query.exec(QStringLiteral("COMMIT")), "the change committed without an audit row");
+    QCOMPARE(query.lastError().nativeErrorCode(), AuditMissing);
+    // What a person at the console would read, if ever an action forgot its audit row.
+    const DbError refused = DbError::fromSql(query.lastError(), QStringLiteral("Saving the change"));
+    QCOMPARE(refused.kind, ErrorKind::Refused);
+    QVERIFY2(refused.message.contains(QLatin1String("audit log")), qPrintable(refused.message));
+    bool stuck = true;
+    hasChanged(&stuck);
+    QVERIFY2(!stuck, "the refused change is in the table");
+
+    QVERIFY_SQL(query, exec(QStringLiteral("BEGIN")));
+    QVERIFY_SQL(query, exec(write));
+    QVERIFY_SQL(query,
+                exec(QStringLiteral("INSERT INTO audit_log (actor, action, action_id, target_type) "
+                                    "VALUES ('tester', 'roles.commit', gen_random_uuid(), 'workspace')")));
+    QVERIFY_SQL(query, exec(QStringLiteral("COMMIT")));
+    hasChanged(&stuck);
+    QVERIFY2(stuck, "the audited change is not in the table");
 }
 
 QTEST_GUILESS_MAIN(TestRoles)

@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QSqlQuery>
 #include <QThread>
 
@@ -90,6 +91,9 @@ private slots:
     void index_forListSortOrSearch_exists_data();
     void index_forListSortOrSearch_exists();
     void substringSearch_onEmail_usesFoldedTrigramIndex();
+    void fileInsert_workspaceNotItsProjects_refusedWithForeignKeyViolation();
+    void projectDelete_filesGoWithIt();
+    void projectWorkspaceMigration_existingMismatchedFile_stopsWithCountAndIds();
 };
 
 void TestSchema::contract_tableHasColumns_data()
@@ -199,6 +203,8 @@ void TestSchema::workspaceUpdate_clientSendsVersion_serverIncrementsEveryTime()
     }
 }
 
+// A group may not even send the columns the server stamps (0008); the superuser may, and the server
+// overrides them anyway, with the transaction that wrote the row besides.
 void TestSchema::auditInsert_clientSendsTimeAndLogin_serverStampsItsOwn()
 {
     test::TestDatabase database(QStringLiteral("schema_audit_stamp"));
@@ -208,19 +214,28 @@ void TestSchema::auditInsert_clientSendsTimeAndLogin_serverStampsItsOwn()
     DbError error;
     auto connection = Connection::open(database.spec(login), QStringLiteral("audit-stamp"), &error);
     QVERIFY2(connection, qPrintable(error.fullText()));
-
-    const QDateTime before = QDateTime::currentDateTimeUtc().addSecs(-60);
-    QSqlQuery query(connection->database());
-    query.prepare(QStringLiteral(
+    const QString forgedInsert = QStringLiteral(
         "INSERT INTO audit_log (occurred_at, db_user, actor, action, action_id, target_type, target_id) "
         "VALUES (:forgedTime, :forgedLogin, 'tester', 'quota.repair', gen_random_uuid(), 'workspace', '1') "
-        "RETURNING occurred_at, db_user"));
+        "RETURNING occurred_at, db_user, txid = pg_current_xact_id()");
+
+    QSqlQuery groupQuery(connection->database());
+    groupQuery.prepare(forgedInsert);
+    groupQuery.bindValue(QStringLiteral(":forgedTime"), QStringLiteral("2001-01-01T00:00:00Z"));
+    groupQuery.bindValue(QStringLiteral(":forgedLogin"), QStringLiteral("someone_else"));
+    QVERIFY(!groupQuery.exec());
+    QCOMPARE(groupQuery.lastError().nativeErrorCode(), QStringLiteral("42501"));
+
+    const QDateTime before = QDateTime::currentDateTimeUtc().addSecs(-60);
+    QSqlQuery query(database.db());
+    query.prepare(forgedInsert);
     query.bindValue(QStringLiteral(":forgedTime"), QStringLiteral("2001-01-01T00:00:00Z"));
     query.bindValue(QStringLiteral(":forgedLogin"), QStringLiteral("someone_else"));
     QVERIFY_SQL(query, exec());
     QVERIFY(query.next());
     QVERIFY2(query.value(0).toDateTime() >= before, qPrintable(query.value(0).toString()));
-    QCOMPARE(query.value(1).toString(), login);
+    QCOMPARE(query.value(1).toString(), QStringLiteral("postgres"));
+    QVERIFY(query.value(2).toBool());
 }
 
 void TestSchema::auditChange_superuserAndOwner_refusedWithBE002_data()
@@ -502,6 +517,98 @@ void TestSchema::substringSearch_onEmail_usesFoldedTrigramIndex()
     while (query.next())
         plan += query.value(0).toString() + QLatin1Char('\n');
     QVERIFY2(plan.contains(QStringLiteral("users_primary_email_alnum_trgm_idx")), qPrintable(plan));
+}
+
+namespace {
+
+// Two workspaces with one project each, as the owner.
+bool insertTwoProjects(const QSqlDatabase &db)
+{
+    QSqlQuery query(db);
+    return query.exec(QStringLiteral("INSERT INTO workspaces (id, name, slug) VALUES (1, 'One', 'one'), "
+                                     "(2, 'Two', 'two')")) &&
+           query.exec(QStringLiteral("INSERT INTO projects (id, workspace_id, name) VALUES (1, 1, 'Alpha'), "
+                                     "(2, 2, 'Beta')"));
+}
+
+} // namespace
+
+void TestSchema::fileInsert_workspaceNotItsProjects_refusedWithForeignKeyViolation()
+{
+    test::TestDatabase database(QStringLiteral("schema_file_ws"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(insertTwoProjects(database.db()));
+    // Project 1 is workspace 1's: filing it under workspace 2 would count its bytes against the wrong one.
+    QCOMPARE(sqlStateOf(database.db(), QStringLiteral("INSERT INTO files (project_id, workspace_id, name, "
+                                                      "size_bytes, storage_key) VALUES (1, 2, 'a', 1, 'k')")),
+             QStringLiteral("23503"));
+    QCOMPARE(sqlStateOf(database.db(), QStringLiteral("INSERT INTO files (project_id, workspace_id, name, "
+                                                      "size_bytes, storage_key) VALUES (1, 1, 'a', 1, 'k')")),
+             QString());
+    QCOMPARE(
+        sqlStateOf(database.db(), QStringLiteral("UPDATE files SET workspace_id = 2 WHERE project_id = 1")),
+        QStringLiteral("23503"));
+}
+
+void TestSchema::projectDelete_filesGoWithIt()
+{
+    test::TestDatabase database(QStringLiteral("schema_file_cascade"));
+    QVERIFY_TESTDB(database);
+    QVERIFY(insertTwoProjects(database.db()));
+    QCOMPARE(sqlStateOf(database.db(), QStringLiteral("INSERT INTO files (project_id, workspace_id, name, "
+                                                      "size_bytes, storage_key) VALUES (1, 1, 'a', 1, 'k'), "
+                                                      "(2, 2, 'b', 1, 'l')")),
+             QString());
+    QCOMPARE(sqlStateOf(database.db(), QStringLiteral("DELETE FROM projects WHERE id = 1")), QString());
+    QSqlQuery query(database.db());
+    QVERIFY_SQL(query, exec(QStringLiteral("SELECT string_agg(name, ',' ORDER BY name) FROM files")));
+    QVERIFY(query.next());
+    QCOMPARE(query.value(0).toString(), QStringLiteral("b"));
+}
+
+// An existing database may already hold a file filed under another workspace than its project's: the
+// migration must stop and say so, not pick one of the two columns.
+void TestSchema::projectWorkspaceMigration_existingMismatchedFile_stopsWithCountAndIds()
+{
+    test::TestDatabase database(QStringLiteral("schema_file_migrate"));
+    QVERIFY_TESTDB(database);
+    QSqlDatabase db = database.db();
+    QVERIFY(insertTwoProjects(db));
+    // Back to the schema before the migration, with a file that breaks the new rule.
+    QCOMPARE(sqlStateOf(
+                 db, QStringLiteral("ALTER TABLE files DROP CONSTRAINT files_project_id_workspace_id_fkey")),
+             QString());
+    QCOMPARE(
+        sqlStateOf(db, QStringLiteral("ALTER TABLE projects DROP CONSTRAINT projects_id_workspace_id_key")),
+        QString());
+    QCOMPARE(
+        sqlStateOf(db, QStringLiteral("ALTER TABLE files ADD CONSTRAINT files_project_id_fkey FOREIGN KEY "
+                                      "(project_id) REFERENCES projects (id) ON DELETE CASCADE")),
+        QString());
+    QCOMPARE(
+        sqlStateOf(db, QStringLiteral("INSERT INTO files (id, project_id, workspace_id, name, size_bytes, "
+                                      "storage_key) VALUES (7, 1, 2, 'stray', 1, 'k')")),
+        QString());
+
+    QFile migration(QStringLiteral(":/sql/0009_files_project_workspace.sql"));
+    QVERIFY(migration.open(QIODevice::ReadOnly));
+    const QString script = QString::fromUtf8(migration.readAll());
+    QSqlQuery query(db);
+    QVERIFY(query.exec(QStringLiteral("BEGIN")));
+    QVERIFY2(!query.exec(script), "the migration went through over a mismatched file");
+    QCOMPARE(query.lastError().nativeErrorCode(), QStringLiteral("23503"));
+    QVERIFY2(query.lastError().databaseText().contains(
+                 QStringLiteral("1 of the files belong to a project of another "
+                                "workspace")),
+             qPrintable(query.lastError().databaseText()));
+    QVERIFY(query.exec(QStringLiteral("ROLLBACK")));
+
+    // Once the file is put right, the same script applies.
+    QCOMPARE(sqlStateOf(db, QStringLiteral("UPDATE files SET workspace_id = 1 WHERE id = 7")), QString());
+    QVERIFY_SQL(query, exec(script));
+    QCOMPARE(sqlStateOf(db, QStringLiteral("INSERT INTO files (project_id, workspace_id, name, size_bytes, "
+                                           "storage_key) VALUES (1, 2, 'a', 1, 'k')")),
+             QStringLiteral("23503"));
 }
 
 QTEST_GUILESS_MAIN(TestSchema)

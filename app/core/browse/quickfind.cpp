@@ -16,14 +16,15 @@ DbError quickFind(const QSqlDatabase &db, const QString &text, QList<QuickFindHi
     const qint64 number = wanted.toLongLong(&isNumber);
     QSqlQuery query(db);
     // The id test is skipped (NULL) when the text is not a number, so that no cast can fail on the server.
-    query.prepare(QStringLiteral(
-        "SELECT 'workspace', id, name || ' (' || slug || ')', slug FROM workspaces "
-        " WHERE id = CAST(:id AS bigint) OR slug = :text OR stripe_customer_id = :text2 "
-        "    OR stripe_subscription_id = :text3 "
-        "UNION ALL "
-        "SELECT 'user', id, primary_email || coalesce(' — ' || display_name, ''), primary_email FROM users "
-        " WHERE id = CAST(:id2 AS bigint) OR lower(primary_email) = lower(:text4) "
-        "ORDER BY 1 DESC, 2 LIMIT 50"));
+    query.prepare(
+        QStringLiteral("SELECT 'workspace', id, name || ' (' || slug || ')', slug FROM public.workspaces "
+                       " WHERE id = CAST(:id AS bigint) OR slug = :text OR stripe_customer_id = :text2 "
+                       "    OR stripe_subscription_id = :text3 "
+                       "UNION ALL "
+                       "SELECT 'user', id, primary_email || coalesce(' — ' || display_name, ''), "
+                       "primary_email FROM public.users "
+                       " WHERE id = CAST(:id2 AS bigint) OR lower(primary_email) = lower(:text4) "
+                       "ORDER BY 1 DESC, 2 LIMIT 50"));
     const QVariant id = isNumber ? QVariant(number) : QVariant();
     query.bindValue(QStringLiteral(":id"), id);
     query.bindValue(QStringLiteral(":id2"), id);

@@ -347,7 +347,7 @@ int runCheck(const QCommandLineParser &parser, Reporter &reporter)
         return reporter.finish(error);
     if (workspace) {
         QSqlQuery query(connection->database());
-        query.prepare(QStringLiteral("SELECT 1 FROM workspaces WHERE id = :id"));
+        query.prepare(QStringLiteral("SELECT 1 FROM public.workspaces WHERE id = :id"));
         query.bindValue(QStringLiteral(":id"), *workspace);
         if (!query.exec())
             return reporter.finish(DbError::fromSql(query.lastError(), tr("Looking up the workspace")));

@@ -119,6 +119,11 @@ DbError DbError::fromSql(const QSqlError &sqlError, const QString &whatWeWereDoi
         error.kind = ErrorKind::Refused;
         error.message = prefix + tr("the workspace's team is full for its plan. Remove a member or move the "
                                     "workspace to a bigger plan first.");
+    } else if (state == QLatin1String("BE003")) {
+        error.kind = ErrorKind::Refused;
+        error.message = prefix + tr("the database saved nothing, because the change was not recorded in the "
+                                    "audit log in the same transaction. Make the change through Beacon Admin "
+                                    "or beaconctl, which record it.");
     } else if (state.startsWith(QLatin1String("23")) || state.startsWith(QLatin1String("22"))) {
         error.kind = ErrorKind::Refused;
         error.message = prefix + tr("the database refused the change because it breaks one of its rules. The "

@@ -114,7 +114,7 @@ DbError DemoEnvironment::start(const Progress &progress)
     if ((error = Migrator::migrate(connection->database())))
         return error;
     QSqlQuery query(connection->database());
-    if (!query.exec(QStringLiteral("SELECT EXISTS (SELECT 1 FROM workspaces)")) || !query.next())
+    if (!query.exec(QStringLiteral("SELECT EXISTS (SELECT 1 FROM public.workspaces)")) || !query.next())
         return DbError::fromSql(query.lastError(), tr("Looking at the demo data"));
     if (!query.value(0).toBool()) {
         say(tr("Filling the demo database with sample data (first run only)…"));

@@ -51,7 +51,7 @@ int Migrator::currentVersion(const QSqlDatabase &db, DbError *error)
     }
     if (!query.value(0).toBool())
         return 0;
-    if (!query.exec(QStringLiteral("SELECT coalesce(max(version), 0) FROM schema_migrations")) ||
+    if (!query.exec(QStringLiteral("SELECT coalesce(max(version), 0) FROM public.schema_migrations")) ||
         !query.next()) {
         if (error)
             *error = DbError::fromSql(query.lastError(), tr("Reading the schema version"));
@@ -81,7 +81,7 @@ DbError Migrator::migrate(const QSqlDatabase &db, QStringList *applied)
         query.bindValue(QStringLiteral(":key"), MigrationLockKey);
         // "already exists, skipping" is a NOTICE that libpq would print on stderr at every start.
         if (!query.exec() || !query.exec(QStringLiteral("SET LOCAL client_min_messages = warning")) ||
-            !query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
+            !query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS public.schema_migrations ("
                                        " version integer PRIMARY KEY,"
                                        " name text NOT NULL,"
                                        " applied_at timestamptz NOT NULL DEFAULT now())")))
@@ -118,7 +118,7 @@ DbError Migrator::migrate(const QSqlDatabase &db, QStringList *applied)
                 query.lastError(),
                 tr("Applying migration %1 (%2)").arg(migration.version).arg(migration.name));
         query.prepare(
-            QStringLiteral("INSERT INTO schema_migrations (version, name) VALUES (:version, :name)"));
+            QStringLiteral("INSERT INTO public.schema_migrations (version, name) VALUES (:version, :name)"));
         query.bindValue(QStringLiteral(":version"), migration.version);
         query.bindValue(QStringLiteral(":name"), migration.name);
         if (!query.exec())
