@@ -334,6 +334,16 @@ void ActionDialog::apply()
             m_prorationDate = qint64(date.toDouble());
     }
     applied.prorationDate = m_prorationDate;
+    // One id stands for one request. After an outcome that was not applied (unavailable above all, where the
+    // first request may have gone through), Apply with the same fields repeats it under the same id, which
+    // is safe; Apply with other fields is another request and takes a new id, so that it is neither
+    // mistaken for the first nor refused as a reuse of its id.
+    const QString fingerprint = actions::requestFingerprint(applied);
+    if (!m_appliedFingerprint.isEmpty() && fingerprint != m_appliedFingerprint) {
+        m_actionId = QUuid::createUuid();
+        applied.actionId = m_actionId;
+    }
+    m_appliedFingerprint = fingerprint;
     m_runner->run(applied);
     updateButtons();
 }

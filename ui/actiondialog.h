@@ -29,7 +29,8 @@ class ActionOutcomeView;
 // - exports-purge: the number of exports it would purge, as the preview counted them.
 // Apply passes the workspace version read with the preview as the expected one, so a change made by someone
 // else in between stops it with a conflict. The outcome is shown inline. The dialog keeps one action id for
-// its whole life: pressing Apply again after a lost connection is safe, and reports what happened.
+// one request: pressing Apply again after a lost connection is safe, and reports what happened; Apply after
+// the fields were changed is another request and takes a new id (actionId() changes).
 class ActionDialog : public QDialog {
     Q_OBJECT
 public:
@@ -94,6 +95,8 @@ private:
     quint64 m_previewRevision = 0;
     std::optional<qint64> m_seenVersion;
     std::optional<qint64> m_prorationDate;
+    // requestFingerprint() of the last request applied under m_actionId; empty before the first Apply.
+    QString m_appliedFingerprint;
     std::optional<models::ActionPreview> m_preview;
     std::optional<actions::ActionResult> m_outcome;
 

@@ -1,11 +1,15 @@
 // The engine's promise about action ids (app/core/actions/actionengine.h), against the real server: an
 // action id is applied once, a retry with it reports the first outcome even after later changes, the id
-// reused for another action or other parameters is a usage error with nothing written, a refusal or a dry
-// run does not claim it, and the same request goes through once the data allows it.
+// reused for another action, target or parameters is a conflict (exit 5) with nothing written and words that
+// say what it was used for, the request's fingerprint is what is compared, a refusal or a dry run does not
+// claim it, and the same request goes through once the data allows it.
 #include "actionfixture.h"
 #include "actionrequests.h"
 
 #include "actions/actionengine.h"
+
+#include <QCryptographicHash>
+#include <QJsonDocument>
 
 using namespace beacon;
 using namespace beacon::test;
@@ -21,9 +25,11 @@ private slots:
 
     void sameActionIdTwice_appliedOnceAndFirstOutcomeReported();
     void sameActionIdAfterLaterChange_notAppliedAgain();
-    void sameActionIdForOtherAction_usageErrorNothingWritten();
-    void sameActionIdOtherParameters_usageErrorNothingWritten_data();
-    void sameActionIdOtherParameters_usageErrorNothingWritten();
+    void sameActionIdForOtherAction_conflictNothingWritten();
+    void sameActionIdOtherParameters_conflictNothingWritten_data();
+    void sameActionIdOtherParameters_conflictNothingWritten();
+    void auditRow_recordsFingerprintOfActionAndParameters();
+    void recordedFingerprintDiffers_conflictEvenWithSameParameters();
     void sameActionIdAfterRefusal_appliedOnceDataAllows();
     void dryRunThenSameActionId_appliedForReal();
 
@@ -87,20 +93,25 @@ void TestActionIds::sameActionIdAfterLaterChange_notAppliedAgain()
     QCOMPARE(retry.after, first.after);
 }
 
-void TestActionIds::sameActionIdForOtherAction_usageErrorNothingWritten()
+void TestActionIds::sameActionIdForOtherAction_conflictNothingWritten()
 {
     auto &fixture = *m_fixture;
     const ActionRequest request = memberAdd(Roomy, Fay);
     QVERIFY_APPLIED(actions::runAction(fixture.db(), request));
     ActionRequest other = memberRole(Roomy, Cy, QStringLiteral("admin"));
     other.actionId = request.actionId;
-    const QString problems = test::runExpectingFailure(fixture, other, ErrorKind::Usage,
-                                                       QStringLiteral("was already used for member-add"));
+    const QString problems =
+        test::runExpectingFailure(fixture, other, ErrorKind::Conflict,
+                                  QStringLiteral("was already used for a different request (member-add"));
     QVERIFY2(problems.isEmpty(), qPrintable(problems));
     QCOMPARE(fixture.role(Roomy, Cy), QStringLiteral("member"));
+    const ActionResult result = actions::runAction(fixture.db(), other);
+    QCOMPARE(result.exitCode(), 5);
+    QCOMPARE(result.outcome(), QStringLiteral("conflict"));
+    QVERIFY2(result.error.message.contains(QLatin1String("new action id")), qPrintable(result.error.message));
 }
 
-void TestActionIds::sameActionIdOtherParameters_usageErrorNothingWritten_data()
+void TestActionIds::sameActionIdOtherParameters_conflictNothingWritten_data()
 {
     QTest::addColumn<ActionRequest>("first");
     QTest::addColumn<ActionRequest>("other");
@@ -118,7 +129,7 @@ void TestActionIds::sameActionIdOtherParameters_usageErrorNothingWritten_data()
     pair("exports-purge, another limit", exportsPurge(30, 1000), exportsPurge(30, 2));
 }
 
-void TestActionIds::sameActionIdOtherParameters_usageErrorNothingWritten()
+void TestActionIds::sameActionIdOtherParameters_conflictNothingWritten()
 {
     // As Stripe does with an idempotency key: the same id is a retry of the same request, never another one.
     QFETCH(ActionRequest, first);
@@ -126,7 +137,9 @@ void TestActionIds::sameActionIdOtherParameters_usageErrorNothingWritten()
     auto &fixture = *m_fixture;
     QVERIFY_APPLIED(actions::runAction(fixture.db(), first));
     const QString problems =
-        test::runExpectingFailure(fixture, other, ErrorKind::Usage, QStringLiteral("with other parameters"));
+        test::runExpectingFailure(fixture, other, ErrorKind::Conflict,
+                                  QStringLiteral("was already used for a different request (%1 with")
+                                      .arg(actions::actionName(first.kind)));
     QVERIFY2(problems.isEmpty(), qPrintable(problems));
     // The same request again is still a retry, reported as already applied.
     ActionRequest retry = first;
@@ -134,6 +147,42 @@ void TestActionIds::sameActionIdOtherParameters_usageErrorNothingWritten()
     const ActionResult again = actions::runAction(fixture.db(), retry);
     QVERIFY_APPLIED(again);
     QVERIFY(again.alreadyApplied);
+}
+
+void TestActionIds::auditRow_recordsFingerprintOfActionAndParameters()
+{
+    auto &fixture = *m_fixture;
+    const ActionRequest request = memberRole(Roomy, Cy, QStringLiteral("admin"));
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), request));
+    const QJsonObject client = fixture.lastAudit().value(QStringLiteral("client")).toObject();
+    // Computed here from its definition, not by the function under test: SHA-256 of the canonical JSON.
+    const QByteArray canonical =
+        QJsonDocument(QJsonObject{{QStringLiteral("action"), QStringLiteral("member-role")},
+                                  {QStringLiteral("parameters"),
+                                   QJsonObject{{QStringLiteral("workspace"), QString::number(Roomy)},
+                                               {QStringLiteral("user"), QString::number(Cy)},
+                                               {QStringLiteral("role"), QStringLiteral("admin")}}}})
+            .toJson(QJsonDocument::Compact);
+    QCOMPARE(client.value(QStringLiteral("request_fingerprint")).toString(),
+             QString::fromLatin1(QCryptographicHash::hash(canonical, QCryptographicHash::Sha256).toHex()));
+}
+
+void TestActionIds::recordedFingerprintDiffers_conflictEvenWithSameParameters()
+{
+    // The fingerprint decides, not the readable copy of the parameters beside it: a row whose fingerprint
+    // belongs to another request is another request.
+    auto &fixture = *m_fixture;
+    const ActionRequest request = quotaRepair(Drifted);
+    QVERIFY(fixture.exec(
+        QStringLiteral(
+            "INSERT INTO audit_log (actor, action, action_id, target_type, target_id, reason, client) "
+            "VALUES ('someone', 'quota-repair', CAST(:id AS uuid), 'workspace', '4', 'earlier', "
+            "jsonb_build_object('request', jsonb_build_object('workspace', '4'), "
+            "'request_fingerprint', repeat('0', 64)))"),
+        {{QStringLiteral("id"), request.actionId.toString(QUuid::WithoutBraces)}}));
+    const QString problems = test::runExpectingFailure(
+        fixture, request, ErrorKind::Conflict, QStringLiteral("already used for a different request"));
+    QVERIFY2(problems.isEmpty(), qPrintable(problems));
 }
 
 void TestActionIds::sameActionIdAfterRefusal_appliedOnceDataAllows()

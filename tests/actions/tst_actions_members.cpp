@@ -5,6 +5,8 @@
 #include "actions/actionengine.h"
 
 #include <QJsonArray>
+#include <QSqlError>
+#include <QSqlQuery>
 
 using namespace beacon;
 using namespace beacon::test::seeded;
@@ -25,6 +27,7 @@ private slots:
     void memberRole_promote_roleChangedAndAudited();
     void memberRole_demoteOwnerWithAnotherOwner_changed();
     void userMerge_duplicate_membershipsMovedStrongerRoleKeptAndDisabled();
+    void userMerge_keptUsersOwnWorkspaceLocked_waitsForItBeforeAnyMembership();
     void refusal_nothingWritten_data();
     void refusal_nothingWritten();
 
@@ -322,6 +325,32 @@ void TestMemberActions::refusal_nothingWritten()
     QFETCH(QString, words);
     const QString problems = test::runExpectingFailure(*m_fixture, request, kind, words);
     QVERIFY2(problems.isEmpty(), qPrintable(problems));
+}
+
+void TestMemberActions::userMerge_keptUsersOwnWorkspaceLocked_waitsForItBeforeAnyMembership()
+{
+    // The global lock order: workspaces first. Crowded (2) is the kept user's and not the duplicate's, and
+    // the merge locks (and may change) the kept user's membership there, so it must take Crowded's row
+    // before that membership. A backend that holds Crowded and then goes for its memberships, in the same
+    // order, would otherwise meet the merge holding them the other way round.
+    auto &fixture = *m_fixture;
+    auto holder = fixture.otherSession(QStringLiteral("workspace-holder"));
+    QVERIFY(holder);
+    QSqlQuery hold(holder->database());
+    QVERIFY(holder->database().transaction());
+    QVERIFY_SQL(hold, exec(QStringLiteral("SELECT id FROM public.workspaces WHERE id = 2 FOR UPDATE")));
+    const QString before = fixture.snapshot();
+    ActionRequest request = userMerge(Ada, AdaDuplicate);
+    request.lockTimeoutMs = 300;
+    const ActionResult waited = actions::runAction(fixture.db(), request);
+    QCOMPARE(waited.error.kind, ErrorKind::Busy);
+    QCOMPARE(fixture.snapshot(), before);
+    // The holder goes on in the global order (the workspace's memberships next) without waiting on the merge.
+    QVERIFY_SQL(hold, exec(QStringLiteral("SELECT user_id FROM public.memberships WHERE workspace_id = 2 "
+                                          "ORDER BY user_id FOR UPDATE NOWAIT")));
+    QVERIFY(holder->database().rollback());
+    QVERIFY_APPLIED(actions::runAction(fixture.db(), request));
+    QCOMPARE(fixture.role(Crowded, Ada), QStringLiteral("owner"));
 }
 
 QTEST_GUILESS_MAIN(TestMemberActions)

@@ -8,6 +8,7 @@
 #include "actions/phasedaction.h"
 #include "db/database.h"
 
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -98,6 +99,8 @@ private slots:
     void sameIdWhileRunning_busyAndTheCallNotRepeated();
     void dryRun_checksOnlyNothingCalledOrRecorded();
     void phaseRecords_appendOnly();
+    void phaseRecordsByLoginOutsideBeaconGroups_notTrustedNothingRun();
+    void everyPhaseRecordedButNoAuditRow_errorNothingRun();
 
 private:
     qint64 phaseCount(const ActionRequest &request)
@@ -120,6 +123,36 @@ private:
             ->value(QStringLiteral("SELECT plan FROM workspaces WHERE id = CAST(:w AS bigint)"),
                     {{QStringLiteral("w"), workspace}})
             .toString();
+    }
+
+    // Records phases `names` (seq 0, 1, …) of the request's action id as `login` would, on its own session.
+    bool recordPhasesAs(const QString &login, const ActionRequest &request, const QStringList &names,
+                        const QJsonObject &carried)
+    {
+        DbError error;
+        auto session =
+            Connection::open(m_fixture->database().spec(login), QStringLiteral("phase-writer"), &error);
+        if (!session) {
+            qWarning().noquote() << error.fullText();
+            return false;
+        }
+        for (int seq = 0; seq < names.size(); ++seq) {
+            QSqlQuery insert(session->database());
+            insert.prepare(QStringLiteral(
+                "INSERT INTO public.action_phases (action_id, seq, action, phase, carried) VALUES (CAST(:id "
+                "AS "
+                "uuid), CAST(:seq AS integer), 'plan-change', :phase, CAST(:carried AS jsonb))"));
+            insert.bindValue(QStringLiteral(":id"), request.actionId.toString(QUuid::WithoutBraces));
+            insert.bindValue(QStringLiteral(":seq"), seq);
+            insert.bindValue(QStringLiteral(":phase"), names.at(seq));
+            insert.bindValue(QStringLiteral(":carried"),
+                             QString::fromUtf8(QJsonDocument(carried).toJson(QJsonDocument::Compact)));
+            if (!insert.exec()) {
+                qWarning().noquote() << insert.lastError().text();
+                return false;
+            }
+        }
+        return true;
     }
 
     std::unique_ptr<test::ActionFixture> m_fixture;
@@ -290,6 +323,62 @@ void TestPhasedActions::phaseRecords_appendOnly()
         QCOMPARE(query.lastError().nativeErrorCode(), QStringLiteral("BE002"));
     }
     QCOMPARE(phaseCount(request), 3);
+}
+
+void TestPhasedActions::phaseRecordsByLoginOutsideBeaconGroups_notTrustedNothingRun()
+{
+    // A login outside the Beacon groups that can insert into action_phases (a backend login granted it by
+    // mistake; the owner) records "check" and "stripe" as done, so that a run would skip to "apply" without
+    // its checks or its Stripe call.
+    auto &fixture = *m_fixture;
+    const QString forger = fixture.database().createLogin(QStringLiteral("beacon_support"));
+    QVERIFY(!forger.isEmpty());
+    // Identifiers from the test's own database name (createLogin()).
+    QVERIFY(fixture.exec(QStringLiteral("REVOKE beacon_support FROM %1").arg(forger)));
+    QVERIFY(fixture.exec(QStringLiteral("GRANT USAGE ON SCHEMA public TO %1").arg(forger)));
+    QVERIFY(fixture.exec(QStringLiteral("GRANT INSERT ON public.action_phases TO %1").arg(forger)));
+    const ActionRequest request = test::planChange(Roomy, QStringLiteral("business"));
+    const QJsonObject carried{{QStringLiteral("version"), fixture.version(Roomy)},
+                              {QStringLiteral("plan_before"), QStringLiteral("team")},
+                              {QStringLiteral("subscription_status"), QStringLiteral("active")}};
+    QVERIFY(recordPhasesAs(forger, request, {QStringLiteral("check"), QStringLiteral("stripe")}, carried));
+    QCOMPARE(phaseCount(request), 2);
+
+    PhasedPlanChange action;
+    const ActionResult result = actions::runPhasedAction(fixture.db(), request, action.phases());
+    QVERIFY(fixture.exec(QStringLiteral("REVOKE INSERT ON public.action_phases FROM %1").arg(forger)));
+    QVERIFY(fixture.exec(QStringLiteral("REVOKE USAGE ON SCHEMA public FROM %1").arg(forger)));
+    QVERIFY2(!result.ok(), qPrintable(test::describe(result)));
+    QCOMPARE(result.error.kind, ErrorKind::Conflict);
+    QVERIFY2(result.error.message.contains(forger) &&
+                 result.error.message.contains(QLatin1String("not in a "
+                                                             "Beacon group")),
+             qPrintable(result.error.message));
+    QCOMPARE(action.applies, 0);
+    QCOMPARE(action.calls, 0);
+    QCOMPARE(plan(Roomy), QStringLiteral("team"));
+    QCOMPARE(auditCountFor(request), 0);
+}
+
+void TestPhasedActions::everyPhaseRecordedButNoAuditRow_errorNothingRun()
+{
+    // A Beacon login's records say the action finished, and the audit log has no row for it.
+    auto &fixture = *m_fixture;
+    const QString admin = fixture.database().createLogin(QStringLiteral("beacon_admin"));
+    QVERIFY(!admin.isEmpty());
+    const ActionRequest request = test::planChange(Roomy, QStringLiteral("business"));
+    QVERIFY(recordPhasesAs(admin, request,
+                           {QStringLiteral("check"), QStringLiteral("stripe"), QStringLiteral("apply")},
+                           QJsonObject{{QStringLiteral("version"), fixture.version(Roomy)}}));
+    PhasedPlanChange action;
+    const ActionResult result = actions::runPhasedAction(fixture.db(), request, action.phases());
+    QVERIFY2(!result.ok(), qPrintable(test::describe(result)));
+    QCOMPARE(result.error.kind, ErrorKind::Internal);
+    QVERIFY2(result.error.message.contains(QLatin1String("audit record is missing")) &&
+                 result.error.message.contains(request.actionId.toString(QUuid::WithoutBraces)),
+             qPrintable(result.error.message));
+    QCOMPARE(action.checks + action.calls + action.applies, 0);
+    QCOMPARE(plan(Roomy), QStringLiteral("team"));
 }
 
 QTEST_GUILESS_MAIN(TestPhasedActions)

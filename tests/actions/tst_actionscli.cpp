@@ -530,7 +530,9 @@ void TestActionsCli::withoutJson_messageOnStdoutRefusalOnStderr()
     run = test::runBeaconctl(common + planChangeArguments(QStringLiteral("1"), QStringLiteral("free")));
     QCOMPARE(run.exitCode, 3);
     QVERIFY2(run.out.isEmpty(), qPrintable(run.out));
-    QVERIFY2(run.err.startsWith(QLatin1String("beaconctl: ")), qPrintable(run.err));
+    // After the line with the action id, which comes before the action starts.
+    QVERIFY2(run.err.section(QLatin1Char('\n'), 1).startsWith(QLatin1String("beaconctl: ")),
+             qPrintable(run.err));
     QVERIFY2(run.err.contains(QLatin1String("the free plan allows 3")), qPrintable(run.err));
 }
 

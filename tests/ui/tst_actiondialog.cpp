@@ -49,6 +49,8 @@ private slots:
     void roleGating_supportLogin_planChangeOffWithRolesNamed_memberAddOn();
     void workspaceLockedElsewhere_guiThreadRuns_outcomeBusy_closeStillReports();
     void connectionLost_applyAgain_sameActionIdAppliedOnce();
+    void connectionLost_fieldsChanged_applyTakesNewActionId();
+    void reasonWithNul_refusedInWordsNothingWritten();
     void applied_longTableScrolledDown_keepsItsPlace();
 
 private:
@@ -60,6 +62,7 @@ private:
     ui::ActionDialog *open(QAction *action);
     static bool waitForPreview(ui::ActionDialog *dialog);
     qint64 scalar(const QString &sql);
+    qint64 auditRows(const QUuid &actionId);
 
     QTemporaryDir m_folder;
     std::unique_ptr<test::TestDatabase> m_database;
@@ -160,6 +163,18 @@ bool TestActionDialog::waitForPreview(ui::ActionDialog *dialog)
 {
     return QTest::qWaitFor([dialog] { return dialog->hasCurrentPreview() && !dialog->isPreviewing(); },
                            15000);
+}
+
+qint64 TestActionDialog::auditRows(const QUuid &actionId)
+{
+    QSqlQuery query(m_database->db());
+    query.prepare(QStringLiteral("SELECT count(*) FROM audit_log WHERE action_id = CAST(:id AS uuid)"));
+    query.bindValue(QStringLiteral(":id"), actionId.toString(QUuid::WithoutBraces));
+    if (!query.exec() || !query.next()) {
+        qWarning() << query.lastError().text();
+        return -1;
+    }
+    return query.value(0).toLongLong();
 }
 
 qint64 TestActionDialog::scalar(const QString &sql)
@@ -571,6 +586,83 @@ void TestActionDialog::connectionLost_applyAgain_sameActionIdAppliedOnce()
     QVERIFY(audit.next());
     QCOMPARE(audit.value(0).toLongLong(), 1);
     QCOMPARE(scalar(QStringLiteral("SELECT storage_used_bytes FROM workspaces WHERE id = 103")), 0);
+}
+
+void TestActionDialog::connectionLost_fieldsChanged_applyTakesNewActionId()
+{
+    // After "unavailable" the first request may or may not have gone through. The same id with other fields
+    // would be another request under its id: the dialog takes a new id for it.
+    ConnectionSpec spec = m_database->spec();
+    spec.applicationName = QStringLiteral("beacon-action-test-2");
+    actions::ActionRequest prefill;
+    prefill.workspaceId = 101;
+    prefill.actor = QStringLiteral("tester");
+    ConnectionBudget connections(spec);
+    ui::ActionDialog dialog(ActionKind::QuotaRepair, prefill, &connections);
+    dialog.show();
+    QTest::keyClicks(dialog.findChild<QLineEdit *>(QStringLiteral("reasonEdit")), QStringLiteral("T-501"));
+    QVERIFY(waitForPreview(&dialog));
+    QVERIFY(dialog.lastPreview()->result.ok());
+    QSqlQuery kill(m_database->db());
+    QVERIFY_SQL(kill, exec(QStringLiteral(
+                          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                          "application_name = 'beacon-action-test-2' AND datname = current_database()")));
+    QVERIFY(kill.next() && kill.value(0).toBool());
+    QTRY_COMPARE_WITH_TIMEOUT(
+        scalar(QStringLiteral(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'beacon-action-test-2'")),
+        0, 5000);
+    auto *apply = dialog.findChild<QPushButton *>(QStringLiteral("applyButton"));
+    QTest::mouseClick(apply, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.lastOutcome().has_value(), 15000);
+    QCOMPARE(dialog.lastOutcome()->outcome(), QStringLiteral("unavailable"));
+    const QUuid first = dialog.actionId();
+
+    auto *workspace = dialog.findChild<QLineEdit *>(QStringLiteral("workspaceEdit"));
+    QVERIFY(workspace);
+    workspace->selectAll();
+    QTest::keyClicks(workspace, QStringLiteral("104"));
+    QVERIFY(waitForPreview(&dialog));
+    QTRY_VERIFY_WITH_TIMEOUT(apply->isEnabled(), 15000);
+    QTest::mouseClick(apply, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.lastOutcome().has_value() && !dialog.isApplying(), 15000);
+    QCOMPARE(dialog.lastOutcome()->outcome(), QStringLiteral("applied"));
+    const QUuid second = dialog.lastOutcome()->actionId;
+    QVERIFY(second != first);
+    QCOMPARE(dialog.actionId(), second);
+    QSqlQuery audit(m_database->db());
+    QVERIFY_SQL(audit, prepare(QStringLiteral(
+                           "SELECT target_id FROM audit_log WHERE action_id = CAST(:id AS uuid)")));
+    audit.bindValue(QStringLiteral(":id"), second.toString(QUuid::WithoutBraces));
+    QVERIFY_SQL(audit, exec());
+    QVERIFY(audit.next());
+    QCOMPARE(audit.value(0).toString(), QStringLiteral("104"));
+    QCOMPARE(auditRows(first), 0);
+}
+
+void TestActionDialog::reasonWithNul_refusedInWordsNothingWritten()
+{
+    actions::ActionRequest prefill;
+    prefill.workspaceId = 101;
+    prefill.actor = QStringLiteral("tester");
+    ConnectionBudget connections(m_database->spec());
+    ui::ActionDialog dialog(ActionKind::QuotaRepair, prefill, &connections);
+    dialog.show();
+    QVERIFY(waitForPreview(&dialog));
+    QVERIFY(dialog.lastPreview()->result.ok());
+    // Pasted text can carry a NUL; libpq would cut the reason there.
+    dialog.findChild<QLineEdit *>(QStringLiteral("reasonEdit"))
+        ->setText(QStringLiteral("T-502") + QChar(u'\0') + QStringLiteral(" and the rest"));
+    auto *apply = dialog.findChild<QPushButton *>(QStringLiteral("applyButton"));
+    QTRY_VERIFY_WITH_TIMEOUT(apply->isEnabled(), 15000);
+    QTest::mouseClick(apply, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.lastOutcome().has_value() && !dialog.isApplying(), 15000);
+    QCOMPARE(dialog.lastOutcome()->outcome(), QStringLiteral("refused"));
+    QCOMPARE(dialog.lastOutcome()->exitCode(), 2);
+    QVERIFY2(
+        dialog.findChild<QLabel *>(QStringLiteral("outcomeLabel"))->text().contains(QLatin1String("NUL")),
+        qPrintable(dialog.findChild<QLabel *>(QStringLiteral("outcomeLabel"))->text()));
+    QCOMPARE(auditRows(dialog.actionId()), 0);
 }
 
 void TestActionDialog::applied_longTableScrolledDown_keepsItsPlace()

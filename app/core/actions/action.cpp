@@ -3,6 +3,8 @@
 #include "actions/action.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QJsonDocument>
 #include <QRegularExpression>
 
 namespace beacon::actions {
@@ -261,6 +263,17 @@ QJsonObject requestParameters(const ActionRequest &request)
     return parameters;
 }
 
+QString requestFingerprint(const ActionRequest &request)
+{
+    // QJsonObject keeps its keys sorted, so the compact text is the same for the same request.
+    const QJsonObject canonical{{QStringLiteral("action"), actionName(request.kind)},
+                                {QStringLiteral("parameters"), requestParameters(request)}};
+    return QString::fromLatin1(
+        QCryptographicHash::hash(QJsonDocument(canonical).toJson(QJsonDocument::Compact),
+                                 QCryptographicHash::Sha256)
+            .toHex());
+}
+
 QString ActionResult::outcome() const
 {
     if (!error)
@@ -272,6 +285,33 @@ QString ActionResult::outcome() const
 
 DbError validate(const ActionRequest &request)
 {
+    // A NUL would be cut off on the way to the server (libpq sends C strings): what was stored would not be
+    // what was typed.
+    const QList<std::pair<const char *, const QString *>> texts = {
+        {"the actor", &request.actor},
+        {"the reason", &request.reason},
+        {"the client", &request.client},
+        {"the user's e-mail", &request.userEmail},
+        {"the plan", &request.plan},
+        {"the role", &request.role},
+        {"the proration", &request.proration},
+        {"the Stripe customer id", &request.stripeCustomerId},
+        {"the Stripe subscription id", &request.stripeSubscriptionId}};
+    for (const auto &[what, text] : texts) {
+        if (text->contains(QChar(u'\0')))
+            return usage(tr("The text given for %1 contains a NUL character, which cannot be stored; remove "
+                            "it and try again.")
+                             .arg(QCoreApplication::translate("beacon::actions", what)));
+    }
+    if (request.actor.size() > MaxActorLength)
+        return usage(tr("The actor is %1 characters long; at most %2 are accepted.")
+                         .arg(request.actor.size())
+                         .arg(MaxActorLength));
+    if (request.reason.size() > MaxReasonLength)
+        return usage(tr("The reason is %1 characters long; at most %2 are accepted. Give a ticket reference "
+                        "or a short sentence, and keep longer notes in the ticket.")
+                         .arg(request.reason.size())
+                         .arg(MaxReasonLength));
     if (request.reason.trimmed().isEmpty())
         return usage(
             tr("Give a reason (for example a ticket reference); every change is recorded with one."));

@@ -111,11 +111,20 @@ QString stripeProrationBehavior(const QString &proration);
 
 // What the request asks the action to do, for the audit row: the target and the options, without the person,
 // the reason, the timeouts or what was read from Stripe. An action id used again must come with the same
-// parameters (as Stripe's idempotency keys must); otherwise the engine refuses it.
+// parameters (as Stripe's idempotency keys must); otherwise the engine refuses it as a conflict.
 QJsonObject requestParameters(const ActionRequest &request);
+// The SHA-256 (hex) of the action's name and requestParameters() in one canonical JSON text (keys sorted,
+// compact): recorded with the audit row and with each phase, and compared when an action id comes again.
+QString requestFingerprint(const ActionRequest &request);
 
-// Malformed input (no reason, a missing option, an unknown role): refused before any database work, as
-// ErrorKind::Usage. Empty when the request is well formed.
+// The longest actor and reason accepted, in characters (UTF-16 code units, as QString counts them): checked
+// before anything is sent, so that a reason pasted by mistake (a whole log) is refused, not stored.
+inline constexpr int MaxActorLength = 200;
+inline constexpr int MaxReasonLength = 2000;
+
+// Malformed input (no reason, a missing option, an unknown role, a text with a NUL character, an actor or a
+// reason longer than the limits above): refused before any database work, as ErrorKind::Usage. Empty when
+// the request is well formed.
 DbError validate(const ActionRequest &request);
 
 // What happened. `error` carries refused, busy, conflict, denied, unavailable or an internal error; without

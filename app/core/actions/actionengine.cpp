@@ -47,26 +47,27 @@ PipelinedStatement appliedLookup(const ActionRequest &request, StatementRows **r
             rows};
 }
 
-// The earlier outcome of this action id from appliedLookup()'s rows, if it was applied.
+// The earlier outcome of this action id from appliedLookup()'s rows, if it was applied. The id used for a
+// different request (another action, target or parameters) is a conflict: the person meant something else,
+// and the earlier change must be neither reported as theirs nor repeated.
 DbError readApplied(StatementRows *query, const ActionRequest &request, ActionResult *result, bool *found)
 {
     *found = query->next();
     if (!*found)
         return {};
-    if (query->value(0).toString() != actionName(request.kind))
-        return DbError::make(
-            ErrorKind::Usage,
-            tr("The action id %1 was already used for %2; give each action its own id.")
-                .arg(request.actionId.toString(QUuid::WithoutBraces), query->value(0).toString()));
-    // Rows written before the parameters were recorded have none, and are taken as the same request.
-    const QJsonValue earlier = parseJson(query->value(4));
-    if (earlier.isObject() && earlier.toObject() != requestParameters(request))
-        return DbError::make(ErrorKind::Usage,
-                             tr("The action id %1 was already used for %2 with other parameters (%3); give "
-                                "each action its own "
-                                "id, and use the same id only to retry the same request.")
-                                 .arg(request.actionId.toString(QUuid::WithoutBraces),
-                                      query->value(0).toString(), jsonText(earlier.toObject())));
+    const QString earlierAction = query->value(0).toString();
+    const QJsonValue earlierParameters = parseJson(query->value(4));
+    const QString earlierFingerprint = query->value(5).toString();
+    // Rows written before fingerprints were recorded are compared by their parameters, and rows older
+    // still, which have neither, by their action alone.
+    const bool same =
+        earlierAction == actionName(request.kind) &&
+        (!earlierFingerprint.isEmpty()  ? earlierFingerprint == requestFingerprint(request)
+         : earlierParameters.isObject() ? earlierParameters.toObject() == requestParameters(request)
+                                        : true);
+    if (!same)
+        return detail::reusedIdConflict(
+            request, earlierAction, earlierParameters.isObject() ? jsonText(earlierParameters) : QString());
     result->alreadyApplied = true;
     result->before = parseJson(query->value(1));
     result->after = parseJson(query->value(2));
@@ -117,7 +118,8 @@ QString clientJson(const ActionRequest &request)
                              {QStringLiteral("version"), applicationVersion()},
                              {QStringLiteral("host"), host},
                              {QStringLiteral("dry_run"), request.dryRun},
-                             {QStringLiteral("request"), requestParameters(request)}};
+                             {QStringLiteral("request"), requestParameters(request)},
+                             {QStringLiteral("request_fingerprint"), requestFingerprint(request)}};
     return jsonText(client);
 }
 
@@ -189,10 +191,13 @@ DbError writeAudit(const ActionRequest &request, ActionContext &context, const Q
 DbError recordPhase(StatementCache &statements, const ActionRequest &request, const PhaseRecord &phase,
                     const QJsonObject &carried)
 {
+    // With the request's fingerprint, so that a resumed run checks it is the same request (phasedaction.cpp).
+    QJsonObject recorded = carried;
+    recorded.insert(QLatin1String(detail::PhaseFingerprintKey), requestFingerprint(request));
     return statements.exec(
         QStringLiteral("INSERT INTO public.action_phases (action_id, seq, action, phase, carried) VALUES "
                        "(CAST($1 AS uuid), CAST($2 AS integer), $3, $4, CAST($5 AS jsonb))"),
-        {request.actionId, phase.seq, actionName(request.kind), phase.name, jsonText(carried)},
+        {request.actionId, phase.seq, actionName(request.kind), phase.name, jsonText(recorded)},
         tr("Recording the phase %1").arg(phase.name), nullptr);
 }
 
@@ -246,6 +251,21 @@ bool isDuplicateActionId(const DbError &error)
 
 namespace detail {
 
+DbError reusedIdConflict(const ActionRequest &request, const QString &earlierAction,
+                         const QString &earlierParameters)
+{
+    const QString earlier =
+        earlierParameters.isEmpty() ? earlierAction : tr("%1 with %2").arg(earlierAction, earlierParameters);
+    return DbError::make(ErrorKind::Conflict,
+                         tr("The action id %1 was already used for a different request (%2). Nothing was "
+                            "changed. Run this request with a new action id; use the same id again only to "
+                            "retry exactly the same request.")
+                             .arg(request.actionId.toString(QUuid::WithoutBraces), earlier),
+                         tr("This request: %1 with %2, fingerprint %3.")
+                             .arg(actionName(request.kind), jsonText(requestParameters(request)),
+                                  requestFingerprint(request)));
+}
+
 DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, ActionResult *result, bool *found)
 {
     return beacon::actions::findApplied(StatementCache::of(db), request, result, found);
@@ -285,8 +305,8 @@ ActionResult runTransaction(const QSqlDatabase &db, const ActionRequest &request
         if (error || !commit)
             statements.command("ROLLBACK", doing);
         if (applied) {
-            // The earlier outcome, or a usage error when the id was used for another action: that error
-            // must reach the caller, not be reported as applied.
+            // The earlier outcome, or a conflict when the id was used for another request: that error must
+            // reach the caller, not be reported as applied.
             result.error = error;
             return result;
         }
@@ -350,10 +370,12 @@ ActionResult runActionInBatches(const QSqlDatabase &db, const ActionRequest &req
 {
     if (request.kind != ActionKind::ExportsPurge || request.dryRun)
         return runAction(db, request);
+    const QString givenId = request.actionId.toString(QUuid::WithoutBraces);
     QJsonArray befores;
     QJsonArray afters;
     qint64 purged = 0;
     qint64 bytes = 0;
+    int earlierBatches = 0;
     ActionResult last;
     for (int batch = 0;; ++batch) {
         ActionRequest batchRequest = request;
@@ -361,14 +383,32 @@ ActionResult runActionInBatches(const QSqlDatabase &db, const ActionRequest &req
             batchRequest.actionId =
                 QUuid::createUuidV5(request.actionId, QStringLiteral("batch-%1").arg(batch));
         last = runAction(db, batchRequest);
+        if (last.error) {
+            // The person knows the id they gave, not the batch's derived one: a rerun with theirs goes on.
+            const QString batchName = tr("%1 (batch %2)").arg(givenId).arg(batch + 1);
+            last.error.message =
+                tr("Batch %1 of action %2: %3")
+                    .arg(batch + 1)
+                    .arg(givenId, last.error.message.replace(
+                                      batchRequest.actionId.toString(QUuid::WithoutBraces), batchName));
+            break;
+        }
         befores.append(last.before);
         afters.append(last.after);
-        if (last.error || last.alreadyApplied)
-            break;
-        const qint64 count = last.preview.value(QStringLiteral("rows_affected")).toInteger();
-        purged += count;
-        bytes += last.preview.value(QStringLiteral("bytes_freed")).toInteger();
-        if (!last.preview.value(QStringLiteral("more")).toBool())
+        const QJsonArray ids = last.after.toObject().value(QStringLiteral("ids")).toArray();
+        bool more = last.preview.value(QStringLiteral("more")).toBool();
+        if (last.alreadyApplied) {
+            // A batch an earlier run of this id committed: the rerun of an interrupted purge goes on after
+            // it. Batches recorded before "more" was kept are taken to have more when they were full.
+            ++earlierBatches;
+            const QJsonValue recordedMore = last.after.toObject().value(QStringLiteral("more"));
+            more = recordedMore.isBool() ? recordedMore.toBool() : ids.size() >= request.limit;
+            purged += ids.size();
+        } else {
+            purged += last.preview.value(QStringLiteral("rows_affected")).toInteger();
+            bytes += last.preview.value(QStringLiteral("bytes_freed")).toInteger();
+        }
+        if (!more)
             break;
     }
     last.actionId = request.actionId;
@@ -376,8 +416,25 @@ ActionResult runActionInBatches(const QSqlDatabase &db, const ActionRequest &req
     last.after = afters;
     last.preview = {{QStringLiteral("rows_affected"), purged},
                     {QStringLiteral("bytes_freed"), bytes},
-                    {QStringLiteral("batches"), int(befores.size())}};
-    if (!last.error && !last.alreadyApplied)
+                    {QStringLiteral("batches"), int(befores.size())},
+                    {QStringLiteral("earlier_batches"), earlierBatches}};
+    // Already applied only when every batch was: a rerun that finished the work applied something.
+    last.alreadyApplied = !last.error && earlierBatches == befores.size();
+    if (!last.error && last.alreadyApplied)
+        last.message = tr("Already applied: all %1 batches of action %2 are in the audit log (%3 exports "
+                          "purged); nothing was changed again.")
+                           .arg(befores.size())
+                           .arg(givenId)
+                           .arg(purged);
+    else if (!last.error && earlierBatches > 0)
+        last.message =
+            tr("%1 expired exports marked purged in %2 batches, the first %3 of them by an earlier "
+               "run of action %4.")
+                .arg(purged)
+                .arg(befores.size())
+                .arg(earlierBatches)
+                .arg(givenId);
+    else if (!last.error)
         last.message = tr("%1 expired exports marked purged in %2 batches.").arg(purged).arg(befores.size());
     return last;
 }

@@ -20,10 +20,12 @@ namespace beacon::actions {
 ActionResult runAction(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks = {});
 
 // exports-purge as people run it: batch after batch until none is left, each its own runAction()
-// with its own audit row. The first batch has the request's action id, each next one an id derived from it,
-// so that a second run with the same id finds the first batch and stops there. The result carries every
-// batch's before and after, the totals in its preview (rows_affected, bytes_freed, batches), and the last
-// batch's outcome. Any other action, and a dry run, is a single runAction().
+// with its own audit row. The first batch has the request's action id, each next one an id derived from it
+// (UUID v5 of "batch-N" in the given id's namespace), so that a rerun with the same id walks past the batches
+// an interrupted run committed and finishes the rest. The result carries every batch's before and after, the
+// totals in its preview (rows_affected, bytes_freed, batches, earlier_batches), and the last batch's
+// outcome; it is already applied only when every batch was. A failure names the batch and the given id.
+// Any other action, and a dry run, is a single runAction().
 ActionResult runActionInBatches(const QSqlDatabase &db, const ActionRequest &request);
 
 } // namespace beacon::actions

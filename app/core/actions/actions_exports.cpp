@@ -57,8 +57,10 @@ DbError runExportsPurge(ActionContext &context)
     context.targetId = QStringLiteral("expired>%1d").arg(request.olderThanDays);
     context.before =
         QJsonObject{{QStringLiteral("purged_at"), QJsonValue::Null}, {QStringLiteral("ids"), ids}};
-    context.after =
-        QJsonObject{{QStringLiteral("status"), QStringLiteral("purged")}, {QStringLiteral("ids"), ids}};
+    // "more" is kept in the audit row so that a rerun of an interrupted purge knows whether to go on.
+    context.after = QJsonObject{{QStringLiteral("status"), QStringLiteral("purged")},
+                                {QStringLiteral("ids"), ids},
+                                {QStringLiteral("more"), more}};
     context.preview = {{QStringLiteral("rows_affected"), ids.size()},
                        {QStringLiteral("bytes_freed"), bytes},
                        {QStringLiteral("more"), more}};

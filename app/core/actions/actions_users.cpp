@@ -56,39 +56,47 @@ DbError runUserMerge(ActionContext &context)
     const qint64 keep = *request.keepUserId;
     const qint64 merge = *request.mergeUserId;
 
-    // First every workspace the duplicate belongs to, in id order (the global order starts there), then the
-    // memberships, then the two users in id order.
-    QJsonArray unlocked;
-    if (DbError error = membershipsOf(context, merge, {}, &unlocked))
+    // First every workspace either user belongs to, in id order (the global order starts there), then
+    // their memberships, then the two users in id order. The kept user's memberships are locked too (the
+    // stronger role is written to them), so their workspaces come first as well.
+    QJsonArray unlockedMerge;
+    if (DbError error = membershipsOf(context, merge, {}, &unlockedMerge))
+        return error;
+    QJsonArray unlockedKeep;
+    if (DbError error = membershipsOf(context, keep, {}, &unlockedKeep))
         return error;
     QList<qint64> workspaceIds;
-    for (const QJsonValue &row : std::as_const(unlocked))
-        workspaceIds.append(idOf(row, "workspace_id"));
+    for (const QJsonArray *rows : {&unlockedMerge, &unlockedKeep}) {
+        for (const QJsonValue &row : *rows)
+            workspaceIds.append(idOf(row, "workspace_id"));
+    }
     QList<QJsonObject> workspaces;
     if (DbError error = context.lockWorkspaces(workspaceIds, &workspaces))
-        return error;
-    QJsonArray mergeMemberships;
-    if (DbError error = membershipsOf(context, merge, QStringLiteral("FOR UPDATE"), &mergeMemberships))
         return error;
     const QSet<qint64> locked(workspaceIds.cbegin(), workspaceIds.cend());
     const auto allLocked = [&locked](const QJsonArray &rows) -> DbError {
         for (const QJsonValue &row : rows) {
             if (!locked.contains(idOf(row, "workspace_id"))) {
-                // Someone added the duplicate to another workspace between the read and the locks: start
-                // again, as after a serialization failure, so that every workspace is locked in order.
+                // Someone added one of the users to another workspace between the read and the locks:
+                // start again, as after a serialization failure, so that every workspace is locked in order.
                 DbError retry = DbError::make(
-                    ErrorKind::Busy, tr("The duplicate's memberships changed while they were being locked."));
+                    ErrorKind::Busy, tr("The users' memberships changed while they were being locked."));
                 retry.sqlState = QStringLiteral("40001");
                 return retry;
             }
         }
         return {};
     };
+    QJsonArray mergeMemberships;
+    if (DbError error = membershipsOf(context, merge, QStringLiteral("FOR UPDATE"), &mergeMemberships))
+        return error;
     if (DbError retry = allLocked(mergeMemberships))
         return retry;
     QJsonArray keepMemberships;
     if (DbError error = membershipsOf(context, keep, QStringLiteral("FOR UPDATE"), &keepMemberships))
         return error;
+    if (DbError retry = allLocked(keepMemberships))
+        return retry;
     StatementRows *users = nullptr;
     if (DbError error =
             context.exec(users,
@@ -177,7 +185,7 @@ DbError runUserMerge(ActionContext &context)
                                 {QStringLiteral("merged_memberships"), QJsonArray()}};
     context.preview = {{QStringLiteral("memberships_moved"), moved},
                        {QStringLiteral("memberships_combined"), combined},
-                       {QStringLiteral("workspaces_locked"), int(workspaceIds.size())}};
+                       {QStringLiteral("workspaces_locked"), int(locked.size())}};
     context.message =
         tr("User %1 merged into user %2: %3 memberships moved, %4 combined (the stronger role kept); "
            "user %1 is disabled.")

@@ -32,8 +32,9 @@ QString timeoutsAndActionLock()
 
 QString appliedLookup()
 {
-    return QStringLiteral("SELECT action, before::text, after::text, reason, (client -> 'request')::text "
-                          "FROM public.audit_log WHERE action_id = CAST($1 AS uuid)");
+    return QStringLiteral("SELECT action, before::text, after::text, reason, (client -> 'request')::text, "
+                          "client ->> 'request_fingerprint' FROM public.audit_log WHERE action_id = "
+                          "CAST($1 AS uuid)");
 }
 
 QString workspaceLock()

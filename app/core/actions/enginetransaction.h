@@ -21,6 +21,9 @@ struct PhaseRecord {
 
 namespace detail {
 
+// Where a phase record's carried holds the request's fingerprint (requestFingerprint()); not handed on.
+inline constexpr const char *PhaseFingerprintKey = "request_fingerprint";
+
 struct TransactionStep {
     std::function<DbError(ActionContext &)> body;
     // The step that ends the action: it writes the audit row, which COMMIT goes with.
@@ -36,6 +39,11 @@ struct TransactionStep {
 // deadlocks and serialization failures retried; busy, denied and lost connections explained.
 ActionResult runTransaction(const QSqlDatabase &db, const ActionRequest &request, const ActionHooks &hooks,
                             const TransactionStep &step);
+
+// The refusal of an action id that was used before for another request (`earlierAction`, with
+// `earlierParameters` as JSON text when known): a conflict, in words that say what it was.
+DbError reusedIdConflict(const ActionRequest &request, const QString &earlierAction,
+                         const QString &earlierParameters);
 
 // The earlier outcome of this action id, if it is in the audit log.
 DbError findApplied(const QSqlDatabase &db, const ActionRequest &request, ActionResult *result, bool *found);

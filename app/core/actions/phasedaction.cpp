@@ -67,33 +67,58 @@ struct Recorded {
     QJsonObject carried;
 };
 
-// The phases this action id has finished, checked against `phases`: an id used for another action or
-// another sequence of phases is refused, not resumed into the wrong one.
+// The phases this action id has finished, checked against `phases`: an id used for another request or
+// another sequence of phases is refused as a conflict, not resumed into the wrong one. Only records written
+// by a login of a Beacon group are believed: anyone else who can insert into the table (its owner, a
+// backend login given the grant by mistake) could otherwise make a run skip its checks or its Stripe call.
+// Such a record stops the run, since the phase it claims cannot be recorded again under the same number.
 DbError readRecorded(const QSqlDatabase &db, const ActionRequest &request, const QList<ActionPhase> &phases,
                      Recorded *recorded)
 {
     StatementRows *rows = nullptr;
     if (DbError error = StatementCache::of(db).exec(
-            QStringLiteral("SELECT seq, action, phase, carried::text FROM public.action_phases "
-                           "WHERE action_id = CAST($1 AS uuid) ORDER BY seq"),
+            QStringLiteral(
+                "SELECT p.seq, p.action, p.phase, p.carried::text, p.db_user, EXISTS (SELECT FROM "
+                "pg_catalog.pg_roles AS r WHERE r.rolname = p.db_user AND (pg_catalog.pg_has_role(r.oid, "
+                "'beacon_support', 'MEMBER') OR pg_catalog.pg_has_role(r.oid, 'beacon_finance', 'MEMBER') "
+                "OR pg_catalog.pg_has_role(r.oid, 'beacon_admin', 'MEMBER'))) FROM public.action_phases AS p "
+                "WHERE p.action_id = CAST($1 AS uuid) ORDER BY p.seq"),
             {idText(request)}, tr("Reading the phases already done"), &rows))
         return error;
+    const QString fingerprint = requestFingerprint(request);
     while (rows->next()) {
         const int seq = rows->value(0).toInt();
         const QString action = rows->value(1).toString();
         const QString phase = rows->value(2).toString();
-        if (seq != recorded->finished || seq >= phases.size() || action != actionName(request.kind) ||
-            phase != phases.at(seq).name)
+        QJsonObject carried = QJsonDocument::fromJson(rows->value(3).toString().toUtf8()).object();
+        const QString login = rows->value(4).toString();
+        if (!rows->value(5).toBool())
             return DbError::make(
-                ErrorKind::Usage,
-                tr("The action id %1 was already used for another run (%2, phase %3 \"%4\"); "
-                   "give each action its own id.")
-                    .arg(idText(request), action)
+                ErrorKind::Conflict,
+                tr("A record of phase %1 \"%2\" of action id %3 was written by the login %4, which is not in "
+                   "a Beacon group, so it is not trusted, and nothing was run. Run the action with a new "
+                   "action id, and tell an administrator: only the console's logins may write phase "
+                   "records.")
                     .arg(seq)
-                    .arg(phase));
+                    .arg(phase, idText(request), login));
+        const QJsonValue recordedFingerprint = carried.take(QLatin1String(detail::PhaseFingerprintKey));
+        if (seq != recorded->finished || seq >= phases.size() || action != actionName(request.kind) ||
+            phase != phases.at(seq).name ||
+            (recordedFingerprint.isString() && recordedFingerprint.toString() != fingerprint))
+            return detail::reusedIdConflict(request,
+                                            tr("%1, phase %2 \"%3\"").arg(action).arg(seq).arg(phase), {});
         recorded->finished = seq + 1;
-        recorded->carried = QJsonDocument::fromJson(rows->value(3).toString().toUtf8()).object();
+        recorded->carried = carried;
     }
+    // The last phase records itself in the transaction that writes the audit row, and the audit row was not
+    // found: the records say the action finished and the audit log says it did not.
+    if (recorded->finished == phases.size())
+        return DbError::make(
+            ErrorKind::Internal,
+            tr("Every phase of action id %1 is recorded as done, but its audit record is missing, so what it "
+               "changed cannot be shown and nothing was run again. Report this to an administrator with the "
+               "action id.")
+                .arg(idText(request)));
     return {};
 }
 

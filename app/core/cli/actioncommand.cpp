@@ -138,9 +138,13 @@ QJsonObject fieldsOf(const actions::ActionResult &result)
 QList<QCommandLineOption> actionOptions()
 {
     return {
-        {QStringLiteral("reason"), tr("actions: why (a ticket reference); required."),
+        {QStringLiteral("reason"),
+         tr("actions: why (a ticket reference); required, at most %1 characters.")
+             .arg(actions::MaxReasonLength),
          QStringLiteral("text")},
-        {QStringLiteral("action-id"), tr("actions: this action's UUID, to retry it safely."),
+        {QStringLiteral("action-id"),
+         tr("actions: this action's UUID, to retry it safely; without one, a new id is made and printed on "
+            "stderr before the action starts."),
          QStringLiteral("uuid")},
         {QStringLiteral("expect-version"),
          tr("actions: stop with a conflict unless the workspace is at this version."), QStringLiteral("n")},

@@ -76,7 +76,13 @@ const QList<Command> &commands()
     return withActions;
 }
 
-// Everything a command prints goes through here, so that --json always yields exactly one object.
+bool isC1(char16_t c)
+{
+    return c >= 0x80 && c <= 0x9f;
+}
+
+// Everything a command prints goes through here, so that --json always yields exactly one object, and
+// nothing printed can drive the terminal (terminalSafe()).
 class Reporter {
 public:
     Reporter(QTextStream &out, QTextStream &err, bool json, QString command)
@@ -91,12 +97,23 @@ public:
     void say(const QString &line)
     {
         if (!m_json)
-            m_out << line << Qt::endl;
+            m_out << terminalSafe(line) << Qt::endl;
     }
     void progress(const QString &line)
     {
         if (!m_json)
-            m_err << line << Qt::endl;
+            m_err << terminalSafe(line) << Qt::endl;
+    }
+    // An action's id, on stderr before the action starts, so that a run whose outcome never arrives (the
+    // client killed, the connection lost) can be run again with it: the first line with --json.
+    void announceActionId(const QString &id)
+    {
+        if (m_json)
+            m_err << QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("action_id"), id}})
+                                           .toJson(QJsonDocument::Compact))
+                  << Qt::endl;
+        else
+            m_err << tr("action id: %1").arg(id) << Qt::endl;
     }
 
     int finish(const DbError &error, int exitCodeWhenOk = 0)
@@ -117,9 +134,11 @@ public:
                                             {QStringLiteral("sqlstate"), error.sqlState},
                                             {QStringLiteral("details"), error.details}});
             }
-            m_out << QString::fromUtf8(QJsonDocument(m_object).toJson(QJsonDocument::Compact)) << Qt::endl;
+            m_out << terminalSafeJson(
+                         QString::fromUtf8(QJsonDocument(m_object).toJson(QJsonDocument::Compact)))
+                  << Qt::endl;
         } else if (error) {
-            m_err << "beaconctl: " << error.fullText() << Qt::endl;
+            m_err << "beaconctl: " << terminalSafe(error.fullText()) << Qt::endl;
         }
         return code;
     }
@@ -206,6 +225,7 @@ int runAction(actions::ActionKind kind, const QCommandLineParser &parser, Report
         reporter.set(QStringLiteral("outcome"), QStringLiteral("refused"));
         return reporter.finish(error);
     }
+    reporter.announceActionId(request.actionId.toString(QUuid::WithoutBraces));
     auto connection = connect(parser, reporter, &error);
     if (!connection) {
         reporter.set(QStringLiteral("outcome"), QStringLiteral("unavailable"));
@@ -527,6 +547,75 @@ int runDemo(const QCommandLineParser &, Reporter &reporter)
 
 } // namespace
 
+QString terminalSafe(const QString &text)
+{
+    QString safe;
+    safe.reserve(text.size());
+    const qsizetype size = text.size();
+    for (qsizetype i = 0; i < size; ++i) {
+        const char16_t c = text.at(i).unicode();
+        if (c == u'\n' || c == u'\t') {
+            safe.append(QChar(c));
+            continue;
+        }
+        const bool escape = c == 0x1b;
+        // CSI and the string commands (OSC, DCS, SOS, PM, APC), as ESC and a letter or as one C1 control.
+        const char16_t introducer = escape && i + 1 < size ? text.at(i + 1).unicode() : (isC1(c) ? c : 0);
+        const bool csi = introducer == u'[' || introducer == 0x9b;
+        const bool string = introducer == u']' || introducer == u'P' || introducer == u'X' ||
+                            introducer == u'^' || introducer == u'_' || introducer == 0x9d ||
+                            introducer == 0x90 || introducer == 0x98 || introducer == 0x9e ||
+                            introducer == 0x9f;
+        if (escape && (csi || string))
+            ++i; // the letter after ESC
+        if (csi) {
+            // Parameters and intermediates, then one final byte.
+            while (i + 1 < size && text.at(i + 1).unicode() >= 0x20 && text.at(i + 1).unicode() <= 0x3f)
+                ++i;
+            if (i + 1 < size && text.at(i + 1).unicode() >= 0x40 && text.at(i + 1).unicode() <= 0x7e)
+                ++i;
+            continue;
+        }
+        if (string) {
+            // Up to BEL, ST (ESC \ or U+009C), or the end of the text.
+            while (i + 1 < size) {
+                const char16_t next = text.at(i + 1).unicode();
+                ++i;
+                if (next == 0x07 || next == 0x9c)
+                    break;
+                if (next == 0x1b && i + 1 < size && text.at(i + 1) == u'\\') {
+                    ++i;
+                    break;
+                }
+            }
+            continue;
+        }
+        if (escape) {
+            // Any other ESC and the character it introduces.
+            if (i + 1 < size && text.at(i + 1).unicode() >= 0x20 && text.at(i + 1).unicode() < 0x7f)
+                ++i;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f || isC1(c))
+            continue;
+        safe.append(QChar(c));
+    }
+    return safe;
+}
+
+QString terminalSafeJson(const QString &json)
+{
+    QString safe;
+    safe.reserve(json.size());
+    for (const QChar c : json) {
+        if (c.unicode() == 0x7f || isC1(c.unicode()))
+            safe.append(QStringLiteral("\\u%1").arg(int(c.unicode()), 4, 16, QLatin1Char('0')));
+        else
+            safe.append(c);
+    }
+    return safe;
+}
+
 int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
 {
     QCommandLineParser parser;
@@ -536,7 +625,9 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
         {QStringLiteral("db"), tr("Database URI; otherwise libpq's PG* variables and ~/.pgpass."),
          QStringLiteral("uri")},
         {QStringLiteral("json"), tr("Print one JSON object on standard output.")},
-        {QStringLiteral("actor"), tr("Who is acting, recorded in the audit log beside the database login."),
+        {QStringLiteral("actor"),
+         tr("Who is acting, recorded in the audit log beside the database login (at most %1 characters).")
+             .arg(actions::MaxActorLength),
          QStringLiteral("name")},
         {QStringLiteral("size"), tr("seed: tiny, small, medium or large."), QStringLiteral("size")},
         {QStringLiteral("seed"), tr("seed: the random seed (default 1)."), QStringLiteral("n")},
@@ -603,6 +694,15 @@ int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err)
     for (const QString &option : parser.optionNames()) {
         if (!globalOptions.contains(option) && !command->options.contains(option))
             return usage(tr("The option --%1 does not apply to \"%2\".").arg(option, name));
+    }
+    // A NUL would be cut off wherever the value goes (libpq, a file name, the audit row): refused, never
+    // shortened. Only a caller that hands runCtl() its arguments directly can send one; argv cannot.
+    for (const QString &option : parser.optionNames()) {
+        for (const QString &value : parser.values(option)) {
+            if (value.contains(QChar(u'\0')))
+                return usage(
+                    tr("The value of --%1 contains a NUL character; remove it and try again.").arg(option));
+        }
     }
     if (parser.isSet(QStringLiteral("actor")) && parser.value(QStringLiteral("actor")).trimmed().isEmpty())
         return usage(tr("--actor must not be empty."));

@@ -11,4 +11,13 @@ namespace beacon::cli {
 // 5 conflict, 6 denied, 7 unavailable.
 int runCtl(const QStringList &arguments, QTextStream &out, QTextStream &err);
 
+// `text` without what a terminal would obey instead of showing: escape sequences (CSI, OSC and the other
+// string commands, up to their terminator, and two-character ones), C0 controls other than newline and tab,
+// DEL and C1 controls. Everything beaconctl prints for a person goes through it, since much of it comes
+// from the database or the command line (names, e-mails, actors, reasons) and may hold anything.
+QString terminalSafe(const QString &text);
+// The same for a JSON text: the controls JSON leaves as they are (DEL, C1) become \u escapes, so that
+// the data stays exact for a script and harmless on a terminal.
+QString terminalSafeJson(const QString &json);
+
 } // namespace beacon::cli

@@ -103,6 +103,24 @@ DbError closedConnection(const QString &doing)
         tr("%1: the connection to the database is closed. Reconnect, then try again.").arg(doing));
 }
 
+// PostgreSQL answers COMMIT of an aborted transaction without an error, with the command tag ROLLBACK:
+// nothing was saved, and that must never read as success.
+bool commitRolledBack(const char *command, PGresult *result)
+{
+    return command && result && qstrnicmp(command, "COMMIT", 6) == 0 &&
+           qstrcmp(PQcmdStatus(result), "ROLLBACK") == 0;
+}
+
+DbError rolledBackAtCommit(const QString &doing)
+{
+    return DbError::make(ErrorKind::Internal,
+                         tr("%1: the database rolled the transaction back instead of committing it, because "
+                            "a statement in it had failed. Nothing of it was saved; try again, and report it "
+                            "if it happens again.")
+                             .arg(doing),
+                         QStringLiteral("COMMIT answered with the command tag ROLLBACK"));
+}
+
 // Reads and frees what is left of a pipeline up to its sync point, so that the connection leaves pipeline
 // mode clean whichever statement failed.
 void skipToPipelineSync(PGconn *conn)
@@ -301,7 +319,9 @@ DbError StatementCache::command(const char *sql, const QString &doing)
         return closedConnection(doing);
     PGresult *result = PQexec(conn, sql);
     const bool ok = result && PQresultStatus(result) == PGRES_COMMAND_OK;
-    const DbError error = ok ? DbError() : failure(result, doing);
+    const DbError error = !ok                             ? failure(result, doing)
+                          : commitRolledBack(sql, result) ? rolledBackAtCommit(doing)
+                                                          : DbError();
     PQclear(result);
     return error;
 }
@@ -437,6 +457,8 @@ DbError StatementCache::pipeline(const std::vector<PipelinedStatement> &statemen
         const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
         if (!error && !ok)
             error = failure(result, step.doing);
+        else if (!error && commitRolledBack(step.command, result))
+            error = rolledBackAtCommit(step.doing);
         Statement *statement = bound[i].statement;
         if (statement && ok && !error) {
             // Kept as exec() keeps it, until the statement runs again.
