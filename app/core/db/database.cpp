@@ -76,11 +76,17 @@ std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const Q
                                                         spec.target());
             return nullptr;
         }
-        const DbError setupError =
-            execPlain(db, QStringLiteral("SET TIME ZONE 'UTC'"), tr("Preparing the session"));
-        if (setupError) {
+        QSqlQuery setup(db);
+        if (!setup.exec(QStringLiteral("SET TIME ZONE 'UTC'"))) {
+            QSqlError failure = setup.lastError();
+            // A session ended as it began (pg_terminate_backend, a server going down) fails here with
+            // libpq's words and no SQLSTATE: a lost connection, whose outcome is unknown, not an internal
+            // error (the stress test met it).
+            if (PGconn *conn = libpqConnection(db); conn && PQstatus(conn) == CONNECTION_BAD)
+                failure = QSqlError(failure.driverText(), failure.databaseText(), QSqlError::ConnectionError,
+                                    failure.nativeErrorCode());
             if (error)
-                *error = setupError;
+                *error = DbError::fromSql(failure, tr("Preparing the session"));
             return nullptr;
         }
         if (PGconn *conn = libpqConnection(db)) {
