@@ -294,6 +294,12 @@ void TestStress::converge()
             QThread::msleep(250);
         }
         record.final = rerun.outcome == Outcome::Busy ? Outcome::Unknown : rerun.outcome;
+        if (!record.action.permitted && record.final == Outcome::Applied)
+            violation(QStringLiteral("%1 %2 applied on a rerun by a group whose grants do not cover it")
+                          .arg(record.action.name, record.action.id.toString(QUuid::WithoutBraces)));
+        if (record.action.permitted && record.final == Outcome::Denied)
+            violation(QStringLiteral("%1 %2 denied on a rerun to a group whose grants cover it")
+                          .arg(record.action.name, record.action.id.toString(QUuid::WithoutBraces)));
         if (record.final == Outcome::Unknown)
             m_lost << QStringLiteral("%1 %2: still no outcome after %3 reruns | %4")
                           .arg(record.action.name, record.action.id.toString(QUuid::WithoutBraces))

@@ -76,17 +76,11 @@ std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const Q
                                                         spec.target());
             return nullptr;
         }
-        QSqlQuery setup(db);
-        if (!setup.exec(QStringLiteral("SET TIME ZONE 'UTC'"))) {
-            QSqlError failure = setup.lastError();
-            // A session ended as it began (pg_terminate_backend, a server going down) fails here with
-            // libpq's words and no SQLSTATE: a lost connection, whose outcome is unknown, not an internal
-            // error (the stress test met it).
-            if (PGconn *conn = libpqConnection(db); conn && PQstatus(conn) == CONNECTION_BAD)
-                failure = QSqlError(failure.driverText(), failure.databaseText(), QSqlError::ConnectionError,
-                                    failure.nativeErrorCode());
+        const DbError setupError =
+            execPlain(db, QStringLiteral("SET TIME ZONE 'UTC'"), tr("Preparing the session"));
+        if (setupError) {
             if (error)
-                *error = DbError::fromSql(failure, tr("Preparing the session"));
+                *error = setupError;
             return nullptr;
         }
         if (PGconn *conn = libpqConnection(db)) {
@@ -139,11 +133,22 @@ QSqlDatabase Connection::database() const
     return QSqlDatabase::database(m_name, false);
 }
 
+DbError errorOn(const QSqlDatabase &db, const QSqlError &error, const QString &whatWeWereDoing)
+{
+    PGconn *conn = libpqConnection(db);
+    if (error.type() == QSqlError::ConnectionError ||
+        (db.isOpen() && conn && PQstatus(conn) == CONNECTION_OK))
+        return DbError::fromSql(error, whatWeWereDoing);
+    return DbError::fromSql(QSqlError(error.driverText(), error.databaseText(), QSqlError::ConnectionError,
+                                      error.nativeErrorCode()),
+                            whatWeWereDoing);
+}
+
 DbError execPlain(const QSqlDatabase &db, const QString &sql, const QString &whatWeWereDoing)
 {
     QSqlQuery query(db);
     if (!query.exec(sql))
-        return DbError::fromSql(query.lastError(), whatWeWereDoing);
+        return errorOn(db, query.lastError(), whatWeWereDoing);
     return {};
 }
 
