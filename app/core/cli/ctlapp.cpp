@@ -226,16 +226,14 @@ int runAction(actions::ActionKind kind, const QCommandLineParser &parser, Report
         return reporter.finish(error);
     }
     reporter.announceActionId(request.actionId.toString(QUuid::WithoutBraces));
+    // The outcome follows the error's kind, as the exit code does (Reporter::finish): a connection lost
+    // while connecting or reading the schema version is unavailable (7), a login refused is denied (6).
     auto connection = connect(parser, reporter, &error);
-    if (!connection) {
-        reporter.set(QStringLiteral("outcome"), QStringLiteral("unavailable"));
+    if (!connection)
         return reporter.finish(error);
-    }
     // Schema drift would make every statement's meaning uncertain: refuse before touching anything.
-    if (const DbError schema = Migrator::checkVersion(connection->database())) {
-        reporter.set(QStringLiteral("outcome"), QStringLiteral("refused"));
+    if (const DbError schema = Migrator::checkVersion(connection->database()))
         return reporter.finish(schema);
-    }
     // billing-sync always asks Stripe; plan-change asks it when the workspace is billed there, and is refused
     // with words without a key (stripe left empty). Either way a key given wrongly is an error now.
     std::optional<StripeAccess> stripe;

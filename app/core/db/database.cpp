@@ -133,11 +133,22 @@ QSqlDatabase Connection::database() const
     return QSqlDatabase::database(m_name, false);
 }
 
+DbError errorOn(const QSqlDatabase &db, const QSqlError &error, const QString &whatWeWereDoing)
+{
+    PGconn *conn = libpqConnection(db);
+    if (error.type() == QSqlError::ConnectionError ||
+        (db.isOpen() && conn && PQstatus(conn) == CONNECTION_OK))
+        return DbError::fromSql(error, whatWeWereDoing);
+    return DbError::fromSql(QSqlError(error.driverText(), error.databaseText(), QSqlError::ConnectionError,
+                                      error.nativeErrorCode()),
+                            whatWeWereDoing);
+}
+
 DbError execPlain(const QSqlDatabase &db, const QString &sql, const QString &whatWeWereDoing)
 {
     QSqlQuery query(db);
     if (!query.exec(sql))
-        return DbError::fromSql(query.lastError(), whatWeWereDoing);
+        return errorOn(db, query.lastError(), whatWeWereDoing);
     return {};
 }
 

@@ -5,6 +5,7 @@
 
 #include <QMutex>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QString>
 
 #include <memory>
@@ -97,6 +98,11 @@ struct SessionProbe {
 // Reads the session's details and checks the schema version on an open connection (a DbWorker's, which
 // the window then keeps).
 SessionProbe probeOpenSession(const QSqlDatabase &db, const ConnectionSpec &spec);
+
+// DbError::fromSql for a statement that failed on `db`. When the session itself is gone (terminated, the
+// server restarting), the error is Unavailable, whatever QPSQL made of it: it often words a dead session as
+// an unexpected error with no SQLSTATE.
+DbError errorOn(const QSqlDatabase &db, const QSqlError &error, const QString &whatWeWereDoing);
 
 // Runs one statement that takes no values (DDL, SET, BEGIN); for anything with values use prepare/bindValue.
 DbError execPlain(const QSqlDatabase &db, const QString &sql, const QString &whatWeWereDoing);

@@ -1,5 +1,6 @@
 #include "db/migrator.h"
 
+#include "db/database.h"
 #include "db/transaction.h"
 
 #include <QCoreApplication>
@@ -46,7 +47,7 @@ int Migrator::currentVersion(const QSqlDatabase &db, DbError *error)
     if (!query.exec(QStringLiteral("SELECT to_regclass('public.schema_migrations') IS NOT NULL")) ||
         !query.next()) {
         if (error)
-            *error = DbError::fromSql(query.lastError(), tr("Reading the schema version"));
+            *error = errorOn(db, query.lastError(), tr("Reading the schema version"));
         return 0;
     }
     if (!query.value(0).toBool())
@@ -54,7 +55,7 @@ int Migrator::currentVersion(const QSqlDatabase &db, DbError *error)
     if (!query.exec(QStringLiteral("SELECT coalesce(max(version), 0) FROM public.schema_migrations")) ||
         !query.next()) {
         if (error)
-            *error = DbError::fromSql(query.lastError(), tr("Reading the schema version"));
+            *error = errorOn(db, query.lastError(), tr("Reading the schema version"));
         return 0;
     }
     if (error)

@@ -123,14 +123,22 @@ DbError rolledBackAtCommit(const QString &doing)
 
 // Reads and frees what is left of a pipeline up to its sync point, so that the connection leaves pipeline
 // mode clean whichever statement failed.
-void skipToPipelineSync(PGconn *conn)
+PGresult *skipToPipelineSync(PGconn *conn)
 {
+    // Returns the first error met on the way, for the caller to report and clear: a session the server
+    // ended after the last statement's result (pg_terminate_backend, 57P01) says so only here.
+    PGresult *firstError = nullptr;
     while (PGresult *result = PQgetResult(conn)) {
-        const bool synced = PQresultStatus(result) == PGRES_PIPELINE_SYNC;
+        const ExecStatusType status = PQresultStatus(result);
+        if (status == PGRES_FATAL_ERROR && !firstError) {
+            firstError = result;
+            continue;
+        }
         PQclear(result);
-        if (synced)
+        if (status == PGRES_PIPELINE_SYNC)
             break;
     }
+    return firstError;
 }
 
 } // namespace
@@ -287,8 +295,11 @@ DbError StatementCache::prepareAndDescribe(const QByteArray &name, const QString
         if (result)
             PQclear(PQgetResult(conn)); // the null that ends each statement's results
     }
-    if (sent)
-        skipToPipelineSync(conn);
+    if (PGresult *late = sent ? skipToPipelineSync(conn) : nullptr) {
+        if (!error)
+            error = failure(late, doing);
+        PQclear(late);
+    }
     if (!PQexitPipelineMode(conn) && !error)
         error = failure(nullptr, doing);
     return error;
@@ -473,8 +484,11 @@ DbError StatementCache::pipeline(const std::vector<PipelinedStatement> &statemen
         if (result)
             PQclear(PQgetResult(conn)); // the null that ends each statement's results
     }
-    if (sent)
-        skipToPipelineSync(conn);
+    if (PGresult *late = sent ? skipToPipelineSync(conn) : nullptr) {
+        if (!error)
+            error = failure(late, statements.back().doing);
+        PQclear(late);
+    }
     if (!PQexitPipelineMode(conn) && !error)
         error = failure(nullptr, statements.back().doing);
     return error;
