@@ -228,6 +228,11 @@ void TestBadInputCli::badValue_exitTwoOrRefusedAndNothingWritten_data()
             if (takesNoValue(option))
                 continue;
             for (const BadValue &bad : badValues()) {
+                // billing-link may leave the subscription out (empty, or cut at a NUL) when the customer
+                // is given: that is a valid request, not bad input.
+                if (option == QLatin1String("subscription") &&
+                    (QByteArray(bad.name) == "empty" || QByteArray(bad.name) == "nul"))
+                    continue;
                 const bool freeText = isFreeText(option);
                 const bool global = option == QLatin1String("actor") || option == QLatin1String("db");
                 QList<QByteArray> arguments;
