@@ -1,4 +1,5 @@
 #include "actiondialog.h"
+#include "plaintext.h"
 
 #include "actionform.h"
 #include "actionoutcomeview.h"
@@ -87,7 +88,7 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, Connec
     if (actions::isDestructive(kind)) {
         m_confirm = new QLineEdit(this);
         m_confirm->setObjectName(QStringLiteral("confirmEdit"));
-        m_confirmLabel = new QLabel(this);
+        m_confirmLabel = plainTextLabel(new QLabel(this)); // quotes the workspace's slug
         m_confirmLabel->setObjectName(QStringLiteral("confirmLabel"));
         m_confirmLabel->setWordWrap(true);
         m_confirmLabel->setBuddy(m_confirm);
@@ -99,7 +100,7 @@ ActionDialog::ActionDialog(ActionKind kind, const ActionRequest &prefill, Connec
 
     m_busyRow = new QWidget(this);
     m_busyRow->setObjectName(QStringLiteral("busyRow"));
-    m_busyText = new QLabel(m_busyRow);
+    m_busyText = plainTextLabel(new QLabel(m_busyRow));
     m_busyText->setObjectName(QStringLiteral("busyText"));
     m_busyBar = new QProgressBar(m_busyRow);
     m_busyBar->setObjectName(QStringLiteral("busyBar"));

@@ -1,4 +1,5 @@
 #include "auditdiffview.h"
+#include "plaintext.h"
 
 #include "inlinemessage.h"
 
@@ -17,7 +18,7 @@ namespace {
 
 QLabel *headerValue(const QString &objectName, QWidget *parent)
 {
-    auto *label = new QLabel(parent);
+    auto *label = plainTextLabel(new QLabel(parent));
     label->setObjectName(objectName);
     // Support copies actors, targets and reasons into tickets.
     label->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
@@ -36,7 +37,7 @@ AuditDiffView::AuditDiffView(QWidget *parent)
     , m_target(headerValue(QStringLiteral("auditTarget"), this))
     , m_workspace(headerValue(QStringLiteral("auditWorkspace"), this))
     , m_reason(headerValue(QStringLiteral("auditReason"), this))
-    , m_status(new QLabel(this))
+    , m_status(plainTextLabel(new QLabel(this)))
     , m_problem(new InlineMessage(InlineMessage::Type::Error, this))
     , m_showUnchanged(new QCheckBox(tr("Show u&nchanged fields too"), this))
     , m_changes(new QStandardItemModel(0, 4, this))
@@ -176,7 +177,7 @@ void AuditDiffView::showFields()
         const auto valueItem = [&](const QString &text, bool emphasise) {
             // Values are JSON ("team" with its quotes); a field missing on one side has no value at all.
             auto *item = new QStandardItem(text.isEmpty() ? tr("(absent)") : text);
-            item->setToolTip(item->text());
+            item->setToolTip(plainToolTip(item->text()));
             if (text.isEmpty())
                 item->setFont(absent);
             else if (emphasise)

@@ -1,4 +1,5 @@
 #include "billingtab.h"
+#include "plaintext.h"
 
 #include "billing/workspacebillingloader.h"
 #include "inlinemessage.h"
@@ -199,7 +200,7 @@ QLabel *BillingTab::addField(QGroupBox *box, const QString &objectName, const QS
     auto *form = qobject_cast<QFormLayout *>(box->layout());
     if (!form)
         form = new QFormLayout(box);
-    auto *value = new QLabel(box);
+    auto *value = plainTextLabel(new QLabel(box)); // Stripe's names, e-mails and ids
     value->setObjectName(objectName);
     value->setTextInteractionFlags(Qt::TextSelectableByMouse);
     form->addRow(label, value);
@@ -400,7 +401,8 @@ void BillingTab::fillComparison(const billing::WorkspaceBillingReport &report)
                 QFont font = item->font();
                 font.setBold(true);
                 item->setFont(font);
-                item->setToolTip(finding->explanation + QLatin1Char('\n') + finding->suggestedFix);
+                item->setToolTip(
+                    plainToolTip(finding->explanation + QLatin1Char('\n') + finding->suggestedFix));
             }
             if (column == VerdictColumn && disagrees)
                 item->setIcon(warning);

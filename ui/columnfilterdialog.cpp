@@ -1,4 +1,5 @@
 #include "columnfilterdialog.h"
+#include "plaintext.h"
 
 #include <QComboBox>
 #include <QDateTime>
@@ -69,7 +70,7 @@ ColumnFilterDialog::ColumnFilterDialog(const browse::Column &column, int columnI
     , m_columnIndex(columnIndex)
     , m_operator(new QComboBox(this))
     , m_value(new QLineEdit(this))
-    , m_problem(new QLabel(this))
+    , m_problem(plainTextLabel(new QLabel(this)))
 {
     setWindowTitle(tr("Filter by %1").arg(title));
     m_operator->setObjectName(QStringLiteral("filterOperator"));

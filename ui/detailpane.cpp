@@ -1,4 +1,5 @@
 #include "detailpane.h"
+#include "plaintext.h"
 
 #include "billingtab.h"
 #include "browse/tables.h"
@@ -19,7 +20,7 @@ static constexpr qint64 NoParent = 0;
 
 ScopedTablesPane::ScopedTablesPane(QWidget *parent)
     : QTabWidget(parent)
-    , m_problem(new QLabel(this))
+    , m_problem(plainTextLabel(new QLabel(this)))
 {
     m_problem->setObjectName(QStringLiteral("detailProblem"));
     m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
@@ -143,7 +144,7 @@ void ScopedTablesPane::showParent(std::optional<qint64> parentId)
 void ScopedTablesPane::showError(const DbError &error)
 {
     m_problem->setText(error.message);
-    m_problem->setToolTip(error.fullText());
+    m_problem->setToolTip(plainToolTip(error.fullText()));
     m_problem->setVisible(true);
     emit errorOccurred(error);
 }

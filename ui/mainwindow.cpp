@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "plaintext.h"
 
 #include "actionmenus.h"
 #include "auditdiffview.h"
@@ -88,7 +89,7 @@ void MainWindow::buildUi()
     m_busyPanel = new QWidget(central);
     m_busyPanel->setObjectName(QStringLiteral("busyPanel"));
     auto *busyLayout = new QHBoxLayout(m_busyPanel);
-    m_busyText = new QLabel(m_busyPanel);
+    m_busyText = plainTextLabel(new QLabel(m_busyPanel));
     m_busyText->setObjectName(QStringLiteral("busyText"));
     m_busyBar = new QProgressBar(m_busyPanel);
     m_busyBar->setRange(0, 0);
@@ -223,7 +224,8 @@ void MainWindow::buildUi()
     setCentralWidget(central);
 
     auto statusLabel = [this](const char *name) {
-        auto *label = new QLabel(this);
+        // The server, database and login names come from the connection and the server.
+        auto *label = plainTextLabel(new QLabel(this));
         label->setObjectName(QLatin1String(name));
         label->setTextInteractionFlags(Qt::TextSelectableByMouse);
         statusBar()->addPermanentWidget(label);
@@ -404,7 +406,7 @@ void MainWindow::showStripe()
     else if (m_stripe.problem)
         toolTip = m_stripe.problem.message;
     m_statusStripe->setText(text);
-    m_statusStripe->setToolTip(toolTip);
+    m_statusStripe->setToolTip(plainToolTip(toolTip));
     m_statusStripe->show();
     if (m_stripe.problem)
         m_stripeBanner->showMessage(InlineMessage::Type::Warning,

@@ -1,4 +1,5 @@
 #include "reconciliationpage.h"
+#include "plaintext.h"
 
 #include "inlinemessage.h"
 
@@ -35,11 +36,11 @@ ReconciliationPage::ReconciliationPage(QWidget *parent)
     , m_run(new QPushButton(tr("&Run"), this))
     , m_cancel(new QPushButton(tr("&Cancel"), this))
     , m_busy(new QProgressBar(this))
-    , m_progress(new QLabel(this))
+    , m_progress(plainTextLabel(new QLabel(this)))
     , m_kind(new QComboBox(this))
     , m_notice(new InlineMessage(InlineMessage::Type::Information, this))
     , m_problem(new InlineMessage(InlineMessage::Type::Error, this))
-    , m_summary(new QLabel(this))
+    , m_summary(plainTextLabel(new QLabel(this)))
     , m_view(new QTableView(this))
     // Not &Fix: Alt+F is the File menu's.
     , m_fix(new QPushButton(tr("F&ix…"), this))

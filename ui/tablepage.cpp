@@ -1,4 +1,5 @@
 #include "tablepage.h"
+#include "plaintext.h"
 
 #include "celldelegate.h"
 #include "columnfilterdialog.h"
@@ -38,10 +39,10 @@ TablePage::TablePage(const QString &settingsKey, browse::TableDefinition table, 
     , m_window(new models::RowWindowModel(m_model, this))
     , m_search(new QLineEdit(this))
     , m_view(new VirtualTableView(this))
-    , m_status(new QLabel(this))
+    , m_status(plainTextLabel(new QLabel(this)))
     , m_problem(new InlineMessage(InlineMessage::Type::Error, this))
     , m_filterBar(new QWidget(this))
-    , m_filterSummary(new QLabel(m_filterBar))
+    , m_filterSummary(plainTextLabel(new QLabel(m_filterBar))) // quotes the typed filter values
     , m_searchPause(new QTimer(this))
 {
     setObjectName(settingsKey + QStringLiteral("Page"));

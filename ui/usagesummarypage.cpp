@@ -1,4 +1,5 @@
 #include "usagesummarypage.h"
+#include "plaintext.h"
 
 #include "inlinemessage.h"
 
@@ -60,7 +61,7 @@ UsageSummaryPage::UsageSummaryPage(QWidget *parent)
     , m_cancel(new QPushButton(tr("&Cancel"), this))
     , m_progress(new QProgressBar(this))
     , m_running(new QLabel(tr("Running…"), this))
-    , m_status(new QLabel(this))
+    , m_status(plainTextLabel(new QLabel(this)))
     , m_problem(new InlineMessage(this))
     , m_view(new QTableView(this))
 {
@@ -120,7 +121,7 @@ UsageSummaryPage::UsageSummaryPage(QWidget *parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
 
     const auto label = [this](const QString &text, QWidget *buddy) {
-        auto *result = new QLabel(text, this);
+        auto *result = plainTextLabel(new QLabel(text, this));
         result->setBuddy(buddy);
         return result;
     };

@@ -26,6 +26,10 @@ private slots:
     void fromUri_valid();
     void fromUri_invalid_data();
     void fromUri_invalid();
+    void fromUri_invalid_neverEchoesThePassword_data();
+    void fromUri_invalid_neverEchoesThePassword();
+    void displayUri_readsBackAsTheSameHost_data();
+    void displayUri_readsBackAsTheSameHost();
     void fromEnvironment_readsPgVariables();
     void fromEnvironment_noPgHost_isLibpqDefaultSocketNotLocalhost();
     void fromUri_noHost_isDefaultSocketAndRoundTrips();
@@ -144,6 +148,51 @@ void TestConnection::fromUri_invalid()
     QString error;
     QVERIFY(!ConnectionSpec::fromUri(uri, &error).has_value());
     QVERIFY2(error.contains(messagePart), qPrintable(error));
+}
+
+// Found by tests/fuzz/fuzz_connectionspec: the key=value form's password was quoted back in the message.
+void TestConnection::fromUri_invalid_neverEchoesThePassword_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::newRow("key=value, unterminated quote") << "password=Pw7secretQ dbname='unterminated";
+    QTest::newRow("key=value, missing =") << "host=h password=Pw7secretQ dbname";
+    QTest::newRow("uri, unknown parameter") << "postgresql://ann:Pw7secretQ@h/db?colour=blue";
+    QTest::newRow("uri, parameter without value") << "postgresql://ann:Pw7secretQ@h/db?sslmode";
+}
+
+void TestConnection::fromUri_invalid_neverEchoesThePassword()
+{
+    QFETCH(QString, text);
+    QString error;
+    QVERIFY(!ConnectionSpec::fromUri(text, &error).has_value());
+    QVERIFY2(error.contains(QLatin1String("is not a database address")), qPrintable(error));
+    QVERIFY2(!error.contains(QLatin1String("Pw7secretQ")), qPrintable(error));
+}
+
+// Found by tests/fuzz/fuzz_connectionspec: a host with ':' that is no IPv6 literal went into brackets
+// unencoded, and the display URI could not be read back.
+void TestConnection::displayUri_readsBackAsTheSameHost_data()
+{
+    QTest::addColumn<QString>("host");
+    QTest::newRow("name") << "db.example";
+    QTest::newRow("ipv6") << "::1";
+    QTest::newRow("ipv6, full") << "2001:db8::8a2e:370:7334";
+    QTest::newRow("colon and bracket") << "gres:,tmst=,tm]n";
+    QTest::newRow("two hosts") << "h1,h2";
+}
+
+void TestConnection::displayUri_readsBackAsTheSameHost()
+{
+    QFETCH(QString, host);
+    ConnectionSpec spec;
+    spec.host = host;
+    spec.user = QStringLiteral("ann");
+    spec.database = QStringLiteral("beacon");
+    QString error;
+    const std::optional<ConnectionSpec> again = ConnectionSpec::fromUri(spec.displayUri(), &error);
+    QVERIFY2(again.has_value(), qPrintable(spec.displayUri() + QLatin1Char(' ') + error));
+    QCOMPARE(again->host, host);
+    QCOMPARE(again->port, spec.port);
 }
 
 void TestConnection::fromEnvironment_readsPgVariables()

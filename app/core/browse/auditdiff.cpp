@@ -154,9 +154,11 @@ QJsonValue rowOrAbsent(const QJsonValue &document)
     return document.isNull() ? Absent : document;
 }
 
+} // namespace
+
 // jsonb comes as its text; any JSON value (an object, an array, or a bare scalar) is read by parsing it as
 // the only element of an array, since QJsonDocument accepts only an object or an array at the top.
-bool parseJsonb(const QVariant &text, QJsonValue *value, QString *problem)
+bool parseJsonbText(const QVariant &text, QJsonValue *value, QString *problem)
 {
     if (text.isNull()) {
         *value = QJsonValue(QJsonValue::Null);
@@ -174,8 +176,6 @@ bool parseJsonb(const QVariant &text, QJsonValue *value, QString *problem)
     *value = document.array().at(0);
     return true;
 }
-
-} // namespace
 
 QList<FieldChange> diffAuditRow(const QJsonValue &before, const QJsonValue &after, bool includeUnchanged)
 {
@@ -233,8 +233,8 @@ DbError fetchAuditEntry(const QSqlDatabase &db, qint64 id, AuditEntry *entry, bo
         read.workspaceId = query.value(7).toLongLong();
     read.reason = query.value(8).toString();
     QString problem;
-    if (!parseJsonb(query.value(9), &read.before, &problem) ||
-        !parseJsonb(query.value(10), &read.after, &problem))
+    if (!parseJsonbText(query.value(9), &read.before, &problem) ||
+        !parseJsonbText(query.value(10), &read.after, &problem))
         return DbError::make(ErrorKind::Internal,
                              tr("The values recorded in audit entry %1 could not be read.").arg(id), problem);
     *entry = std::move(read);

@@ -51,6 +51,10 @@ struct AuditEntry {
     QJsonValue after;
 };
 
+// Reads a jsonb column's text (NULL: a JSON null) as fetchAuditEntry does. False, with the parser's reason in
+// *problem, when the text is not one JSON value.
+bool parseJsonbText(const QVariant &text, QJsonValue *value, QString *problem);
+
 // Reads one audit entry by id. *found is false when there is no such entry (the rest of *entry is then
 // untouched). jsonb travels as text and is parsed here with QJsonDocument: QPSQL has no JSON type of its own.
 DbError fetchAuditEntry(const QSqlDatabase &db, qint64 id, AuditEntry *entry, bool *found);

@@ -124,36 +124,44 @@ QString searchCondition(const Scan &scan)
     return condition + QStringLiteral(" AND (%1)").arg(alternatives.join(QStringLiteral(" OR ")));
 }
 
-void bindSearch(QSqlQuery &query, const Scan &scan)
+QList<std::pair<QString, QVariant>> searchValues(const Scan &scan)
 {
+    QList<std::pair<QString, QVariant>> values;
     const PageRequest &filter = scan.filter;
     if (filter.scope && !scan.table.scopeColumn.isEmpty())
-        query.bindValue(QStringLiteral(":scope"), *filter.scope);
+        values.append({QStringLiteral(":scope"), *filter.scope});
     if (filter.onlyIds) {
         QStringList ids;
         ids.reserve(filter.onlyIds->size());
         for (qint64 id : *filter.onlyIds)
             ids.append(QString::number(id));
-        query.bindValue(QStringLiteral(":ids"), QStringLiteral("{%1}").arg(ids.join(QLatin1Char(','))));
-        return;
+        values.append({QStringLiteral(":ids"), QStringLiteral("{%1}").arg(ids.join(QLatin1Char(',')))});
+        return values;
     }
     for (int i = 0; i < filter.filters.size(); ++i) {
         const ColumnFilter &columnFilter = filter.filters.at(i);
         if (columnFilter.op == ColumnFilter::Op::IsEmpty || columnFilter.op == ColumnFilter::Op::IsNotEmpty)
             continue;
         const bool contains = columnFilter.op == ColumnFilter::Op::Contains;
-        query.bindValue(QStringLiteral(":filter%1").arg(i),
-                        contains ? containsPattern(columnFilter.value) : columnFilter.value);
+        values.append({QStringLiteral(":filter%1").arg(i),
+                       contains ? containsPattern(columnFilter.value) : columnFilter.value});
         if (foldedIndexServes(scan.table, columnFilter))
-            query.bindValue(QStringLiteral(":filterFolded%1").arg(i), columnFilter.value);
+            values.append({QStringLiteral(":filterFolded%1").arg(i), columnFilter.value});
     }
     if (filter.search.isEmpty() || scan.table.searchable.isEmpty())
-        return;
+        return values;
     const QString pattern = containsPattern(filter.search);
     for (int i = 0; i < scan.table.searchable.size(); ++i)
-        query.bindValue(QStringLiteral(":pattern%1").arg(i), pattern);
+        values.append({QStringLiteral(":pattern%1").arg(i), pattern});
     for (int i = 0; scan.table.searchIndexedByAlnumTrigrams && i < scan.table.searchable.size(); ++i)
-        query.bindValue(QStringLiteral(":folded%1").arg(i), filter.search);
+        values.append({QStringLiteral(":folded%1").arg(i), filter.search});
+    return values;
+}
+
+void bindSearch(QSqlQuery &query, const Scan &scan)
+{
+    for (const auto &[name, value] : searchValues(scan))
+        query.bindValue(name, value);
 }
 
 // Up to `limit` rows of one run, walking the ascending order forwards or backwards from `after`
@@ -269,6 +277,12 @@ DbError fetchPage(const QSqlDatabase &db, const TableDefinition &table, const Pa
     if (!pageForward)
         std::reverse(rows->begin(), rows->end());
     return {};
+}
+
+BoundConditions requestConditions(const TableDefinition &table, const PageRequest &request)
+{
+    const Scan scan{table, table.id, QStringLiteral("bigint"), true, false, request};
+    return {searchCondition(scan), searchValues(scan)};
 }
 
 DbError fetchRowById(const QSqlDatabase &db, const TableDefinition &table, qint64 id, Row *row, bool *found)

@@ -9,6 +9,7 @@
 #include <QVariant>
 
 #include <optional>
+#include <utility>
 
 namespace beacon::browse {
 
@@ -109,6 +110,15 @@ DbError countUpTo(const QSqlDatabase &db, const TableDefinition &table, const QS
 // key lookup each (PageRequest::onlyIds).
 DbError matchingIds(const QSqlDatabase &db, const TableDefinition &table, const PageRequest &request,
                     qint64 cap, QList<qint64> *ids);
+
+// The conditions fetchPage, countUpTo and matchingIds append to their WHERE for a request's scope, id set,
+// search and column filters (each starts with " AND "), and the values bound to their placeholders by name.
+// Public so that the fuzz target can check that no value ever becomes SQL text.
+struct BoundConditions {
+    QString sql;
+    QList<std::pair<QString, QVariant>> values;
+};
+BoundConditions requestConditions(const TableDefinition &table, const PageRequest &request);
 
 // A LIKE pattern that finds `text` anywhere, with LIKE's own wildcards and escape made literal.
 QString containsPattern(const QString &text);

@@ -130,14 +130,23 @@ std::optional<ConnectionSpec> ConnectionSpec::fromUri(const QString &uri, QStrin
         // libpq's reason may quote the text; a password in it must not reach a log or the screen.
         QString reason = parseError ? QString::fromUtf8(parseError).trimmed() : QString();
         PQfreemem(parseError);
-        const QString password = QUrl(uri).password();
+        const QUrl url(uri.trimmed());
+        const QString password = url.password();
         if (!password.isEmpty())
             reason.replace(password, QStringLiteral("…"));
-        if (error)
+        // Only a URI is quoted back, without its password. Any other text may be the key=value form, whose
+        // password=… QUrl cannot find, so it is not repeated at all.
+        const bool isUri = url.isValid() && !url.scheme().isEmpty();
+        if (error && isUri)
             *error = tr("\"%1\" is not a database address (%2). Write it as "
                         "postgresql://user@host:port/database?sslmode=require, or as "
                         "host=… dbname=… user=….")
-                         .arg(QUrl(uri).toString(QUrl::RemovePassword), reason);
+                         .arg(url.toString(QUrl::RemovePassword), reason);
+        else if (error)
+            *error = tr("The text given is not a database address (%1). Write it as "
+                        "postgresql://user@host:port/database?sslmode=require, or as "
+                        "host=… dbname=… user=….")
+                         .arg(reason);
         return std::nullopt;
     }
     ConnectionSpec spec = defaultSpec();
@@ -174,7 +183,11 @@ QString ConnectionSpec::displayUri() const
     QString uri = QStringLiteral("postgresql://") + encoded(user) + QLatin1Char('@');
     QStringList query;
     if (!isUnixSocket()) {
-        uri += host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : encoded(host);
+        // Brackets only for an IPv6 literal, which libpq reads inside them as is; any other host is
+        // percent-encoded, so that a ':' or ']' in it cannot end the host early (tests/fuzz found one).
+        static const QRegularExpression ipv6Literal(QStringLiteral("^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$"));
+        uri +=
+            ipv6Literal.match(host).hasMatch() ? QLatin1Char('[') + host + QLatin1Char(']') : encoded(host);
         uri += QLatin1Char(':') + QString::number(port);
     } else {
         if (!host.isEmpty())
