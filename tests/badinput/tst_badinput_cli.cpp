@@ -281,14 +281,6 @@ void TestBadInputCli::badValue_exitTwoOrRefusedAndNothingWritten()
             !QByteArray(QTest::currentDataTag()).endsWith("--db empty"))
             arguments[i + 1] = m_fixture->uri().toUtf8();
     }
-    const QString tag = QString::fromUtf8(QTest::currentDataTag());
-    // billing-sync stops earlier, at the missing Stripe key (exit 2).
-    if ((tag.contains(QLatin1String("--reason huge")) || tag.contains(QLatin1String("--actor huge"))) &&
-        !tag.startsWith(QLatin1String("billing-sync")))
-        QEXPECT_FAIL("",
-                     "An over-long reason or actor is refused with exit 2 by the engine helper's branch "
-                     "(h3-engine); today it is accepted",
-                     Continue);
     const QString before = m_fixture->snapshot();
     const qint64 audits = m_fixture->auditCount();
     const CtlRun run = runWithBytes(arguments, *m_script);
