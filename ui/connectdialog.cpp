@@ -11,6 +11,8 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -117,9 +119,29 @@ void ConnectDialog::buildUi()
                                QStringLiteral("prefer"),    QStringLiteral("require"),
                                QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
     m_sslMode->addItems(modes);
-    m_sslMode->setCurrentText(QStringLiteral("prefer"));
+    m_sslMode->setCurrentText(QStringLiteral("require"));
+    m_sslRootCert = field("sslRootCert");
+    m_sslRootCert->setPlaceholderText(
+        tr("the CA certificate that signed the server's; empty: libpq's default"));
+    auto *chooseCaButton = new QPushButton(tr("C&hoose…"), this);
+    chooseCaButton->setObjectName(QStringLiteral("chooseCaFileButton"));
+    connect(chooseCaButton, &QPushButton::clicked, this, &ConnectDialog::chooseCaFile);
+    auto *caRow = new QHBoxLayout;
+    caRow->addWidget(m_sslRootCert, 1);
+    caRow->addWidget(chooseCaButton);
+    m_tlsWarning = new QLabel(this);
+    m_tlsWarning->setObjectName(QStringLiteral("tlsWarning"));
+    m_tlsWarning->setWordWrap(true);
     m_production = new QCheckBox(tr("This is a &production database (shows a red banner)"), this);
     m_production->setObjectName(QStringLiteral("production"));
+    // Production means the server is checked: the mode moves to verify-full (the person may still choose
+    // require; anything weaker is refused when connecting).
+    connect(m_production, &QCheckBox::toggled, this, [this](bool production) {
+        if (production && !m_sslMode->currentText().startsWith(QLatin1String("verify")))
+            m_sslMode->setCurrentText(QStringLiteral("verify-full"));
+    });
+    connect(m_sslMode, &QComboBox::currentTextChanged, this, &ConnectDialog::updateTlsWarning);
+    connect(m_host, &QLineEdit::textChanged, this, &ConnectDialog::updateTlsWarning);
     m_stripeGroup = new StripeProfileGroup(m_secrets, this);
 
     auto *form = new QFormLayout;
@@ -131,6 +153,10 @@ void ConnectDialog::buildUi()
     form->addRow(tr("Pass&word:"), m_password);
     form->addRow(QString(), m_remember);
     form->addRow(tr("&TLS:"), m_sslMode);
+    auto *caLabel = new QLabel(tr("CA &file:"), this);
+    caLabel->setBuddy(m_sslRootCert);
+    form->addRow(caLabel, caRow);
+    form->addRow(QString(), m_tlsWarning);
     form->addRow(QString(), m_production);
 
     auto *profileColumn = new QVBoxLayout;
@@ -187,6 +213,14 @@ ConnectionProfile ConnectDialog::profile() const
     profile.database = m_database->text().trimmed();
     profile.user = m_user->text().trimmed();
     profile.sslMode = m_sslMode->currentText();
+    profile.sslRootCert = m_sslRootCert->text().trimmed();
+    if (m_loaded.name == profile.name) {
+        profile.sslCert = m_loaded.sslCert;
+        profile.sslKey = m_loaded.sslKey;
+        profile.sslCrl = m_loaded.sslCrl;
+        profile.channelBinding = m_loaded.channelBinding;
+        profile.requireAuth = m_loaded.requireAuth;
+    }
     profile.production = m_production->isChecked();
     profile.rememberPassword = m_remember->isChecked();
     if (const auto stripe = m_connectingStripe) {
@@ -215,11 +249,21 @@ void ConnectDialog::loadSelectedProfile()
     m_port->setValue(profile->port);
     m_database->setText(profile->database);
     m_user->setText(profile->user);
-    m_sslMode->setCurrentText(profile->sslMode);
+    m_loaded = *profile;
+    // Loading a production profile must not move its mode: what the file says is what is checked.
     m_production->setChecked(profile->production);
+    // A mode the settings file got wrong is not replaced by whatever the list showed before: the list
+    // shows none, and the error says what the file holds.
+    m_sslMode->setCurrentIndex(m_sslMode->findText(profile->sslMode));
+    m_sslRootCert->setText(profile->sslRootCert);
     m_remember->setChecked(profile->rememberPassword);
     m_password->clear();
     clearError();
+    if (const QString problem = profile->spec({}).problem(); !problem.isEmpty())
+        showError(DbError::make(
+            ErrorKind::Usage,
+            tr("The saved profile \"%1\" cannot be used as it is: %2").arg(profile->name, problem),
+            tr("Settings file: %1").arg(m_profiles->fileName())));
     const QString expectedName = profile->name;
     // The keychain may answer after the dialog has closed, or after the person moved to another profile.
     QPointer<ConnectDialog> self(this);
@@ -252,8 +296,10 @@ void ConnectDialog::newProfile()
     m_database->setText(defaults.database);
     m_user->setText(defaults.user);
     m_port->setValue(defaults.port);
-    m_sslMode->setCurrentText(QStringLiteral("prefer"));
+    m_loaded = {};
     m_production->setChecked(false);
+    m_sslRootCert->clear();
+    m_sslMode->setCurrentText(ConnectionProfile::defaultSslMode(false, {}));
     m_remember->setChecked(false);
     m_stripeGroup->clear();
     clearError();
@@ -290,6 +336,11 @@ void ConnectDialog::startConnecting()
     // An empty host is libpq's default, the local unix socket, which is what a new profile starts with.
     if (entered.database.isEmpty() || entered.user.isEmpty()) {
         showError(DbError::make(ErrorKind::Usage, tr("Fill in the database and the user name.")));
+        return;
+    }
+    // The same checks Connection::open makes, here so that they show before anything is sent.
+    if (const QString problem = entered.spec({}).problem(); !problem.isEmpty()) {
+        showError(DbError::make(ErrorKind::Usage, problem));
         return;
     }
     // The Stripe fields are checked before connecting, so that what is saved with the profile is usable.
@@ -362,6 +413,37 @@ void ConnectDialog::finishConnecting(const SessionProbe &probe)
     }
     m_stripe = billing::stripeForProfile(entered, m_connectingStripe->key, m_connectingStripe->keyProblem);
     accept();
+}
+
+void ConnectDialog::chooseCaFile()
+{
+    // Qt's own dialog rather than the platform's: the same on every system, and reachable by keyboard.
+    auto *picker = new QFileDialog(this, tr("Choose the CA certificate of the database server"));
+    picker->setObjectName(QStringLiteral("caFileDialog"));
+    picker->setAttribute(Qt::WA_DeleteOnClose);
+    picker->setOption(QFileDialog::DontUseNativeDialog);
+    picker->setFileMode(QFileDialog::ExistingFile);
+    picker->setNameFilters({tr("Certificates (*.crt *.pem *.cer)"), tr("All files (*)")});
+    if (const QString current = m_sslRootCert->text().trimmed(); !current.isEmpty())
+        picker->selectFile(current);
+    connect(picker, &QFileDialog::fileSelected, this, [this](const QString &file) {
+        m_sslRootCert->setText(QDir::toNativeSeparators(file));
+        // With the CA at hand, the server can be checked fully: that is the default then.
+        if (!m_sslMode->currentText().startsWith(QLatin1String("verify")))
+            m_sslMode->setCurrentText(QStringLiteral("verify-full"));
+        m_sslRootCert->setFocus();
+    });
+    picker->open();
+}
+
+void ConnectDialog::updateTlsWarning()
+{
+    ConnectionSpec spec;
+    spec.host = m_host->text().trimmed();
+    spec.sslMode = m_sslMode->currentText();
+    const QString warning = spec.tlsWarning();
+    m_tlsWarning->setText(warning);
+    m_tlsWarning->setVisible(!warning.isEmpty());
 }
 
 void ConnectDialog::cancel()

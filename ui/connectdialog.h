@@ -63,6 +63,9 @@ private:
     void cancel();
     // Abandons the connections of an attempt without waiting for a connect libpq cannot interrupt.
     void discardConnections();
+    void chooseCaFile();
+    // Says, under the TLS mode, what the chosen mode leaves unchecked for this host.
+    void updateTlsWarning();
     void setBusy(bool busy);
     void showError(const DbError &error);
     void clearError();
@@ -89,6 +92,11 @@ private:
     QCheckBox *m_remember = nullptr;
     QComboBox *m_sslMode = nullptr;
     QCheckBox *m_production = nullptr;
+    QLineEdit *m_sslRootCert = nullptr;
+    QLabel *m_tlsWarning = nullptr;
+    // The loaded profile's TLS settings the dialog has no field for (client certificate, CRL, …), kept so
+    // that saving it again does not drop them.
+    ConnectionProfile m_loaded;
     StripeProfileGroup *m_stripeGroup = nullptr;
     InlineMessage *m_error = nullptr;
     QProgressBar *m_busyIndicator = nullptr;

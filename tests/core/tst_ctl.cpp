@@ -25,6 +25,10 @@ private slots:
     void seedThenCheck_reportsEachPlantedAnomalyById();
     void check_unknownWorkspace_exitsThree();
     void seed_nonEmptyDatabase_refused();
+    void passwordInDbAddress_refusedWithoutEchoingIt_data();
+    void passwordInDbAddress_refusedWithoutEchoingIt();
+    void connectionFailure_neverEchoesThePassword_data();
+    void connectionFailure_neverEchoesThePassword();
 };
 
 static QString uriOf(const test::TestDatabase &database)
@@ -241,6 +245,94 @@ void TestCtl::seed_nonEmptyDatabase_refused()
     QVERIFY_SQL(query, exec(QStringLiteral("SELECT count(*) FROM users")));
     QVERIFY(query.next());
     QCOMPARE(query.value(0).toLongLong(), users);
+}
+
+namespace {
+
+// The program as a person runs it: beaconctl, or the console's own command line (which stops right after
+// connecting, or failing to, with --exit-when-ready).
+beacon::test::CtlRun runProgram(const QString &program, const QStringList &arguments,
+                                const QProcessEnvironment &environment)
+{
+    if (program == QLatin1String("beaconctl"))
+        return runBeaconctl(arguments + QStringList{QStringLiteral("check")}, environment);
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(qEnvironmentVariable("BEACON_ADMIN"),
+                  arguments + QStringList{QStringLiteral("--exit-when-ready")});
+    beacon::test::CtlRun run;
+    if (!process.waitForStarted(10000) || !process.waitForFinished(60000)) {
+        run.err = QStringLiteral("beacon-admin did not run from $BEACON_ADMIN: ") + process.errorString();
+        return run;
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = QString::fromUtf8(process.readAllStandardOutput());
+    run.err = QString::fromUtf8(process.readAllStandardError());
+    return run;
+}
+
+const char *const Secret = "Wh1spered-Pa55";
+
+void addPerProgram(const char *name, const QString &address)
+{
+    for (const char *program : {"beaconctl", "beacon-admin"})
+        QTest::addRow("%s: %s", program, name) << QString::fromLatin1(program) << address;
+}
+
+} // namespace
+
+void TestCtl::passwordInDbAddress_refusedWithoutEchoingIt_data()
+{
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<QString>("address");
+    const QString secret = QLatin1String(Secret);
+    addPerProgram("uri", QStringLiteral("postgresql://ann:%1@127.0.0.1/beacon").arg(secret));
+    addPerProgram("uri, query", QStringLiteral("postgresql://ann@127.0.0.1/beacon?password=%1").arg(secret));
+    addPerProgram("conninfo", QStringLiteral("host=127.0.0.1 dbname=beacon password=%1").arg(secret));
+    addPerProgram("conninfo, quoted", QStringLiteral("host=127.0.0.1 password='%1 x' port=5432").arg(secret));
+    // Not parseable at all: libpq's reason quotes the text it choked on.
+    addPerProgram("no scheme", QStringLiteral("ann:%1@127.0.0.1/beacon").arg(secret));
+    addPerProgram("conninfo, broken", QStringLiteral("host=127.0.0.1 password=%1 dbname").arg(secret));
+    addPerProgram("uri, bad port", QStringLiteral("postgresql://ann:%1@127.0.0.1:99x/beacon").arg(secret));
+}
+
+void TestCtl::passwordInDbAddress_refusedWithoutEchoingIt()
+{
+    QFETCH(QString, program);
+    QFETCH(QString, address);
+    const auto run =
+        runProgram(program, {QStringLiteral("--db"), address}, QProcessEnvironment::systemEnvironment());
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(!QString(run.out + run.err).contains(QLatin1String(Secret)), qPrintable(run.out + run.err));
+    QVERIFY2(!QString(run.out + run.err).contains(QLatin1String("Wh1spered")), qPrintable(run.out + run.err));
+    if (address.contains(QLatin1String("127.0.0.1/beacon")) ||
+        address.contains(QLatin1String("dbname=beacon")) || address.endsWith(QLatin1String("port=5432")))
+        QVERIFY2(run.err.contains(QLatin1String("PGPASSWORD")) && run.err.contains(QLatin1String(".pgpass")),
+                 qPrintable(run.err));
+}
+
+void TestCtl::connectionFailure_neverEchoesThePassword_data()
+{
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<QString>("address");
+    // A server that is not there, and the run's server over TCP (which refuses the password).
+    addPerProgram("no server", QStringLiteral("postgresql://ann@/beacon?host=/nonexistent/beacon-socket"));
+    addPerProgram("wrong password",
+                  QStringLiteral("postgresql://postgres@127.0.0.1:%1/postgres?sslmode=require")
+                      .arg(test::TestDatabase::tcpPort()));
+}
+
+void TestCtl::connectionFailure_neverEchoesThePassword()
+{
+    QFETCH(QString, program);
+    QFETCH(QString, address);
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("PGPASSWORD"), QLatin1String(Secret));
+    const auto run = runProgram(program, {QStringLiteral("--db"), address}, environment);
+    QVERIFY2(run.exitCode == 6 || run.exitCode == 7 ||
+                 (program == QLatin1String("beacon-admin") && run.exitCode == 1),
+             qPrintable(QString::number(run.exitCode) + run.out + run.err));
+    QVERIFY2(!QString(run.out + run.err).contains(QLatin1String("Wh1spered")), qPrintable(run.out + run.err));
 }
 
 QTEST_GUILESS_MAIN(TestCtl)

@@ -65,31 +65,24 @@ bool waitForSocket(int socket, bool forWriting, const QDeadlineTimer &deadline)
 
 LibpqAttempt attemptWithLibpq(const ConnectionSpec &spec, const QString &sslMode, int timeoutMs)
 {
-    const QByteArray port = QByteArray::number(spec.port);
-    const QByteArray timeout = QByteArray::number(spec.connectTimeoutSeconds);
-    struct Parameter {
-        const char *keyword;
-        QByteArray value;
-    };
     // The parameters QPSQL gave libpq (Connection::open): host only when one is set, so the default socket
-    // folder is used the same way.
-    std::vector<Parameter> parameters = {
-        {"port", port},
+    // folder is used the same way; and every option of driverOptions(), TLS files and keepalives included.
+    std::vector<std::pair<QByteArray, QByteArray>> parameters = {
+        {"port", QByteArray::number(spec.port)},
         {"dbname", spec.database.toUtf8()},
         {"user", spec.user.toUtf8()},
-        {"sslmode", sslMode.toUtf8()},
-        {"connect_timeout", timeout},
-        {"application_name", spec.applicationName.toUtf8()},
     };
+    for (const auto &[keyword, value] : spec.libpqOptions())
+        parameters.emplace_back(keyword, keyword == "sslmode" ? sslMode.toUtf8() : value);
     if (!spec.host.isEmpty())
-        parameters.push_back({"host", spec.host.toUtf8()});
+        parameters.emplace_back("host", spec.host.toUtf8());
     if (!spec.password.isEmpty())
-        parameters.push_back({"password", spec.password.toUtf8()});
+        parameters.emplace_back("password", spec.password.toUtf8());
     std::vector<const char *> keywords;
     std::vector<const char *> values;
-    for (const Parameter &parameter : parameters) {
-        keywords.push_back(parameter.keyword);
-        values.push_back(parameter.value.constData());
+    for (const auto &[keyword, value] : parameters) {
+        keywords.push_back(keyword.constData());
+        values.push_back(value.constData());
     }
     keywords.push_back(nullptr);
     values.push_back(nullptr);
@@ -159,6 +152,22 @@ ConnectionFailure probeConnectionFailure(const ConnectionSpec &spec, const QStri
     failure.serverFunction = attempt.serverFunction;
     failure.needsPassword = attempt.needsPassword;
     failure.failedDuringTls = attempt.failedDuringTls;
+    // libpq's words for a certificate it refused are translated; which weaker check gets past TLS is not.
+    // Only a stage that got further counts: an answer from the server, or a session.
+    auto getsPastTls = [&spec, timeoutMs](const char *mode) {
+        ConnectionSpec weakerSpec = spec;
+        // libpq's require with a CA file checks the CA as verify-ca does; without one it checks nothing.
+        if (qstrcmp(mode, "require") == 0)
+            weakerSpec.sslRootCert.clear();
+        const LibpqAttempt weaker = attemptWithLibpq(weakerSpec, QLatin1String(mode), timeoutMs);
+        return !weaker.failedDuringTls &&
+               (weaker.connected || weaker.needsPassword || !weaker.sqlState.isEmpty());
+    };
+    if (attempt.failedDuringTls && spec.sslMode == QLatin1String("verify-full"))
+        failure.hostNameMismatch = getsPastTls("verify-ca");
+    if (attempt.failedDuringTls && !failure.hostNameMismatch &&
+        spec.sslMode.startsWith(QLatin1String("verify")))
+        failure.certificateNotTrusted = getsPastTls("require");
     if (!attempt.sqlState.isEmpty() || attempt.needsPassword || attempt.connected) {
         failure.reach = ConnectionFailure::Reach::ServerAnswered;
         // 28000 is both "no pg_hba.conf line for this login" and "only with TLS" (hostssl): only a try

@@ -25,6 +25,12 @@ struct ConnectionFailure {
     bool failedDuringTls = false;    // it failed while TLS was being set up
     bool serverOffersTls = false;    // answered "S" to an SSLRequest (asked only when TLS failed)
     bool tlsWouldBeAccepted = false; // a 28000 went away with sslmode=require (asked only for disable)
+    // verify-full failed during TLS, and verify-ca got past it: the certificate is from the trusted CA but
+    // not made for this host name.
+    bool hostNameMismatch = false;
+    // verify-ca or verify-full failed during TLS, and require got past it: the server's certificate is not
+    // signed by a CA this side trusts.
+    bool certificateNotTrusted = false;
     Reach reach = Reach::Unknown;
 };
 

@@ -3,6 +3,7 @@
 #include "db/localuser.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QHash>
 #include <QRegularExpression>
 #include <QUrl>
@@ -83,12 +84,87 @@ bool apply(ConnectionSpec &spec, const QHash<QString, QString> &values, Source s
             spec.user = value;
         } else if (key == QLatin1String("password")) {
             spec.password = value;
+            if (strict)
+                return fail(tr("The database address contains a password. A password on the command line can "
+                               "be read by anyone on this computer who lists its processes, and stays in the "
+                               "shell's history. Remove it from the address and put it in the PGPASSWORD "
+                               "variable or in ~/.pgpass (in the console: a profile, whose password is kept "
+                               "in the system keychain)."));
+        } else if (key == QLatin1String("sslrootcert")) {
+            spec.sslRootCert = value;
+        } else if (key == QLatin1String("sslcert")) {
+            spec.sslCert = value;
+        } else if (key == QLatin1String("sslkey")) {
+            spec.sslKey = value;
+        } else if (key == QLatin1String("sslcrl")) {
+            spec.sslCrl = value;
+        } else if (key == QLatin1String("channel_binding")) {
+            spec.channelBinding = value;
+        } else if (key == QLatin1String("require_auth")) {
+            spec.requireAuth = value;
         } else if (strict) {
             return fail(
                 tr("The database address has an option this program does not know: \"%1\".").arg(key));
         }
     }
+    // The checks a profile gets too (a bad channel_binding, a path QPSQL cannot pass on, …).
+    if (strict) {
+        if (const QString problem = spec.problem(); !problem.isEmpty())
+            return fail(problem);
+    }
     return true;
+}
+
+// Passwords in a database address as a person may have typed it, parseable or not: the URI's user
+// information ("user:secret@", with or without a scheme), a "password=" query parameter, and the key=value
+// form's password (quoted or not). Each as written and as libpq decodes it.
+QStringList passwordsIn(const QString &text)
+{
+    QStringList secrets;
+    static const QRegularExpression userInfo(
+        QStringLiteral("^\\s*(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^\\s@/?:=]*:([^\\s@/?]*)@"));
+    static const QRegularExpression query(QStringLiteral("[?&]password=([^&\\s]*)"));
+    static const QRegularExpression keyValue(
+        QStringLiteral("(?:^|\\s)password\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'?|\\S*)"));
+    for (const QRegularExpression *pattern : {&userInfo, &query, &keyValue}) {
+        for (const QRegularExpressionMatch &match : pattern->globalMatch(text)) {
+            const QString written = match.captured(1);
+            QString unquoted = written;
+            if (unquoted.startsWith(QLatin1Char('\''))) {
+                unquoted = unquoted.mid(1);
+                if (unquoted.endsWith(QLatin1Char('\'')))
+                    unquoted.chop(1);
+                unquoted.replace(QStringLiteral("\\'"), QStringLiteral("'"));
+                unquoted.replace(QStringLiteral("\\\\"), QStringLiteral("\\"));
+            }
+            for (const QString &secret : {written, unquoted, QUrl::fromPercentEncoding(written.toUtf8())}) {
+                if (!secret.isEmpty() && secret != QLatin1String("''") && !secrets.contains(secret))
+                    secrets.append(secret);
+            }
+        }
+    }
+    // Longest first, so that a password is never half replaced by a shorter one inside it.
+    std::sort(secrets.begin(), secrets.end(),
+              [](const QString &a, const QString &b) { return a.size() > b.size(); });
+    return secrets;
+}
+
+QString withoutPasswords(QString text, const QStringList &secrets)
+{
+    for (const QString &secret : secrets)
+        text.replace(secret, QStringLiteral("…"));
+    return text;
+}
+
+// A libpq conninfo value: quoted when it holds a space, a quote or a backslash.
+QByteArray conninfoValue(const QByteArray &value)
+{
+    if (!value.isEmpty() && !value.contains(' ') && !value.contains('\'') && !value.contains('\\'))
+        return value;
+    QByteArray quoted = value;
+    quoted.replace("\\", "\\\\");
+    quoted.replace("'", "\\'");
+    return '\'' + quoted + '\'';
 }
 
 // libpq's defaults as psql sees them: the PG* variables, a service file, and the compiled-in values. No host
@@ -127,26 +203,37 @@ std::optional<ConnectionSpec> ConnectionSpec::fromUri(const QString &uri, QStrin
     const ConninfoOptions parsed(PQconninfoParse(uri.trimmed().toUtf8().constData(), &parseError),
                                  &PQconninfoFree);
     if (!parsed) {
-        // libpq's reason may quote the text; a password in it must not reach a log or the screen.
-        QString reason = parseError ? QString::fromUtf8(parseError).trimmed() : QString();
+        // libpq's reason quotes the text it could not read; a password in it, or in the address, must not
+        // reach a log or the screen, whatever form the address has.
+        const QStringList secrets = passwordsIn(uri);
+        const QString reason =
+            withoutPasswords(parseError ? QString::fromUtf8(parseError).trimmed() : QString(), secrets);
         PQfreemem(parseError);
         const QUrl url(uri.trimmed());
-        const QString password = url.password();
-        if (!password.isEmpty())
-            reason.replace(password, QStringLiteral("…"));
         // Only a URI is quoted back, without its password. Any other text may be the key=value form, whose
-        // password=… QUrl cannot find, so it is not repeated at all.
+        // passwords a reader of its own might miss, so it is not repeated at all.
         const bool isUri = url.isValid() && !url.scheme().isEmpty();
-        if (error && isUri)
+        const QString passwordHint =
+            secrets.isEmpty() ? QString()
+                              : QLatin1Char(' ') + tr("Leave the password out of the address: put it in the "
+                                                      "PGPASSWORD variable or in ~/.pgpass.");
+        if (error && uri.contains(QLatin1String("require_auth")) && !libpqSupports("require_auth"))
+            *error =
+                tr("require_auth is not supported by the installed libpq (version %1); it needs libpq 16 "
+                   "or newer. Remove it from the address, or install a newer libpq.")
+                    .arg(PQlibVersion() / 10000);
+        else if (error && isUri)
             *error = tr("\"%1\" is not a database address (%2). Write it as "
                         "postgresql://user@host:port/database?sslmode=require, or as "
                         "host=… dbname=… user=….")
-                         .arg(url.toString(QUrl::RemovePassword), reason);
+                         .arg(withoutPasswords(url.toString(QUrl::RemovePassword), secrets), reason) +
+                     passwordHint;
         else if (error)
             *error = tr("The text given is not a database address (%1). Write it as "
                         "postgresql://user@host:port/database?sslmode=require, or as "
                         "host=… dbname=… user=….")
-                         .arg(reason);
+                         .arg(reason) +
+                     passwordHint;
         return std::nullopt;
     }
     ConnectionSpec spec = defaultSpec();
@@ -212,16 +299,131 @@ QString ConnectionSpec::target() const
     return QStringLiteral("%1@%2/%3").arg(user, where, database);
 }
 
-QString ConnectionSpec::driverOptions() const
+QList<std::pair<QByteArray, QByteArray>> ConnectionSpec::libpqOptions() const
 {
-    // QPSQL joins these with spaces into libpq's conninfo; values here never contain spaces or quotes
-    // except the application name, which we keep to a safe alphabet.
+    // The application name is free text from a URI or PGAPPNAME; kept to a safe alphabet, it can never
+    // carry another option in.
     QString safeName = applicationName;
     safeName.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]")), QStringLiteral("_"));
-    return QStringLiteral("sslmode=%1;connect_timeout=%2;application_name=%3")
-        .arg(sslMode)
-        .arg(connectTimeoutSeconds)
-        .arg(safeName);
+    QList<std::pair<QByteArray, QByteArray>> options = {
+        {"sslmode", sslMode.toUtf8()},
+        {"connect_timeout", QByteArray::number(connectTimeoutSeconds)},
+        {"application_name", safeName.toUtf8()},
+    };
+    const std::pair<const char *, const QString *> optional[] = {
+        {"sslrootcert", &sslRootCert},
+        {"sslcert", &sslCert},
+        {"sslkey", &sslKey},
+        {"sslcrl", &sslCrl},
+        {"channel_binding", &channelBinding},
+        {"require_auth", &requireAuth},
+    };
+    for (const auto &[keyword, value] : optional) {
+        if (!value->isEmpty())
+            options.emplaceBack(keyword, value->toUtf8());
+    }
+    if (!isUnixSocket()) {
+        options.emplaceBack("keepalives", "1");
+        options.emplaceBack("keepalives_idle", QByteArray::number(KeepaliveIdleSeconds));
+        options.emplaceBack("keepalives_interval", QByteArray::number(KeepaliveIntervalSeconds));
+        options.emplaceBack("keepalives_count", QByteArray::number(KeepaliveCount));
+    }
+    return options;
+}
+
+QString ConnectionSpec::driverOptions() const
+{
+    // QPSQL turns every ';' into a space and appends the result to libpq's conninfo, so values are quoted
+    // as conninfo wants them, and problem() refuses a path with a ';'.
+    QStringList parts;
+    for (const auto &[keyword, value] : libpqOptions())
+        parts.append(QString::fromUtf8(keyword + '=' + conninfoValue(value)));
+    return parts.join(QLatin1Char(';'));
+}
+
+bool ConnectionSpec::libpqSupports(const char *keyword)
+{
+    const ConninfoOptions defaults(PQconndefaults(), &PQconninfoFree);
+    for (const PQconninfoOption *option = defaults.get(); option && option->keyword; ++option) {
+        if (qstrcmp(option->keyword, keyword) == 0)
+            return true;
+    }
+    return false;
+}
+
+int ConnectionSpec::defaultIdleInTransactionTimeoutSeconds()
+{
+    static const int seconds = [] {
+        const QString text = qEnvironmentVariable("BEACON_IDLE_IN_TRANSACTION_TIMEOUT").trimmed();
+        if (text.isEmpty())
+            return DefaultIdleInTransactionTimeoutSeconds;
+        bool ok = false;
+        const int value = text.toInt(&ok);
+        if (ok && value >= 0 && value <= 24 * 3600)
+            return value;
+        qWarning("BEACON_IDLE_IN_TRANSACTION_TIMEOUT must be whole seconds from 0 (never) to 86400; \"%s\" "
+                 "was ignored and %d s is used.",
+                 qPrintable(text), DefaultIdleInTransactionTimeoutSeconds);
+        return DefaultIdleInTransactionTimeoutSeconds;
+    }();
+    return seconds;
+}
+
+QString ConnectionSpec::problem() const
+{
+    if (!isValidSslMode(sslMode))
+        return tr("The TLS mode \"%1\" is unknown. Use disable, allow, prefer, require, verify-ca or "
+                  "verify-full.")
+            .arg(sslMode);
+    static const QStringList bindings = {QStringLiteral("disable"), QStringLiteral("prefer"),
+                                         QStringLiteral("require")};
+    if (!channelBinding.isEmpty() && !bindings.contains(channelBinding))
+        return tr("channel_binding \"%1\" is unknown. Use disable, prefer or require.").arg(channelBinding);
+    if (!requireAuth.isEmpty() && !libpqSupports("require_auth"))
+        return tr("require_auth is not supported by the installed libpq (version %1); it needs libpq 16 or "
+                  "newer. Remove it, or install a newer libpq.")
+            .arg(PQlibVersion() / 10000);
+    // A unix socket never leaves this computer and cannot carry TLS at all, so the rule is for TCP hosts.
+    static const QStringList weakModes = {QStringLiteral("disable"), QStringLiteral("allow"),
+                                          QStringLiteral("prefer")};
+    if (production && !isUnixSocket() && weakModes.contains(sslMode))
+        return tr("This profile is marked production, so its connection must be encrypted: the TLS mode "
+                  "\"%1\" would allow an unencrypted one. Choose verify-full with the server's CA file (or "
+                  "at least require) in the profile.")
+            .arg(sslMode);
+    const std::pair<const char *, const QString *> files[] = {
+        {"sslrootcert", &sslRootCert}, {"sslcert", &sslCert}, {"sslkey", &sslKey}, {"sslcrl", &sslCrl}};
+    for (const auto &[keyword, path] : files) {
+        if (path->contains(QLatin1Char(';')))
+            return tr("The %1 file \"%2\" has a ';' in its path, which the database driver cannot pass on. "
+                      "Move or link the file to a path without one.")
+                .arg(QLatin1String(keyword), *path);
+    }
+    if (!sslRootCert.isEmpty() && sslRootCert != QLatin1String("system") &&
+        !QFileInfo(sslRootCert).isReadable())
+        return tr("The CA file \"%1\" does not exist or cannot be read. Choose the file with the certificate "
+                  "of the CA that signed the server's certificate.")
+            .arg(sslRootCert);
+    return {};
+}
+
+QString ConnectionSpec::tlsWarning() const
+{
+    if (isUnixSocket() || sslMode == QLatin1String("verify-full"))
+        return {};
+    if (sslMode == QLatin1String("verify-ca"))
+        return tr("TLS mode verify-ca checks that a trusted CA signed the server's certificate, but not that "
+                  "it was made for %1: any server with a certificate from that CA could pose as this one.")
+            .arg(host);
+    if (sslMode == QLatin1String("require"))
+        return tr("TLS mode require encrypts the connection but does not check the server's certificate: a "
+                  "machine on the way could pose as %1 and read everything. Choose the server's CA file and "
+                  "verify-full to check it.")
+            .arg(host);
+    return tr("TLS mode %1 may connect without encryption, and never checks the server's certificate: "
+              "passwords and data may cross the network readable. Choose verify-full with the server's CA "
+              "file.")
+        .arg(sslMode);
 }
 
 } // namespace beacon

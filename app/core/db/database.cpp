@@ -49,6 +49,42 @@ Connection::~Connection()
     QSqlDatabase::removeDatabase(m_name);
 }
 
+// Every session's settings, in one round trip, the values bound: UTC (QPSQL hands timestamptz back in local
+// time otherwise); idle_in_transaction_session_timeout, so that the server ends a session whose client
+// stopped or was cut off inside a transaction, and its row locks go with it; and the server's own TCP
+// keepalives, which notice a client that vanished from the network (libpq's keepalives, in driverOptions(),
+// notice a server that did). On a unix socket the server ignores the keepalives.
+static DbError applySessionSettings(const QSqlDatabase &db, const ConnectionSpec &spec)
+{
+    PGconn *conn = libpqConnection(db);
+    if (!conn)
+        return DbError::make(ErrorKind::Internal,
+                             tr("Preparing the session: the database driver is not QPSQL."));
+    const QByteArray idleMs = QByteArray::number(qint64(spec.idleInTransactionTimeoutSeconds) * 1000);
+    const QByteArray keepaliveIdle = QByteArray::number(ConnectionSpec::KeepaliveIdleSeconds);
+    const QByteArray keepaliveInterval = QByteArray::number(ConnectionSpec::KeepaliveIntervalSeconds);
+    const QByteArray keepaliveCount = QByteArray::number(ConnectionSpec::KeepaliveCount);
+    const char *const values[] = {idleMs.constData(), keepaliveIdle.constData(),
+                                  keepaliveInterval.constData(), keepaliveCount.constData()};
+    const std::unique_ptr<PGresult, decltype(&PQclear)> result(
+        PQexecParams(conn,
+                     "SELECT set_config('TimeZone', 'UTC', false), "
+                     "set_config('idle_in_transaction_session_timeout', $1, false), "
+                     "set_config('tcp_keepalives_idle', $2, false), "
+                     "set_config('tcp_keepalives_interval', $3, false), "
+                     "set_config('tcp_keepalives_count', $4, false)",
+                     4, nullptr, values, nullptr, nullptr, 0),
+        &PQclear);
+    if (PQresultStatus(result.get()) == PGRES_TUPLES_OK)
+        return {};
+    DbError error = DbError::make(ErrorKind::Unavailable,
+                                  tr("Preparing the session: the server refused the session's settings. The "
+                                     "details say why."),
+                                  QString::fromUtf8(PQerrorMessage(conn)).trimmed());
+    error.sqlState = QString::fromLatin1(PQresultErrorField(result.get(), PG_DIAG_SQLSTATE));
+    return error;
+}
+
 std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const QString &purpose,
                                              DbError *error)
 {
@@ -59,6 +95,12 @@ std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const Q
             *error = DbError::make(ErrorKind::Unavailable,
                                    tr("The PostgreSQL driver for Qt (QPSQL) is not installed. Install the "
                                       "package libqt6sql6-psql, or reinstall Beacon Admin."));
+        return nullptr;
+    }
+    // A bad value from a URI, a profile or the settings file is refused with words, never passed on.
+    if (const QString problem = spec.problem(); !problem.isEmpty()) {
+        if (error)
+            *error = DbError::make(ErrorKind::Usage, problem);
         return nullptr;
     }
     std::unique_ptr<Connection> connection(new Connection(name, spec));
@@ -76,8 +118,7 @@ std::unique_ptr<Connection> Connection::open(const ConnectionSpec &spec, const Q
                                                         spec.target());
             return nullptr;
         }
-        const DbError setupError =
-            execPlain(db, QStringLiteral("SET TIME ZONE 'UTC'"), tr("Preparing the session"));
+        const DbError setupError = applySessionSettings(db, spec);
         if (setupError) {
             if (error)
                 *error = setupError;

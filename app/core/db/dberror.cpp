@@ -136,6 +136,16 @@ DbError DbError::fromSql(const QSqlError &sqlError, const QString &whatWeWereDoi
     return error;
 }
 
+// "user@host:port/db" → "host", for words about the host name alone.
+static QString hostOf(const QString &target)
+{
+    QString host = target.section(QLatin1Char('@'), 1).section(QLatin1Char('/'), 0, 0);
+    const qsizetype colon = host.lastIndexOf(QLatin1Char(':'));
+    if (colon > 0 && !host.endsWith(QLatin1Char(']')))
+        host.truncate(colon);
+    return host;
+}
+
 DbError DbError::fromConnectionFailure(const ConnectionFailure &failure, const QString &target)
 {
     using Reach = ConnectionFailure::Reach;
@@ -192,6 +202,21 @@ DbError DbError::fromConnectionFailure(const ConnectionFailure &failure, const Q
             tr("The profile requires an encrypted (TLS) connection, but the server at %1 does not "
                "offer one. Ask the server's administrator, or lower the TLS mode only if the "
                "network is trusted.")
+                .arg(target);
+    } else if (failure.hostNameMismatch) {
+        error.kind = ErrorKind::Unavailable;
+        error.message =
+            tr("The server's certificate does not match the host name \"%1\": a CA you trust signed it, but "
+               "for another name. Connect with the host name the certificate was made for (often the "
+               "server's full DNS name), or ask the server's administrator for a certificate that names "
+               "\"%1\". Lowering the TLS mode would let another server pose as this one.")
+                .arg(hostOf(target));
+    } else if (failure.certificateNotTrusted) {
+        error.kind = ErrorKind::Unavailable;
+        error.message =
+            tr("The certificate of the server at %1 is not signed by the CA that this connection trusts (the "
+               "profile's CA file, or ~/.postgresql/root.crt when none is set). Choose the CA file that "
+               "signed the server's certificate; the server's administrator can give it to you.")
                 .arg(target);
     } else if (failure.failedDuringTls) {
         error.kind = ErrorKind::Unavailable;

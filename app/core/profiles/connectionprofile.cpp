@@ -12,9 +12,23 @@ ConnectionSpec ConnectionProfile::spec(const QString &password) const
     spec.database = database;
     spec.user = user;
     spec.password = password;
+    // Taken as written, even when it is not a mode: Connection::open refuses it with words, as it would a
+    // typed one, rather than connecting some other way.
     spec.sslMode = sslMode;
+    spec.sslRootCert = sslRootCert;
+    spec.sslCert = sslCert;
+    spec.sslKey = sslKey;
+    spec.sslCrl = sslCrl;
+    spec.channelBinding = channelBinding;
+    spec.requireAuth = requireAuth;
+    spec.production = production;
     spec.applicationName = QStringLiteral("beacon-admin");
     return spec;
+}
+
+QString ConnectionProfile::defaultSslMode(bool production, const QString &sslRootCert)
+{
+    return production || !sslRootCert.isEmpty() ? QStringLiteral("verify-full") : QStringLiteral("require");
 }
 
 ProfileStore::ProfileStore(const QString &settingsFile)
@@ -51,8 +65,18 @@ std::optional<ConnectionProfile> ProfileStore::profile(const QString &name) cons
         profile.port = m_settings->value(QStringLiteral("port"), profile.port).toInt();
         profile.database = m_settings->value(QStringLiteral("database"), profile.database).toString();
         profile.user = m_settings->value(QStringLiteral("user")).toString();
-        profile.sslMode = m_settings->value(QStringLiteral("sslmode"), profile.sslMode).toString();
         profile.production = m_settings->value(QStringLiteral("production"), false).toBool();
+        profile.sslRootCert = m_settings->value(QStringLiteral("sslrootcert")).toString();
+        profile.sslCert = m_settings->value(QStringLiteral("sslcert")).toString();
+        profile.sslKey = m_settings->value(QStringLiteral("sslkey")).toString();
+        profile.sslCrl = m_settings->value(QStringLiteral("sslcrl")).toString();
+        profile.channelBinding = m_settings->value(QStringLiteral("channel_binding")).toString();
+        profile.requireAuth = m_settings->value(QStringLiteral("require_auth")).toString();
+        profile.sslMode =
+            m_settings
+                ->value(QStringLiteral("sslmode"),
+                        ConnectionProfile::defaultSslMode(profile.production, profile.sslRootCert))
+                .toString();
         profile.rememberPassword = m_settings->value(QStringLiteral("rememberPassword"), false).toBool();
         profile.hasStripeKey = m_settings->value(QStringLiteral("hasStripeKey"), false).toBool();
         profile.stripeApiBase = m_settings->value(QStringLiteral("stripeApiBase")).toString();
@@ -104,6 +128,18 @@ void ProfileStore::writeAll(QList<ConnectionProfile> profiles)
         m_settings->setValue(QStringLiteral("database"), entry.database);
         m_settings->setValue(QStringLiteral("user"), entry.user);
         m_settings->setValue(QStringLiteral("sslmode"), entry.sslMode);
+        // Written only when set, so that a file without TLS files stays as it was.
+        const std::pair<const char *, const QString *> optional[] = {
+            {"sslrootcert", &entry.sslRootCert},
+            {"sslcert", &entry.sslCert},
+            {"sslkey", &entry.sslKey},
+            {"sslcrl", &entry.sslCrl},
+            {"channel_binding", &entry.channelBinding},
+            {"require_auth", &entry.requireAuth}};
+        for (const auto &[key, value] : optional) {
+            if (!value->isEmpty())
+                m_settings->setValue(QLatin1String(key), *value);
+        }
         m_settings->setValue(QStringLiteral("production"), entry.production);
         m_settings->setValue(QStringLiteral("rememberPassword"), entry.rememberPassword);
         m_settings->setValue(QStringLiteral("hasStripeKey"), entry.hasStripeKey);

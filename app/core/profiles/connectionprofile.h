@@ -19,7 +19,15 @@ struct ConnectionProfile {
     int port = 5432;
     QString database = QStringLiteral("beacon");
     QString user;
-    QString sslMode = QStringLiteral("prefer");
+    // New profiles default to require, and to verify-full once a CA file is set or the profile is marked
+    // production (the connect dialog does that); ConnectionSpec::problem() refuses what production forbids.
+    QString sslMode = QStringLiteral("require");
+    QString sslRootCert; // the CA file that signed the server's certificate; empty: libpq's default
+    QString sslCert;     // a client certificate and its key, for servers that ask for one
+    QString sslKey;
+    QString sslCrl;
+    QString channelBinding;
+    QString requireAuth;
     bool production = false;
     bool rememberPassword = false;
     // Whether a Stripe key is kept in the keychain for this profile; without one, billing is off.
@@ -28,6 +36,8 @@ struct ConnectionProfile {
     QString stripeApiBase;
 
     ConnectionSpec spec(const QString &password) const;
+    // The TLS mode a profile has when none is written: verify-full with a CA file or when production.
+    static QString defaultSslMode(bool production, const QString &sslRootCert);
     QString secretKey() const { return QStringLiteral("profile/") + name; }
     // Its own prefix, so that no profile name can make it another profile's password entry.
     QString stripeKeySecretKey() const { return QStringLiteral("stripe-key/") + name; }
