@@ -127,6 +127,9 @@ void TestConnection::fromUri_invalid_data()
                                                 << "is not a database address";
     QTest::newRow("bad sslmode") << "postgresql://a@h/db?sslmode=always"
                                  << "TLS mode \"always\" is unknown";
+    // Found by fuzz_connectionspec: libpq would have read only the text before the NUL.
+    QTest::newRow("NUL in the user") << QStringLiteral("host=/tmp dbname=n user=ann") + QChar(0) + "x"
+                                     << "contains a NUL character";
     QTest::newRow("bad port") << "postgresql://a@h/db?port=99999"
                               << "not a number from 1 to 65535";
     QTest::newRow("bad timeout") << "postgresql://a@h/db?connect_timeout=0"

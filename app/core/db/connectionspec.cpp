@@ -199,6 +199,13 @@ bool ConnectionSpec::isValidSslMode(const QString &mode)
 
 std::optional<ConnectionSpec> ConnectionSpec::fromUri(const QString &uri, QString *error)
 {
+    // libpq reads a C string: everything after a NUL would be dropped silently, so such text is refused.
+    if (uri.contains(QChar(0))) {
+        if (error)
+            *error = tr("The database address contains a NUL character, which cannot be part of an address. "
+                        "Type the address again.");
+        return std::nullopt;
+    }
     char *parseError = nullptr;
     const ConninfoOptions parsed(PQconninfoParse(uri.trimmed().toUtf8().constData(), &parseError),
                                  &PQconninfoFree);
