@@ -5,7 +5,6 @@
 
 #include <QDir>
 #include <QFile>
-#include <QProcess>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -151,38 +150,9 @@ QString StressServer::setUp()
     return seed(db);
 }
 
-QString StressServer::runServerProgram(const QString &program, const QStringList &arguments, int timeoutMs)
-{
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    const QString executable = LocalCluster::serverBinDirectory() + QLatin1Char('/') + program;
-    if (LocalCluster::runningAsRoot()) {
-        // The server refuses root; LocalCluster runs it as postgres, so its pg_ctl must run as postgres too.
-        process.setWorkingDirectory(QStringLiteral("/"));
-        process.start(QStringLiteral("runuser"), QStringList{QStringLiteral("-u"), QStringLiteral("postgres"),
-                                                             QStringLiteral("--"), executable} +
-                                                     arguments);
-    } else {
-        process.start(executable, arguments);
-    }
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished(2000);
-        return QStringLiteral("%1 did not finish within %2 s").arg(program).arg(timeoutMs / 1000);
-    }
-    if (process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
-        return QStringLiteral("%1 failed: %2").arg(program, QString::fromLocal8Bit(process.readAll()));
-    return {};
-}
-
 QString StressServer::restartImmediately()
 {
-    return runServerProgram(QStringLiteral("pg_ctl"),
-                            {QStringLiteral("-D"), m_cluster->dataDirectory(), QStringLiteral("-m"),
-                             QStringLiteral("immediate"), QStringLiteral("-w"), QStringLiteral("-t"),
-                             QStringLiteral("120"), QStringLiteral("-l"),
-                             m_cluster->folder() + QStringLiteral("/server.log"), QStringLiteral("restart")},
-                            150000);
+    return m_cluster->restartImmediately() ? QString() : m_cluster->lastError();
 }
 
 void StressServer::stop()

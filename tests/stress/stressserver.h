@@ -51,8 +51,6 @@ public:
     static QString databaseName() { return QStringLiteral("stress"); }
 
 private:
-    QString runServerProgram(const QString &program, const QStringList &arguments, int timeoutMs);
-
     std::unique_ptr<QTemporaryDir> m_folder;
     std::unique_ptr<LocalCluster> m_cluster;
 };

@@ -227,6 +227,15 @@ bool LocalCluster::start()
                150000);
 }
 
+bool LocalCluster::restartImmediately()
+{
+    return run(QStringLiteral("pg_ctl"),
+               {QStringLiteral("-D"), dataDirectory(), QStringLiteral("-m"), QStringLiteral("immediate"),
+                QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("120"), QStringLiteral("-l"),
+                m_folder + QStringLiteral("/server.log"), QStringLiteral("restart")},
+               150000);
+}
+
 void LocalCluster::stop()
 {
     if (!QFileInfo::exists(dataDirectory() + QStringLiteral("/postmaster.pid")))

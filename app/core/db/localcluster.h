@@ -29,6 +29,8 @@ public:
     bool start();
     bool isRunning() const;
     void stop();
+    // Stops the server as a crash would (pg_ctl -m immediate) and starts it again: what recovery faces.
+    bool restartImmediately();
 
     QString folder() const { return m_folder; }
     QString dataDirectory() const;
